@@ -1,0 +1,41 @@
+// Job: the whole `mvinfer run` as a library call. Resolves the models, opens the video,
+// forms batches, runs the chosen strategy and writes the results; returns what it measured.
+// Everything is validated before any output is opened, so a bad model or video never
+// truncates an existing results file.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mvinfer/batch.h"
+#include "mvinfer/model.h"
+#include "mvinfer/observer.h"
+#include "mvinfer/run_report.h"
+#include "mvinfer/strategy.h"
+
+namespace mvinfer {
+
+struct JobConfig {
+  std::vector<std::string> videos;  // file, image folder, camera index or URL
+  std::vector<ModelSpec> models;
+  int64_t max_frames = -1;          // per video; < 0 = all
+  BatchingOptions batching;
+  int width = 0, height = 0;        // --size: used for models whose H/W are dynamic
+  std::string strategy = "serial";
+  StrategyOptions strategy_options;
+  bool preload = false;             // decode + preprocess everything before timing starts
+  std::string out_jsonl;            // empty = none
+  std::string save_tensors_dir;     // empty = none
+  bool progress = false;            // frames, frames/s, ETA on stderr
+};
+
+// Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after
+// results started flowing, the outputs written so far are flushed and stay valid.
+RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr);
+
+// Checks `config` and resolves its models (fills the specs) without running anything.
+void validate_job(JobConfig& config);
+
+}  // namespace mvinfer

@@ -1,0 +1,53 @@
+// RunReport: what one run measured, built from a ProfileObserver's intervals plus wall time and
+// resource use. Formats the one-line summary `run` prints.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mvinfer/model.h"
+#include "mvinfer/observer.h"
+
+namespace mvinfer {
+
+struct ModelTiming {
+  std::string name;
+  int64_t calls = 0;
+  double run_s = 0;  // cumulative Run() time
+  double mean_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0;
+};
+
+struct RunReport {
+  std::string strategy;
+  std::string settings;
+  int intra_threads = 0;
+  int64_t frames = 0;
+  int64_t batches = 0;
+  double wall_s = 0;
+  double fps = 0;
+  double peak_rss_mib = 0;  // this process (plus its worker processes, for `processes`)
+  double cpu_util = 0;      // CPU time / (wall * cores), in %
+  std::vector<ModelTiming> models;
+};
+
+// Nearest-rank percentile of `values` (not necessarily sorted); 0 when empty.
+double percentile(std::vector<double> values, double p);
+
+// Per-model timings from recorded intervals (models in spec order).
+std::vector<ModelTiming> model_timings(std::span<const RunInterval> intervals,
+                                       std::span<const ModelSpec> models);
+
+// "200 frames in 3.21 s (62.3 frames/s) | zoo0 0.81 s, zoo1 0.80 s | peak RSS 412 MiB"
+std::string format_summary(const RunReport& report);
+
+// Resource use of this process so far: peak RSS (MiB) of self, and of waited-for children.
+double peak_rss_mib_self();
+double peak_rss_mib_children();
+// CPU seconds (user + system) used so far by this process, and by waited-for children.
+double cpu_seconds_self();
+double cpu_seconds_children();
+
+}  // namespace mvinfer

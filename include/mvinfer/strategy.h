@@ -1,0 +1,65 @@
+// Strategy: the scheduler. Decides which thread (or process, or coroutine) runs which model on
+// which batch. Every strategy consumes the same BatchSource and emits the same results, in
+// frame order, to the ResultSink; timing goes to the Observer. Strategies create the model
+// sessions themselves, where they run them.
+//
+// Lifecycle: make_strategy() validates the options; run() is called once per run, from one
+// thread; it returns when every result was emitted, or throws (after stopping and joining
+// every worker it started) the first error any worker raised.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mvinfer/batch.h"
+#include "mvinfer/model.h"
+#include "mvinfer/observer.h"
+#include "mvinfer/result_sink.h"
+
+namespace mvinfer {
+
+struct StrategyOptions {
+  // Intra-op threads per session; 0 = auto: the cores divided among the sessions that run at
+  // once (at least 1). A model's own ModelSpec::intra_threads wins over both.
+  int intra_threads = 0;
+  int cores = 0;  // 0 = std::thread::hardware_concurrency()
+  // Spin-waiting of idle ONNX Runtime threads. Off unless asked for, and always off when
+  // sessions run concurrently (spinning threads steal the cores other sessions need).
+  bool allow_spinning = false;
+  // Set (e.g. by a SIGINT handler) to stop early; run() then returns after emitting the
+  // results of every batch that was completed.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view name() const = 0;
+  virtual void run(BatchSource& source, std::span<const ModelSpec> models, ResultSink& sink,
+                   Observer& observer) = 0;
+  // The session settings used by the last run, e.g. "4 sessions at once, 1 intra-op thread
+  // each, spinning off".
+  virtual std::string settings() const { return settings_; }
+  // Intra-op threads per session used by the last run (the largest when they differ).
+  int intra_threads() const { return intra_threads_; }
+
+ protected:
+  std::string settings_;
+  int intra_threads_ = 0;
+};
+
+// Names accepted by make_strategy(), in the order `bench` runs them.
+std::vector<std::string> strategy_names();
+
+// Throws Error{bad_flag} naming `name` and listing the known strategies.
+std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options);
+
+// The session settings for `spec` when `concurrent` sessions run at once under `options`.
+SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
+                                     const StrategyOptions& options);
+
+}  // namespace mvinfer

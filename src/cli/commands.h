@@ -1,0 +1,17 @@
+// The CLI's subcommands. Each add_*_command registers its flags on `app` and returns the
+// function to call when that subcommand was chosen; that function returns the exit code.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace mvinfer::cli {
+
+using Command = std::function<int()>;
+
+Command add_run_command(CLI::App& app);
+Command add_zoo_command(CLI::App& app);
+Command add_info_command(CLI::App& app);
+
+}  // namespace mvinfer::cli

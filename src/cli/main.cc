@@ -1,0 +1,51 @@
+// mvinfer: runs several ONNX models on every frame of a video. Parses flags, calls the
+// library, maps mvinfer::Error to a one-line message and an exit code.
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "mvinfer/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mvinfer: run several ONNX models on every frame of a video, as fast as the "
+               "machine allows, and show where the time went"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mvinfer 0.1.0");
+  std::map<const CLI::App*, mvinfer::cli::Command> commands;
+  auto add = [&](mvinfer::cli::Command (*adder)(CLI::App&)) {
+    size_t before = app.get_subcommands({}).size();
+    mvinfer::cli::Command command = adder(app);
+    commands[app.get_subcommands({})[before]] = std::move(command);
+  };
+  add(mvinfer::cli::add_run_command);
+  add(mvinfer::cli::add_zoo_command);
+  add(mvinfer::cli::add_info_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, naming the flag; CLI11's own text already says what was expected.
+    std::fprintf(stderr, "mvinfer: error: %s (see mvinfer --help)\n", e.what());
+    return mvinfer::exit_code(mvinfer::ErrorCode::bad_flag);
+  }
+  try {
+    for (const CLI::App* sub : app.get_subcommands()) return commands.at(sub)();
+    return 0;
+  } catch (const mvinfer::Error& e) {
+    std::fprintf(stderr, "mvinfer: error: %s\n", e.what());
+    return mvinfer::exit_code(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mvinfer: internal error: %s\n", e.what());
+    return mvinfer::exit_code(mvinfer::ErrorCode::internal);
+  }
+}

@@ -1,1 +1,142 @@
-// placeholder: filled by its owner
+#include "mvinfer/job.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "mvinfer/error.h"
+#include "mvinfer/frame_source.h"
+#include "mvinfer/result_sink.h"
+
+namespace mvinfer {
+namespace {
+
+// Counts frames as their results are emitted, and draws a progress line on a terminal.
+class ProgressSink : public ResultSink {
+ public:
+  ProgressSink(size_t models, int64_t expected, bool draw)
+      : models_(models), expected_(expected), draw_(draw) {}
+
+  void begin(std::span<const ModelSpec>) override { start_ = last_draw_ = Clock::now(); }
+  void consume(const Batch& batch, size_t model, std::span<const Tensor>) override {
+    if (model + 1 != models_) return;  // a batch is done when its last model's result is in
+    frames_ += static_cast<int64_t>(batch.frames.size());
+    batches_++;
+    if (draw_ && Clock::now() - last_draw_ > std::chrono::milliseconds(250)) draw();
+  }
+  void end() override {
+    if (draw_ && drawn_) std::fputs("\r\033[K", stderr);
+  }
+  int64_t frames() const { return frames_; }
+  int64_t batches() const { return batches_; }
+
+ private:
+  void draw() {
+    last_draw_ = Clock::now();
+    double s = std::chrono::duration<double>(last_draw_ - start_).count();
+    double fps = s > 0 ? static_cast<double>(frames_) / s : 0;
+    std::string eta = "?";
+    if (expected_ > 0 && fps > 0)
+      eta = fmt::format("{:.0f} s", static_cast<double>(std::max<int64_t>(0, expected_ - frames_)) / fps);
+    fmt::print(stderr, "\r\033[K{} frames{}, {:.1f} frames/s, ETA {}", frames_,
+               expected_ > 0 ? fmt::format("/{}", expected_) : "", fps, eta);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  size_t models_;
+  int64_t expected_;
+  bool draw_;
+  bool drawn_ = false;
+  int64_t frames_ = 0, batches_ = 0;
+  Clock::time_point start_, last_draw_;
+};
+
+}  // namespace
+
+void validate_job(JobConfig& c) {
+  if (c.videos.empty())
+    throw Error(ErrorCode::bad_flag, "no input given (expected --video FILE|DIR|CAMERA|URL)");
+  if (c.videos.size() > 1)
+    throw Error(ErrorCode::bad_flag, "several --video inputs are not supported yet (give one)");
+  if (c.models.empty())
+    throw Error(ErrorCode::bad_flag, "no models given (expected at least one --model or --config)");
+  if (c.batching.batch < 1)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--batch {}: expected a positive integer", c.batching.batch));
+  if (c.width < 0 || c.height < 0)
+    throw Error(ErrorCode::bad_flag, "--size: expected WxH with positive values");
+  make_names_unique(c.models);
+  c.batching.pad_last = false;
+  for (ModelSpec& m : c.models) {
+    resolve_model_spec(m, c.batching.batch, c.width, c.height);
+    if (m.input.shape[0] >= 0) c.batching.pad_last = true;
+  }
+}
+
+RunReport run_job(JobConfig& c, Observer* extra_observer) {
+  validate_job(c);
+  std::unique_ptr<Strategy> strategy = make_strategy(c.strategy, c.strategy_options);
+  std::unique_ptr<FrameSource> source = open_frame_source(c.videos[0], c.max_frames, 0);
+
+  // Outputs are opened last: a bad model or video never truncates an existing results file.
+  std::unique_ptr<JsonlSink> jsonl;
+  std::unique_ptr<NpySink> npy;
+  if (!c.out_jsonl.empty()) jsonl = std::make_unique<JsonlSink>(c.out_jsonl, c.videos);
+  if (!c.save_tensors_dir.empty()) npy = std::make_unique<NpySink>(c.save_tensors_dir);
+
+  Batcher batcher(*source, c.models, c.batching);
+  BatchSource* feed = &batcher;
+  std::unique_ptr<PreloadedBatches> preloaded;
+  if (c.preload) {
+    preloaded = preload(batcher);
+    feed = preloaded.get();
+  }
+
+  ProgressSink progress(c.models.size(), c.max_frames, c.progress && isatty(STDERR_FILENO));
+  std::vector<ResultSink*> sinks{&progress};
+  if (jsonl) sinks.push_back(jsonl.get());
+  if (npy) sinks.push_back(npy.get());
+  SinkList sink(sinks);
+  ProfileObserver profile;
+  std::vector<Observer*> observers{&profile};
+  if (extra_observer) observers.push_back(extra_observer);
+  ObserverList observer(observers);
+
+  const double cpu0 = cpu_seconds_self() + cpu_seconds_children();
+  sink.begin(c.models);
+  const auto t0 = Clock::now();
+  try {
+    strategy->run(*feed, c.models, sink, observer);
+  } catch (...) {
+    sink.end();  // what was written stays whole
+    throw;
+  }
+  const auto t1 = Clock::now();
+  sink.end();
+
+  RunReport r;
+  r.strategy = std::string(strategy->name());
+  r.settings = strategy->settings();
+  r.intra_threads = strategy->intra_threads();
+  r.frames = progress.frames();
+  r.batches = progress.batches();
+  r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+  r.fps = r.wall_s > 0 ? static_cast<double>(r.frames) / r.wall_s : 0;
+  std::vector<RunInterval> intervals = profile.intervals();
+  r.models = model_timings(intervals, c.models);
+  r.peak_rss_mib = peak_rss_mib_self() + peak_rss_mib_children();
+  const int cores = c.strategy_options.cores > 0
+                        ? c.strategy_options.cores
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.cpu_util = r.wall_s > 0 ? 100.0 * (cpu_seconds_self() + cpu_seconds_children() - cpu0) /
+                                  (r.wall_s * cores)
+                            : 0;
+  r.interrupted = c.strategy_options.stop && c.strategy_options.stop->load();
+  return r;
+}
+
+}  // namespace mvinfer

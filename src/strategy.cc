@@ -1,1 +1,70 @@
-// placeholder: filled by its owner
+#include "mvinfer/strategy.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "mvinfer/error.h"
+#include "strategies/strategies.h"
+
+namespace mvinfer {
+
+std::vector<std::string> strategy_names() { return {"serial"}; }
+
+std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options) {
+  if (options.intra_threads < 0)
+    throw Error(ErrorCode::bad_flag, "--intra-threads must be 'auto' or a positive integer");
+  if (name == "serial") return strategies::make_serial(options);
+  std::string known;
+  for (const std::string& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
+  throw Error(ErrorCode::bad_flag,
+              fmt::format("--strategy '{}': unknown strategy (expected one of: {})", name, known));
+}
+
+static int cores_of(const StrategyOptions& o) {
+  return o.cores > 0 ? o.cores : std::max(1u, std::thread::hardware_concurrency());
+}
+
+SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
+                                     const StrategyOptions& options) {
+  SessionSettings s;
+  if (spec.intra_threads > 0)
+    s.intra_threads = spec.intra_threads;
+  else if (options.intra_threads > 0)
+    s.intra_threads = options.intra_threads;
+  else
+    s.intra_threads = std::max(1, cores_of(options) / std::max(1, concurrent));
+  // Spinning threads of one session steal the cores the others need.
+  s.allow_spinning = options.allow_spinning && concurrent <= 1;
+  return s;
+}
+
+namespace strategies {
+
+std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
+                                 const StrategyOptions& options, std::string& settings,
+                                 int& intra_threads) {
+  std::vector<Model> models;
+  intra_threads = 0;
+  std::string threads;
+  bool spinning = false;
+  for (const ModelSpec& spec : specs) {
+    SessionSettings s = session_settings_for(spec, concurrent, options);
+    models.emplace_back(spec, s);
+    intra_threads = std::max(intra_threads, s.intra_threads);
+    threads += fmt::format("{}{}={}", threads.empty() ? "" : ",", spec.name, s.intra_threads);
+    spinning = spinning || s.allow_spinning;
+  }
+  settings = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
+                         concurrent, concurrent == 1 ? "" : "s", cores_of(options), threads,
+                         spinning ? "on" : "off");
+  return models;
+}
+
+bool stop_requested(const StrategyOptions& options) {
+  return options.stop && options.stop->load(std::memory_order_relaxed);
+}
+
+}  // namespace strategies
+}  // namespace mvinfer

@@ -39,10 +39,13 @@ class BatchSource {
 struct BatchingOptions {
   int batch = 1;           // frames per batch (>= 1)
   bool replicate = false;  // one frame repeated `batch` times instead of consecutive frames
+  // Pad a last, short batch to `batch` rows by repeating its last frame (for models whose batch
+  // dim is fixed); Batch::frames still lists only the real frames.
+  bool pad_last = false;
 };
 
 // Reads frames from a FrameSource and preprocesses them for `models` (resolved specs).
-// A last, short batch holds the remaining frames (models with a dynamic batch dim take it).
+// A last, short batch holds the remaining frames (padded when options.pad_last).
 class Batcher : public BatchSource {
  public:
   Batcher(FrameSource& source, std::span<const ModelSpec> models, BatchingOptions options);

@@ -2,8 +2,9 @@
 // ascending Batch::seq and, within a batch, models by ascending index. Strategies guarantee
 // that order and call consume() from one thread at a time.
 //
-// Lifecycle: begin() once before the first result, consume() per (batch, model), end() once
-// after the last (also after a failure, so what was written stays valid).
+// Lifecycle: whoever owns the run (run_job, bench) calls begin() once before Strategy::run(),
+// and end() once after it, also after a failure, so what was written stays valid; strategies
+// only call consume(), once per (batch, model).
 #pragma once
 
 #include <cstdio>
@@ -40,7 +41,7 @@ class NullSink : public ResultSink {
 // and flushed whole, so a run that fails midway leaves valid JSON Lines.
 class JsonlSink : public ResultSink {
  public:
-  // Opens (truncates) `path` now; throws Error{io} naming it when it cannot be written.
+  // Opens (truncates) `path` now ("-" = standard output); throws Error{io} naming it when it cannot be written.
   JsonlSink(const std::string& path, std::vector<std::string> source_names);
   ~JsonlSink() override;
   void begin(std::span<const ModelSpec> models) override;

@@ -30,6 +30,7 @@ struct RunReport {
   double fps = 0;
   double peak_rss_mib = 0;  // this process (plus its worker processes, for `processes`)
   double cpu_util = 0;      // CPU time / (wall * cores), in %
+  bool interrupted = false; // stopped early (Ctrl-C); the numbers cover what was done
   std::vector<ModelTiming> models;
 };
 

@@ -1,8 +1,92 @@
-// placeholder until the real command lands
+// mvinfer run: predictions for a video, written as JSON Lines.
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
 #include "commands.h"
+#include "mvinfer/error.h"
+#include "mvinfer/job.h"
+#include "mvinfer/strategy.h"
+
 namespace mvinfer::cli {
-Command add_run_command(CLI::App& app) {
-  app.add_subcommand("run", "(not yet)");
-  return [] { return 1; };
+namespace {
+
+// Set by SIGINT; the strategy polls it and stops after the batches in flight.
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_sigint(int) {
+  g_stop.store(true);
+  signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
+
+struct RunFlags {
+  std::vector<std::string> videos, models;
+  std::string config, size, out, save_tensors, strategy = "serial", intra_threads = "auto";
+  int64_t frames = -1;
+  int batch = 1;
+  bool replicate = false, preload = false, spin = false, quiet = false;
+};
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* run = app.add_subcommand("run", "Run every model on every frame of a video");
+  run->add_option("--video", flags->videos, "Video file, image folder, camera index or URL")
+      ->required();
+  run->add_option("--model", flags->models,
+                  "Model: PATH or PATH:key=value,... (size=WxH, color=rgb|bgr, layout=nchw|nhwc, "
+                  "scale=, mean=a/b/c, std=a/b/c, threads=, name=, dim.NAME=)");
+  run->add_option("--config", flags->config, "YAML or JSON file listing models and their settings");
+  run->add_option("--frames", flags->frames, "Frames to read (default: all)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--batch", flags->batch, "Frames per batch")->default_val(1);
+  run->add_flag("--replicate", flags->replicate,
+                "Repeat each frame --batch times (the seed's protocol) instead of batching "
+                "consecutive frames");
+  run->add_option("--size", flags->size, "Input size WxH for models whose H/W are dynamic");
+  run->add_option("--out", flags->out, "Write JSON Lines results here ('-' = stdout)");
+  run->add_option("--save-tensors", flags->save_tensors, "Write every output as .npy under DIR");
+  run->add_option("--strategy", flags->strategy, "Schedule: serial")->default_val("serial");
+  run->add_option("--intra-threads", flags->intra_threads,
+                  "ONNX Runtime intra-op threads per session, or auto")
+      ->default_val("auto");
+  run->add_flag("--preload", flags->preload,
+                "Decode and preprocess every frame before timing starts");
+  run->add_flag("--spin", flags->spin, "Let idle ONNX Runtime threads spin (serial only)");
+  run->add_flag("--quiet,-q", flags->quiet, "No progress line");
+
+  return [flags] {
+    const RunFlags& f = *flags;
+    JobConfig job;
+    job.videos = f.videos;
+    if (!f.config.empty()) job.models = load_model_config(f.config);
+    for (const std::string& m : f.models) job.models.push_back(parse_model_arg(m));
+    job.max_frames = f.frames;
+    job.batching.batch = f.batch;
+    job.batching.replicate = f.replicate;
+    if (!f.size.empty()) parse_size("--size", f.size, job.width, job.height);
+    job.strategy = f.strategy;
+    job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);
+    job.strategy_options.allow_spinning = f.spin;
+    job.strategy_options.stop = &g_stop;
+    job.preload = f.preload;
+    job.out_jsonl = f.out;
+    job.save_tensors_dir = f.save_tensors;
+    job.progress = !f.quiet;
+
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, nullptr);
+    RunReport report = run_job(job);
+    fmt::print(stderr, "strategy {}: {}\n", report.strategy, report.settings);
+    fmt::print(stderr, "{}{}\n", format_summary(report), report.interrupted ? " (interrupted)" : "");
+    return report.interrupted ? exit_code(ErrorCode::interrupted) : 0;
+  };
+}
+
 }  // namespace mvinfer::cli

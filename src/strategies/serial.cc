@@ -1,1 +1,42 @@
-// placeholder: filled by its owner
+// serial: for each batch, every model in turn, on the calling thread. The baseline every other
+// strategy is compared with: its total time is the sum of the models' times.
+#include <unistd.h>
+
+#include "strategies.h"
+
+namespace mvinfer::strategies {
+namespace {
+
+class Serial : public Strategy {
+ public:
+  explicit Serial(const StrategyOptions& options) : options_(options) {}
+  std::string_view name() const override { return "serial"; }
+
+  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+           Observer& observer) override {
+    std::vector<Model> models = create_models(specs, 1, options_, settings_, intra_threads_);
+    const int pid = getpid();
+    while (!stop_requested(options_)) {
+      std::optional<Batch> batch = source.next();
+      if (!batch) break;
+      const auto frames = static_cast<int64_t>(batch->frames.size());
+      for (size_t m = 0; m < models.size(); ++m) {
+        std::vector<Tensor> out = observe_run(observer, m, batch->seq, frames, pid, [&] {
+          return models[m].run(*batch->inputs[m]);
+        });
+        sink.consume(*batch, m, out);
+      }
+    }
+  }
+
+ private:
+  StrategyOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_serial(const StrategyOptions& options) {
+  return std::make_unique<Serial>(options);
+}
+
+}  // namespace mvinfer::strategies

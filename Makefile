@@ -1,0 +1,33 @@
+# mvinfer: three entry points, each works on a fresh Debian 12 machine.
+#   make        set up (idempotent) + build
+#   make demo   set up + build + run 4 zoo models and the PaddleOCR classifier on vtest.avi
+#   make test   set up + build + CTest
+BUILD ?= build
+JOBS ?= $(shell nproc)
+VIDEO ?= /usr/share/doc/opencv-doc/examples/data/vtest.avi
+CLS ?= .deps/models/ch_ppocr_mobile_v2.0_cls_infer.onnx
+
+.PHONY: all setup build demo test clean
+all: build
+
+setup:
+	@bash scripts/setup
+
+build: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@mkdir -p demo
+	$(BUILD)/mvinfer zoo --out demo/zoo --count 4
+	$(BUILD)/mvinfer run --video $(VIDEO) --frames 200 --batch 4 --size 256x256 \
+	  --model demo/zoo/zoo0.onnx --model demo/zoo/zoo1.onnx \
+	  --model demo/zoo/zoo2.onnx --model demo/zoo/zoo3.onnx \
+	  --config configs/paddleocr_cls.yaml --out demo/results.jsonl
+	@echo "demo: $$(wc -l < demo/results.jsonl) result lines in demo/results.jsonl"
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) demo

@@ -1,0 +1,174 @@
+// Bad input: each case exits non-zero with one line on stderr naming the culprit, never a
+// crash, and never loses what was already written.
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "mvinfer/zoo.h"
+#include "test_support.h"
+
+namespace mvinfer::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Expect {
+  int exit_code;
+  std::vector<std::string> mentions;  // each must appear in the one stderr line
+};
+
+void expect_one_line_error(const CommandResult& r, const Expect& e) {
+  EXPECT_EQ(r.signal, 0) << "crashed with signal " << r.signal << "\n" << r.err;
+  EXPECT_EQ(r.exit_code, e.exit_code) << r.err;
+  std::string err = r.err;
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.back(), '\n');
+  err.pop_back();
+  EXPECT_EQ(err.find('\n'), std::string::npos) << "more than one line:\n" << r.err;
+  EXPECT_TRUE(err.starts_with("mvinfer: error: ")) << err;
+  for (const std::string& m : e.mentions) EXPECT_NE(err.find(m), std::string::npos) << err << " lacks " << m;
+}
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir("err");
+    zoo_ = small_zoo(dir_ / "zoo", 1, 64)[0];
+  }
+  std::vector<std::string> run_args(const std::string& video, const std::string& model) {
+    return {"run", "--video", video, "--model", model, "--size", "64x64", "--frames", "4", "-q"};
+  }
+  fs::path dir_;
+  std::string zoo_;
+};
+
+TEST_F(CliErrors, MissingVideo) {
+  std::string v = (dir_ / "nope.avi").string();
+  expect_one_line_error(run_cli(run_args(v, zoo_)), {3, {v}});
+}
+
+TEST_F(CliErrors, TextFileAsVideo) {
+  fs::path v = dir_ / "notes.avi";
+  std::ofstream(v) << "this is not a video\n";
+  expect_one_line_error(run_cli(run_args(v.string(), zoo_)), {3, {v.string()}});
+}
+
+TEST_F(CliErrors, TruncatedVideo) {
+  fs::path v = dir_ / "truncated.avi";
+  {
+    std::ifstream in(kVideo, std::ios::binary);
+    std::vector<char> head(100 * 1024);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    std::ofstream(v, std::ios::binary).write(head.data(), static_cast<std::streamsize>(head.size()));
+  }
+  CommandResult r = run_cli(run_args(v.string(), zoo_));
+  EXPECT_EQ(r.signal, 0) << r.err;
+  // Either the readable part is processed cleanly, or a one-line error names the file.
+  if (r.exit_code != 0) expect_one_line_error(r, {3, {v.string()}});
+}
+
+TEST_F(CliErrors, NotAnOnnxModel) {
+  fs::path m = dir_ / "model.onnx";
+  std::ofstream(m) << "definitely not protobuf";
+  expect_one_line_error(run_cli(run_args(kVideo, m.string())), {4, {m.string(), "ONNX"}});
+}
+
+TEST_F(CliErrors, MissingModel) {
+  std::string m = (dir_ / "absent.onnx").string();
+  expect_one_line_error(run_cli(run_args(kVideo, m)), {4, {m}});
+}
+
+TEST_F(CliErrors, ModelThatCannotTakeColourFrames) {
+  ZooOptions o;
+  o.count = 1;
+  o.channels = 1;  // a grayscale model: N x 1 x H x W
+  o.height = o.width = 32;
+  o.width_mult = 8;
+  o.depth = 1;
+  o.classes = 4;
+  std::string gray = write_zoo((dir_ / "gray").string(), o)[0].path;
+  expect_one_line_error(run_cli(run_args(kVideo, gray)), {4, {"zoo0", "3", "channels"}});
+}
+
+TEST_F(CliErrors, DynamicDimThatNothingResolves) {
+  std::string det = paddle_model("ch_PP-OCRv4_det_infer.onnx");
+  expect_one_line_error(run_cli({"run", "--video", kVideo, "--model", det, "-q"}),
+                        {4, {"ch_PP-OCRv4_det_infer", "dynamic", "--size"}});
+}
+
+TEST_F(CliErrors, BatchZero) {
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.insert(a.end(), {"--batch", "0"});
+  expect_one_line_error(run_cli(a), {2, {"--batch"}});
+}
+
+TEST_F(CliErrors, UnknownFlag) {
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.push_back("--turbo");
+  expect_one_line_error(run_cli(a), {2, {"--turbo"}});
+}
+
+TEST_F(CliErrors, BadSizeAndModelSetting) {
+  std::vector<std::string> a = run_args(kVideo, zoo_ + ":colour=purple");
+  expect_one_line_error(run_cli(a), {2, {"colour", "purple", "rgb or bgr"}});
+  a = {"run", "--video", kVideo, "--model", zoo_, "--size", "64by64"};
+  expect_one_line_error(run_cli(a), {2, {"--size", "WxH"}});
+}
+
+TEST_F(CliErrors, ZeroModels) {
+  expect_one_line_error(run_cli({"run", "--video", kVideo}), {2, {"model"}});
+}
+
+TEST_F(CliErrors, UnknownStrategy) {
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.insert(a.end(), {"--strategy", "warp"});
+  expect_one_line_error(run_cli(a), {2, {"warp", "serial"}});
+}
+
+TEST_F(CliErrors, UnwritableOut) {
+  std::string out = (dir_ / "no" / "such" / "dir" / "r.jsonl").string();
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.insert(a.end(), {"--out", out});
+  expect_one_line_error(run_cli(a), {5, {out}});
+}
+
+TEST_F(CliErrors, BadModelKeepsAnExistingResultsFile) {
+  fs::path out = dir_ / "keep.jsonl";
+  std::ofstream(out) << "{\"earlier\":1}\n";
+  std::vector<std::string> a = run_args(kVideo, (dir_ / "absent.onnx").string());
+  a.insert(a.end(), {"--out", out.string()});
+  EXPECT_EQ(run_cli(a).exit_code, 4);
+  EXPECT_EQ(read_lines(out), std::vector<std::string>{"{\"earlier\":1}"});
+}
+
+TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
+  // An image folder whose 7th image is corrupt: the first 3 batches of 2 are written, then the
+  // run stops with an error naming that image.
+  fs::path frames = dir_ / "frames";
+  fs::create_directories(frames);
+  cv::VideoCapture cap(kVideo);
+  cv::Mat f;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(cap.read(f));
+    cv::imwrite((frames / fmt::format("f{:03d}.png", i)).string(), f);
+  }
+  std::ofstream(frames / "f006.png", std::ios::trunc) << "garbage, not a PNG";
+  fs::path out = dir_ / "partial.jsonl";
+  CommandResult r = run_cli({"run", "--video", frames.string(), "--model", zoo_, "--size",
+                             "64x64", "--batch", "2", "--out", out.string(), "-q"});
+  expect_one_line_error(r, {3, {"f006.png"}});
+  std::vector<std::string> lines = read_lines(out);
+  ASSERT_EQ(lines.size(), 3u);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json j = nlohmann::json::parse(lines[i]);  // throws on a torn line
+    EXPECT_EQ(j["batch"], i);
+  }
+}
+
+}  // namespace
+}  // namespace mvinfer::testing

@@ -128,7 +128,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   r.fps = r.wall_s > 0 ? static_cast<double>(r.frames) / r.wall_s : 0;
   std::vector<RunInterval> intervals = profile.intervals();
   r.models = model_timings(intervals, c.models);
-  r.peak_rss_mib = peak_rss_mib_self() + peak_rss_mib_children();
+  r.peak_rss_mib = peak_rss_mib_self() + strategy->worker_peak_rss_mib();
   const int cores = c.strategy_options.cores > 0
                         ? c.strategy_options.cores
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -208,11 +208,10 @@ struct Model::Impl {
   std::vector<const char*> output_ptrs;
   const char* input_ptr = nullptr;
 
-  Ort::Value wrap(const Tensor& input) const {
-    // ONNX Runtime only reads the input; the tensor is not copied.
-    return Ort::Value::CreateTensor<float>(memory, const_cast<float*>(input.data.data()),
-                                           input.data.size(), input.shape.data(),
-                                           input.shape.size());
+  Ort::Value wrap(std::span<const float> data, std::span<const int64_t> shape) const {
+    // ONNX Runtime only reads the input; it is not copied.
+    return Ort::Value::CreateTensor<float>(memory, const_cast<float*>(data.data()), data.size(),
+                                           shape.data(), shape.size());
   }
   std::vector<Tensor> convert(const Ort::Value* values, size_t n) const {
     std::vector<Tensor> out;
@@ -249,15 +248,20 @@ const ModelSpec& Model::spec() const { return impl_->spec; }
 const SessionSettings& Model::settings() const { return impl_->settings; }
 
 std::vector<Tensor> Model::run(const Tensor& input) const {
+  return run(input.data, input.shape);
+}
+
+std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int64_t> shape) const {
   const Impl& m = *impl_;
   try {
-    Ort::Value in = m.wrap(input);
+    Ort::Value in = m.wrap(data, shape);
     std::vector<Ort::Value> out = m.session.Run(Ort::RunOptions{nullptr}, &m.input_ptr, &in, 1,
                                                 m.output_ptrs.data(), m.output_ptrs.size());
     return m.convert(out.data(), out.size());
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::bad_model, fmt::format("model '{}': run failed on input {} ({})",
-                                                  m.spec.name, format_shape(input.shape),
+                                                  m.spec.name,
+                                                  format_shape({shape.begin(), shape.end()}),
                                                   short_reason(e.what())));
   }
 }
@@ -266,7 +270,7 @@ void Model::run_async(const Tensor& input, Callback done) const {
   using AsyncCall = Impl::AsyncCall;
   auto call = std::make_unique<AsyncCall>();
   call->model = impl_.get();
-  call->input = impl_->wrap(input);
+  call->input = impl_->wrap(input.data, input.shape);
   for (size_t i = 0; i < impl_->output_ptrs.size(); ++i) call->outputs.emplace_back(nullptr);
   call->done = std::move(done);
   auto on_done = [](void* user, OrtValue** /*outputs*/, size_t n, OrtStatusPtr status) {

@@ -10,12 +10,18 @@
 
 namespace mvinfer {
 
-std::vector<std::string> strategy_names() { return {"serial"}; }
+std::vector<std::string> strategy_names() {
+  return {"serial", "threads", "processes", "coroutines", "coroutines-async"};
+}
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options) {
   if (options.intra_threads < 0)
     throw Error(ErrorCode::bad_flag, "--intra-threads must be 'auto' or a positive integer");
   if (name == "serial") return strategies::make_serial(options);
+  if (name == "threads") return strategies::make_threads(options);
+  if (name == "processes") return strategies::make_processes(options);
+  if (name == "coroutines") return strategies::make_coroutines(options);
+  if (name == "coroutines-async") return strategies::make_coroutines_async(options);
   std::string known;
   for (const std::string& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(ErrorCode::bad_flag,
@@ -42,16 +48,17 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
 
 namespace strategies {
 
-std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
-                                 const StrategyOptions& options, std::string& settings,
-                                 int& intra_threads) {
-  std::vector<Model> models;
+std::vector<SessionSettings> plan_sessions(std::span<const ModelSpec> specs, int concurrent,
+                                           const StrategyOptions& options, std::string& settings,
+                                           int& intra_threads, int min_threads) {
+  std::vector<SessionSettings> plan;
   intra_threads = 0;
   std::string threads;
   bool spinning = false;
   for (const ModelSpec& spec : specs) {
     SessionSettings s = session_settings_for(spec, concurrent, options);
-    models.emplace_back(spec, s);
+    s.intra_threads = std::max(s.intra_threads, min_threads);
+    plan.push_back(s);
     intra_threads = std::max(intra_threads, s.intra_threads);
     threads += fmt::format("{}{}={}", threads.empty() ? "" : ",", spec.name, s.intra_threads);
     spinning = spinning || s.allow_spinning;
@@ -59,6 +66,16 @@ std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurren
   settings = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
                          concurrent, concurrent == 1 ? "" : "s", cores_of(options), threads,
                          spinning ? "on" : "off");
+  return plan;
+}
+
+std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
+                                 const StrategyOptions& options, std::string& settings,
+                                 int& intra_threads, int min_threads) {
+  std::vector<SessionSettings> plan =
+      plan_sessions(specs, concurrent, options, settings, intra_threads, min_threads);
+  std::vector<Model> models;
+  for (size_t i = 0; i < specs.size(); ++i) models.emplace_back(specs[i], plan[i]);
   return models;
 }
 

@@ -74,6 +74,8 @@ class Model {
   // Runs the model on one input batch (shape N x 3 x H x W or N x H x W x 3) and returns its
   // outputs in declaration order, converted to float32. Thread-safe.
   std::vector<Tensor> run(const Tensor& input) const;
+  // The same over memory the caller owns (e.g. shared memory), without copying it.
+  std::vector<Tensor> run(std::span<const float> data, std::span<const int64_t> shape) const;
 
   // Starts an asynchronous run (ONNX Runtime RunAsync; needs intra_threads >= 2). `done` is
   // called once, on one of the session's intra-op threads, with the outputs or an exception.

@@ -46,10 +46,13 @@ class Strategy {
   virtual std::string settings() const { return settings_; }
   // Intra-op threads per session used by the last run (the largest when they differ).
   int intra_threads() const { return intra_threads_; }
+  // Sum of the peak RSS of the worker processes of the last run (0 for in-process strategies).
+  double worker_peak_rss_mib() const { return worker_peak_rss_mib_; }
 
  protected:
   std::string settings_;
   int intra_threads_ = 0;
+  double worker_peak_rss_mib_ = 0;
 };
 
 // Names accepted by make_strategy(), in the order `bench` runs them.

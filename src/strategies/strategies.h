@@ -8,12 +8,22 @@
 namespace mvinfer::strategies {
 
 std::unique_ptr<Strategy> make_serial(const StrategyOptions& options);
+std::unique_ptr<Strategy> make_threads(const StrategyOptions& options);
+std::unique_ptr<Strategy> make_processes(const StrategyOptions& options);
+std::unique_ptr<Strategy> make_coroutines(const StrategyOptions& options);
+std::unique_ptr<Strategy> make_coroutines_async(const StrategyOptions& options);
 
-// Creates one Model per spec with the settings `concurrent` sessions at once would get, and
-// records them in `settings` / `intra_threads` for the report.
+// The settings of every model's session when `concurrent` sessions run at once, with at least
+// `min_threads` intra-op threads each; describes them in `settings` / `intra_threads` for the
+// report.
+std::vector<SessionSettings> plan_sessions(std::span<const ModelSpec> specs, int concurrent,
+                                           const StrategyOptions& options, std::string& settings,
+                                           int& intra_threads, int min_threads = 1);
+
+// Creates one Model per spec with the sessions plan_sessions() chose.
 std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
                                  const StrategyOptions& options, std::string& settings,
-                                 int& intra_threads);
+                                 int& intra_threads, int min_threads = 1);
 
 bool stop_requested(const StrategyOptions& options);
 

@@ -1,0 +1,207 @@
+// coroutines and coroutines-async: C++20 coroutines on one thread, one per model, like the
+// seed's asyncio tasks.
+//
+// coroutines: the faithful version. Each coroutine loops over the batches and calls the
+// blocking Run(); nothing in the loop ever suspends, so the first coroutine runs all its
+// batches before the second starts: serial in disguise (the timeline shows the models one
+// after another, and the results can only be emitted once the last model reaches them).
+//
+// coroutines-async: the answer to the seed's open question. Each coroutine starts ONNX
+// Runtime's RunAsync and suspends; the callback (on one of that session's intra-op threads)
+// posts the coroutine back to the loop, which resumes it on the loop's thread. Runs of
+// different models overlap without a thread per model. RunAsync needs an intra-op pool of at
+// least 2 threads, so every session gets >= 2 (and the callback runs on one of them).
+#include <unistd.h>
+
+#include <condition_variable>
+#include <coroutine>
+#include <deque>
+#include <mutex>
+
+#include "shared.h"
+#include "strategies.h"
+
+namespace mvinfer::strategies {
+namespace {
+
+// A coroutine that starts suspended, is resumed by the EventLoop, and keeps its exception.
+class Task {
+ public:
+  struct promise_type {
+    std::exception_ptr error;
+    Task get_return_object() {
+      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { error = std::current_exception(); }
+  };
+  // The task bodies below report errors through FirstError at once, so the other tasks stop
+  // early; `error` keeps anything that escaped anyway.
+  explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task(const Task&) = delete;
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+  std::coroutine_handle<promise_type> handle() const { return h_; }
+
+ private:
+  std::coroutine_handle<promise_type> h_;
+};
+
+// Resumes ready coroutines on the thread that calls run(). post() may be called from any
+// thread (the RunAsync callbacks do).
+class EventLoop {
+ public:
+  void post(std::coroutine_handle<> h) {
+    {
+      std::lock_guard lock(mu_);
+      ready_.push_back(h);
+    }
+    cv_.notify_one();
+  }
+  void run(std::vector<Task>& tasks) {
+    for (Task& t : tasks) post(t.handle());
+    size_t done = 0;
+    while (done < tasks.size()) {
+      std::coroutine_handle<> h;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !ready_.empty(); });
+        h = ready_.front();
+        ready_.pop_front();
+      }
+      h.resume();
+      if (h.done()) ++done;
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::coroutine_handle<>> ready_;
+};
+
+// co_await AsyncRun{...}: starts RunAsync, suspends, and is resumed by the loop with the
+// outputs once the callback fired.
+struct AsyncRun {
+  const Model& model;
+  const Tensor& input;
+  EventLoop& loop;
+  Observer& observer;
+  RunEvent event;
+  std::vector<Tensor> outputs;
+  std::exception_ptr error;
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    event.time = Clock::now();
+    event.thread = std::this_thread::get_id();
+    observer.on_run_begin(event);
+    model.run_async(input, [this, h](std::vector<Tensor> out, std::exception_ptr e) {
+      RunEvent end = event;
+      end.time = Clock::now();
+      end.thread = std::this_thread::get_id();
+      observer.on_run_end(end);
+      outputs = std::move(out);
+      error = e;
+      loop.post(h);
+    });
+  }
+  std::vector<Tensor> await_resume() {
+    if (error) std::rethrow_exception(error);
+    return std::move(outputs);
+  }
+};
+
+struct Context {
+  BatchFanout& fanout;
+  OrderedEmitter& emitter;
+  FirstError& error;
+  Observer& observer;
+  const StrategyOptions& options;
+  EventLoop& loop;
+  int pid;
+};
+
+Task blocking_model_task(Context& c, const Model& model, size_t m) {
+  // The seed's `async def run(model): for frame in frames: session.run(...)`: no await inside.
+  try {
+    for (int64_t i = 0; !c.error.failed() && !stop_requested(c.options); ++i) {
+      std::shared_ptr<const Batch> b = c.fanout.get(m, i);
+      if (!b) break;
+      std::vector<Tensor> out =
+          observe_run(c.observer, m, b->seq, static_cast<int64_t>(b->frames.size()), c.pid,
+                      [&] { return model.run(*b->inputs[m]); });
+      c.emitter.submit(std::move(b), m, std::move(out));
+    }
+  } catch (...) {
+    c.error.set(std::current_exception());
+  }
+  co_return;
+}
+
+Task async_model_task(Context& c, const Model& model, size_t m) {
+  try {
+    for (int64_t i = 0; !c.error.failed() && !stop_requested(c.options); ++i) {
+      std::shared_ptr<const Batch> b = c.fanout.get(m, i);
+      if (!b) break;
+      RunEvent e{m, b->seq, static_cast<int64_t>(b->frames.size()), {}, {}, c.pid};
+      std::vector<Tensor> out =
+          co_await AsyncRun{model, *b->inputs[m], c.loop, c.observer, e, {}, nullptr};
+      c.emitter.submit(std::move(b), m, std::move(out));
+    }
+  } catch (...) {
+    c.error.set(std::current_exception());
+  }
+}
+
+class Coroutines : public Strategy {
+ public:
+  Coroutines(const StrategyOptions& options, bool async) : options_(options), async_(async) {}
+  std::string_view name() const override { return async_ ? "coroutines-async" : "coroutines"; }
+
+  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+           Observer& observer) override {
+    // Blocking coroutines run one session at a time; async ones run all of them at once.
+    const int concurrent = async_ ? static_cast<int>(specs.size()) : 1;
+    std::vector<Model> models =
+        create_models(specs, concurrent, options_, settings_, intra_threads_, async_ ? 2 : 1);
+    settings_ += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
+                        : ", one thread, Run() blocks so coroutines never interleave";
+    BatchFanout fanout(source, specs.size());
+    OrderedEmitter emitter(sink, specs.size());
+    FirstError error;
+    EventLoop loop;
+    Context c{fanout, emitter, error, observer, options_, loop, getpid()};
+    std::vector<Task> tasks;
+    for (size_t m = 0; m < models.size(); ++m)
+      tasks.push_back(async_ ? async_model_task(c, models[m], m)
+                             : blocking_model_task(c, models[m], m));
+    // A failing task records its error and ends; the others see error.failed() and end at
+    // their next batch, so the loop always drains and no RunAsync callback is left pointing
+    // into a destroyed coroutine frame.
+    loop.run(tasks);
+    for (Task& t : tasks)
+      if (t.handle().promise().error) error.set(t.handle().promise().error);
+    error.rethrow_if_failed();
+  }
+
+ private:
+  StrategyOptions options_;
+  bool async_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_coroutines(const StrategyOptions& options) {
+  return std::make_unique<Coroutines>(options, false);
+}
+
+std::unique_ptr<Strategy> make_coroutines_async(const StrategyOptions& options) {
+  return std::make_unique<Coroutines>(options, true);
+}
+
+}  // namespace mvinfer::strategies

@@ -1,0 +1,60 @@
+#include "shared.h"
+
+#include <algorithm>
+
+namespace mvinfer::strategies {
+
+std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
+  std::lock_guard lock(mu_);
+  while (!ended_ && i >= base_ + static_cast<int64_t>(window_.size())) {
+    std::optional<Batch> b = source_.next();
+    if (!b) {
+      ended_ = true;
+      break;
+    }
+    window_.push_back(std::make_shared<const Batch>(std::move(*b)));
+  }
+  std::shared_ptr<const Batch> batch;
+  if (i - base_ < static_cast<int64_t>(window_.size())) batch = window_[static_cast<size_t>(i - base_)];
+  taken_[consumer] = i + 1;
+  // Drop what every consumer has taken: the consumers keep their own reference meanwhile.
+  const int64_t all_taken = *std::min_element(taken_.begin(), taken_.end());
+  while (base_ < all_taken && !window_.empty()) {
+    window_.pop_front();
+    ++base_;
+  }
+  return batch;
+}
+
+void OrderedEmitter::submit(std::shared_ptr<const Batch> batch, size_t model,
+                            std::vector<Tensor> outputs) {
+  std::lock_guard lock(mu_);
+  waiting_[{batch->seq, model}] = Entry{std::move(batch), std::move(outputs)};
+  for (auto it = waiting_.find({next_seq_, next_model_}); it != waiting_.end();
+       it = waiting_.find({next_seq_, next_model_})) {
+    sink_.consume(*it->second.batch, next_model_, it->second.outputs);
+    waiting_.erase(it);
+    if (++next_model_ == models_) {
+      next_model_ = 0;
+      ++next_seq_;
+    }
+  }
+}
+
+size_t OrderedEmitter::pending() const {
+  std::lock_guard lock(mu_);
+  return waiting_.size();
+}
+
+void FirstError::set(std::exception_ptr e) {
+  std::lock_guard lock(mu_);
+  if (!error_) error_ = e;
+  failed_.store(true);
+}
+
+void FirstError::rethrow_if_failed() {
+  std::lock_guard lock(mu_);
+  if (error_) std::rethrow_exception(error_);
+}
+
+}  // namespace mvinfer::strategies

@@ -1,0 +1,72 @@
+// Machinery shared by the concurrent strategies: batches handed to every model, results put
+// back in frame order, the first error of any worker kept for the caller.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "mvinfer/batch.h"
+#include "mvinfer/result_sink.h"
+#include "mvinfer/strategy.h"
+
+namespace mvinfer::strategies {
+
+// Gives batch i to each of `consumers` consumers, pulling from the source on demand; a batch
+// is dropped once every consumer has taken it. Thread-safe.
+class BatchFanout {
+ public:
+  BatchFanout(BatchSource& source, size_t consumers) : source_(source), taken_(consumers, 0) {}
+  // Batch number `i` for `consumer` (who must ask for 0, 1, 2, ... in turn); null at the end.
+  std::shared_ptr<const Batch> get(size_t consumer, int64_t i);
+
+ private:
+  BatchSource& source_;
+  std::mutex mu_;
+  std::deque<std::shared_ptr<const Batch>> window_;  // batches base_ .. base_+size-1
+  int64_t base_ = 0;
+  bool ended_ = false;
+  std::vector<int64_t> taken_;  // per consumer: batches taken so far
+};
+
+// Collects (batch, model, outputs) from any thread and hands them to the sink in frame order:
+// batch by batch, model by model. The sink is called under a lock, one call at a time.
+class OrderedEmitter {
+ public:
+  OrderedEmitter(ResultSink& sink, size_t models) : sink_(sink), models_(models) {}
+  void submit(std::shared_ptr<const Batch> batch, size_t model, std::vector<Tensor> outputs);
+  // Results still waiting for an earlier one (non-zero only after a failure).
+  size_t pending() const;
+
+ private:
+  ResultSink& sink_;
+  size_t models_;
+  mutable std::mutex mu_;
+  int64_t next_seq_ = 0;
+  size_t next_model_ = 0;
+  struct Entry {
+    std::shared_ptr<const Batch> batch;
+    std::vector<Tensor> outputs;
+  };
+  std::map<std::pair<int64_t, size_t>, Entry> waiting_;
+};
+
+// The first exception raised by any worker; later ones are dropped. Setting it asks every
+// worker to stop.
+class FirstError {
+ public:
+  void set(std::exception_ptr e);
+  bool failed() const { return failed_.load(); }
+  void rethrow_if_failed();
+
+ private:
+  std::mutex mu_;
+  std::exception_ptr error_;
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace mvinfer::strategies

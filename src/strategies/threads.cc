@@ -1,0 +1,59 @@
+// threads: one thread per model, each looping over every batch (the seed's winner). Results
+// are put back in frame order by an OrderedEmitter. With the auto budget each session gets
+// cores / models intra-op threads (at least 1) and no spinning, so the threads share the cores
+// instead of fighting over them.
+#include <unistd.h>
+
+#include <thread>
+
+#include "shared.h"
+#include "strategies.h"
+
+namespace mvinfer::strategies {
+namespace {
+
+class Threads : public Strategy {
+ public:
+  explicit Threads(const StrategyOptions& options) : options_(options) {}
+  std::string_view name() const override { return "threads"; }
+
+  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+           Observer& observer) override {
+    const int n = static_cast<int>(specs.size());
+    std::vector<Model> models = create_models(specs, n, options_, settings_, intra_threads_);
+    BatchFanout fanout(source, specs.size());
+    OrderedEmitter emitter(sink, specs.size());
+    FirstError error;
+    const int pid = getpid();
+    {
+      std::vector<std::jthread> workers;
+      for (size_t m = 0; m < models.size(); ++m)
+        workers.emplace_back([&, m] {
+          try {
+            for (int64_t i = 0; !error.failed() && !stop_requested(options_); ++i) {
+              std::shared_ptr<const Batch> b = fanout.get(m, i);
+              if (!b) break;
+              std::vector<Tensor> out = observe_run(
+                  observer, m, b->seq, static_cast<int64_t>(b->frames.size()), pid,
+                  [&] { return models[m].run(*b->inputs[m]); });
+              emitter.submit(std::move(b), m, std::move(out));
+            }
+          } catch (...) {
+            error.set(std::current_exception());
+          }
+        });
+    }  // joins every worker, also when one failed
+    error.rethrow_if_failed();
+  }
+
+ private:
+  StrategyOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_threads(const StrategyOptions& options) {
+  return std::make_unique<Threads>(options);
+}
+
+}  // namespace mvinfer::strategies

@@ -48,39 +48,36 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
 
 namespace strategies {
 
-std::vector<SessionSettings> plan_sessions(std::span<const ModelSpec> specs, int concurrent,
-                                           const StrategyOptions& options, std::string& settings,
-                                           int& intra_threads, int min_threads) {
-  std::vector<SessionSettings> plan;
-  intra_threads = 0;
+const std::vector<SessionSettings>& StrategyBase::plan_sessions(std::span<const ModelSpec> specs,
+                                                                int concurrent, int min_threads) {
+  sessions_.clear();
+  intra_threads_ = 0;
   std::string threads;
   bool spinning = false;
   for (const ModelSpec& spec : specs) {
-    SessionSettings s = session_settings_for(spec, concurrent, options);
+    SessionSettings s = session_settings_for(spec, concurrent, options_);
     s.intra_threads = std::max(s.intra_threads, min_threads);
-    plan.push_back(s);
-    intra_threads = std::max(intra_threads, s.intra_threads);
+    sessions_.push_back(s);
+    intra_threads_ = std::max(intra_threads_, s.intra_threads);
     threads += fmt::format("{}{}={}", threads.empty() ? "" : ",", spec.name, s.intra_threads);
     spinning = spinning || s.allow_spinning;
   }
-  settings = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
-                         concurrent, concurrent == 1 ? "" : "s", cores_of(options), threads,
-                         spinning ? "on" : "off");
-  return plan;
+  settings_ = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
+                          concurrent, concurrent == 1 ? "" : "s", cores_of(options_), threads,
+                          spinning ? "on" : "off");
+  return sessions_;
 }
 
-std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
-                                 const StrategyOptions& options, std::string& settings,
-                                 int& intra_threads, int min_threads) {
-  std::vector<SessionSettings> plan =
-      plan_sessions(specs, concurrent, options, settings, intra_threads, min_threads);
+std::vector<Model> StrategyBase::create_models(std::span<const ModelSpec> specs, int concurrent,
+                                               int min_threads) {
+  plan_sessions(specs, concurrent, min_threads);
   std::vector<Model> models;
-  for (size_t i = 0; i < specs.size(); ++i) models.emplace_back(specs[i], plan[i]);
+  for (size_t i = 0; i < specs.size(); ++i) models.emplace_back(specs[i], sessions_[i]);
   return models;
 }
 
-bool stop_requested(const StrategyOptions& options) {
-  return options.stop && options.stop->load(std::memory_order_relaxed);
+bool StrategyBase::stop_requested() const {
+  return options_.stop && options_.stop->load(std::memory_order_relaxed);
 }
 
 }  // namespace strategies

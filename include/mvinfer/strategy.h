@@ -48,11 +48,14 @@ class Strategy {
   int intra_threads() const { return intra_threads_; }
   // Sum of the peak RSS of the worker processes of the last run (0 for in-process strategies).
   double worker_peak_rss_mib() const { return worker_peak_rss_mib_; }
+  // The session settings each model got in the last run (in spec order).
+  const std::vector<SessionSettings>& sessions() const { return sessions_; }
 
  protected:
   std::string settings_;
   int intra_threads_ = 0;
   double worker_peak_rss_mib_ = 0;
+  std::vector<SessionSettings> sessions_;
 };
 
 // Names accepted by make_strategy(), in the order `bench` runs them.

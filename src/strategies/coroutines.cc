@@ -121,15 +121,16 @@ struct Context {
   OrderedEmitter& emitter;
   FirstError& error;
   Observer& observer;
-  const StrategyOptions& options;
+  const std::atomic<bool>* stop;
   EventLoop& loop;
   int pid;
+  bool stopping() const { return error.failed() || (stop && stop->load()); }
 };
 
 Task blocking_model_task(Context& c, const Model& model, size_t m) {
   // The seed's `async def run(model): for frame in frames: session.run(...)`: no await inside.
   try {
-    for (int64_t i = 0; !c.error.failed() && !stop_requested(c.options); ++i) {
+    for (int64_t i = 0; !c.stopping(); ++i) {
       std::shared_ptr<const Batch> b = c.fanout.get(m, i);
       if (!b) break;
       std::vector<Tensor> out =
@@ -145,7 +146,7 @@ Task blocking_model_task(Context& c, const Model& model, size_t m) {
 
 Task async_model_task(Context& c, const Model& model, size_t m) {
   try {
-    for (int64_t i = 0; !c.error.failed() && !stop_requested(c.options); ++i) {
+    for (int64_t i = 0; !c.stopping(); ++i) {
       std::shared_ptr<const Batch> b = c.fanout.get(m, i);
       if (!b) break;
       RunEvent e{m, b->seq, static_cast<int64_t>(b->frames.size()), {}, {}, c.pid};
@@ -158,9 +159,9 @@ Task async_model_task(Context& c, const Model& model, size_t m) {
   }
 }
 
-class Coroutines : public Strategy {
+class Coroutines : public StrategyBase {
  public:
-  Coroutines(const StrategyOptions& options, bool async) : options_(options), async_(async) {}
+  Coroutines(const StrategyOptions& options, bool async) : StrategyBase(options), async_(async) {}
   std::string_view name() const override { return async_ ? "coroutines-async" : "coroutines"; }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
@@ -168,14 +169,14 @@ class Coroutines : public Strategy {
     // Blocking coroutines run one session at a time; async ones run all of them at once.
     const int concurrent = async_ ? static_cast<int>(specs.size()) : 1;
     std::vector<Model> models =
-        create_models(specs, concurrent, options_, settings_, intra_threads_, async_ ? 2 : 1);
+        create_models(specs, concurrent, async_ ? 2 : 1);
     settings_ += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
                         : ", one thread, Run() blocks so coroutines never interleave";
     BatchFanout fanout(source, specs.size());
     OrderedEmitter emitter(sink, specs.size());
     FirstError error;
     EventLoop loop;
-    Context c{fanout, emitter, error, observer, options_, loop, getpid()};
+    Context c{fanout, emitter, error, observer, options_.stop, loop, getpid()};
     std::vector<Task> tasks;
     for (size_t m = 0; m < models.size(); ++m)
       tasks.push_back(async_ ? async_model_task(c, models[m], m)
@@ -190,7 +191,6 @@ class Coroutines : public Strategy {
   }
 
  private:
-  StrategyOptions options_;
   bool async_;
 };
 

@@ -276,17 +276,16 @@ std::string describe_status(int status) {
   return "ended";
 }
 
-class Processes : public Strategy {
+class Processes : public StrategyBase {
  public:
-  explicit Processes(const StrategyOptions& options) : options_(options) {}
+  explicit Processes(const StrategyOptions& options) : StrategyBase(options) {}
   std::string_view name() const override { return "processes"; }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
     worker_peak_rss_mib_ = 0;
     const int n = static_cast<int>(specs.size());
-    std::vector<SessionSettings> plan =
-        plan_sessions(specs, n, options_, settings_, intra_threads_);
+    const std::vector<SessionSettings>& plan = plan_sessions(specs, n);
     settings_ += ", one worker process per model, inputs in shared memory";
 
     // Every batch's inputs go into shared memory once; models that share a preprocessing
@@ -334,7 +333,7 @@ class Processes : public Strategy {
     size_t open = specs.size();
     char chunk[1 << 16];
     while (open > 0 && !failure) {
-      if (stop_requested(options_)) break;
+      if (stop_requested()) break;
       std::vector<pollfd> fds;
       std::vector<size_t> which;
       for (size_t m = 0; m < streams.size(); ++m)
@@ -376,15 +375,12 @@ class Processes : public Strategy {
     }
     // On failure or stop, the rest are killed; all are reaped either way.
     for (ChildProcess& w : workers) {
-      if (failure || stop_requested(options_)) w.kill_now();
+      if (failure || stop_requested()) w.kill_now();
       w.reap();
       worker_peak_rss_mib_ += w.peak_rss_mib();
     }
     if (failure) throw *failure;
   }
-
- private:
-  StrategyOptions options_;
 };
 
 }  // namespace

@@ -7,16 +7,16 @@
 namespace mvinfer::strategies {
 namespace {
 
-class Serial : public Strategy {
+class Serial : public StrategyBase {
  public:
-  explicit Serial(const StrategyOptions& options) : options_(options) {}
+  explicit Serial(const StrategyOptions& options) : StrategyBase(options) {}
   std::string_view name() const override { return "serial"; }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
-    std::vector<Model> models = create_models(specs, 1, options_, settings_, intra_threads_);
+    std::vector<Model> models = create_models(specs, 1);
     const int pid = getpid();
-    while (!stop_requested(options_)) {
+    while (!stop_requested()) {
       std::optional<Batch> batch = source.next();
       if (!batch) break;
       const auto frames = static_cast<int64_t>(batch->frames.size());
@@ -28,9 +28,6 @@ class Serial : public Strategy {
       }
     }
   }
-
- private:
-  StrategyOptions options_;
 };
 
 }  // namespace

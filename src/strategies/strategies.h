@@ -16,15 +16,20 @@ std::unique_ptr<Strategy> make_coroutines_async(const StrategyOptions& options);
 // The settings of every model's session when `concurrent` sessions run at once, with at least
 // `min_threads` intra-op threads each; describes them in `settings` / `intra_threads` for the
 // report.
-std::vector<SessionSettings> plan_sessions(std::span<const ModelSpec> specs, int concurrent,
-                                           const StrategyOptions& options, std::string& settings,
-                                           int& intra_threads, int min_threads = 1);
+// Strategies derive from StrategyBase to have their sessions planned and described the same way.
+class StrategyBase : public Strategy {
+ protected:
+  explicit StrategyBase(const StrategyOptions& options) : options_(options) {}
+  // Chooses every model's session settings when `concurrent` sessions run at once (at least
+  // `min_threads` intra-op threads each) and records them for settings()/sessions().
+  const std::vector<SessionSettings>& plan_sessions(std::span<const ModelSpec> specs,
+                                                    int concurrent, int min_threads = 1);
+  // plan_sessions(), then one Model per spec with those settings.
+  std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
+                                   int min_threads = 1);
+  bool stop_requested() const;
 
-// Creates one Model per spec with the sessions plan_sessions() chose.
-std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
-                                 const StrategyOptions& options, std::string& settings,
-                                 int& intra_threads, int min_threads = 1);
-
-bool stop_requested(const StrategyOptions& options);
+  StrategyOptions options_;
+};
 
 }  // namespace mvinfer::strategies

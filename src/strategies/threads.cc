@@ -12,15 +12,15 @@
 namespace mvinfer::strategies {
 namespace {
 
-class Threads : public Strategy {
+class Threads : public StrategyBase {
  public:
-  explicit Threads(const StrategyOptions& options) : options_(options) {}
+  explicit Threads(const StrategyOptions& options) : StrategyBase(options) {}
   std::string_view name() const override { return "threads"; }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
     const int n = static_cast<int>(specs.size());
-    std::vector<Model> models = create_models(specs, n, options_, settings_, intra_threads_);
+    std::vector<Model> models = create_models(specs, n);
     BatchFanout fanout(source, specs.size());
     OrderedEmitter emitter(sink, specs.size());
     FirstError error;
@@ -30,7 +30,7 @@ class Threads : public Strategy {
       for (size_t m = 0; m < models.size(); ++m)
         workers.emplace_back([&, m] {
           try {
-            for (int64_t i = 0; !error.failed() && !stop_requested(options_); ++i) {
+            for (int64_t i = 0; !error.failed() && !stop_requested(); ++i) {
               std::shared_ptr<const Batch> b = fanout.get(m, i);
               if (!b) break;
               std::vector<Tensor> out = observe_run(
@@ -45,9 +45,6 @@ class Threads : public Strategy {
     }  // joins every worker, also when one failed
     error.rethrow_if_failed();
   }
-
- private:
-  StrategyOptions options_;
 };
 
 }  // namespace

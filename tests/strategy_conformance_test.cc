@@ -1,0 +1,164 @@
+// Every strategy, with several thread budgets, gives serial's outputs on the same real frames
+// (vtest.avi, two zoo models and the PaddleOCR classifier), in frame order.
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "mvinfer/batch.h"
+#include "mvinfer/error.h"
+#include "mvinfer/frame_source.h"
+#include "mvinfer/result_sink.h"
+#include "mvinfer/strategy.h"
+#include "test_support.h"
+
+namespace mvinfer::testing {
+
+// Real frames preprocessed for the models once; each strategy reads the same batches.
+struct Workload {
+  std::vector<ModelSpec> specs;
+  std::unique_ptr<PreloadedBatches> batches;
+};
+
+Workload make_workload(const std::filesystem::path& dir, int frames, int batch) {
+  Workload w;
+  for (const std::string& p : small_zoo(dir, 2, 64)) w.specs.push_back(parse_model_arg(p));
+  w.specs.push_back(parse_model_arg(cls_model() + ":name=cls,color=bgr,mean=0.5,std=0.5"));
+  make_names_unique(w.specs);
+  for (ModelSpec& s : w.specs) resolve_model_spec(s, batch, 64, 64);
+  auto source = open_frame_source(kVideo, frames);
+  Batcher batcher(*source, w.specs, {batch, false, false});
+  w.batches = preload(batcher);
+  return w;
+}
+
+CollectingSink run_strategy(const std::string& name, Workload& w, int threads,
+                            Observer* observer = nullptr) {
+  StrategyOptions o;
+  o.intra_threads = threads;
+  auto strategy = make_strategy(name, o);
+  CollectingSink sink;
+  ProfileObserver profile;
+  w.batches->rewind();
+  strategy->run(*w.batches, w.specs, sink, observer ? *observer : profile);
+  return sink;
+}
+
+// Outputs agree element by element (different thread splits may round differently).
+void expect_same_outputs(const CollectingSink& got, const CollectingSink& want,
+                         const std::string& what) {
+  ASSERT_EQ(got.entries().size(), want.entries().size()) << what;
+  for (size_t i = 0; i < want.entries().size(); ++i) {
+    const auto& g = got.entries()[i];
+    const auto& e = want.entries()[i];
+    ASSERT_EQ(g.batch, e.batch) << what << " entry " << i << " out of frame order";
+    ASSERT_EQ(g.model, e.model) << what << " entry " << i << " out of model order";
+    ASSERT_EQ(g.outputs.size(), e.outputs.size());
+    for (size_t o = 0; o < e.outputs.size(); ++o) {
+      ASSERT_EQ(g.outputs[o].shape, e.outputs[o].shape) << what;
+      for (size_t k = 0; k < e.outputs[o].data.size(); ++k)
+        ASSERT_NEAR(g.outputs[o].data[k], e.outputs[o].data[k],
+                    1e-5f * std::max(1.0f, std::fabs(e.outputs[o].data[k])))
+            << what << " batch " << e.batch << " model " << e.model << " element " << k;
+    }
+  }
+}
+
+class Conformance : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
+
+TEST_P(Conformance, SameOutputsAsSerialInFrameOrder) {
+  const auto& [name, threads] = GetParam();
+  Workload w = make_workload(scratch_dir("zoo"), 14, 4);  // batches of 4, 4, 4, 2
+  CollectingSink serial = run_strategy("serial", w, 1);
+  ASSERT_EQ(serial.entries().size(), 4u * 3u);
+  CollectingSink got = run_strategy(name, w, threads);
+  expect_same_outputs(got, serial, name + " x" + std::to_string(threads));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllStrategies, Conformance,
+    ::testing::Combine(::testing::Values("serial", "threads", "processes", "coroutines",
+                                         "coroutines-async"),
+                       ::testing::Values(1, 2)),
+    [](const auto& info) {
+      std::string n = std::get<0>(info.param) + "_x" + std::to_string(std::get<1>(info.param));
+      for (char& c : n)
+        if (c == '-') c = '_';
+      return n;
+    });
+
+TEST(Coroutines, RunOnOneThreadOneModelAfterAnother) {
+  Workload w = make_workload(scratch_dir("zoo"), 16, 2);
+  ProfileObserver profile;
+  run_strategy("coroutines", w, 1, &profile);
+  std::vector<RunInterval> runs = profile.intervals();
+  ASSERT_EQ(runs.size(), 8u * 3u);
+  for (const RunInterval& r : runs) EXPECT_EQ(r.thread, std::this_thread::get_id());
+  // Run() blocks, so the first coroutine finishes every batch before the next one starts.
+  for (const RunInterval& a : runs)
+    for (const RunInterval& b : runs)
+      if (a.model < b.model) {
+        EXPECT_LE(a.end, b.begin) << a.model << " overlaps " << b.model;
+      }
+}
+
+TEST(Coroutines, PerModelTotalsMatchSerial) {
+  Workload w = make_workload(scratch_dir("zoo"), 40, 4);
+  auto totals = [&](const std::string& name) {
+    ProfileObserver profile;
+    run_strategy(name, w, 1, &profile);
+    std::vector<double> t(w.specs.size());
+    for (const RunInterval& r : profile.intervals()) t[r.model] += r.seconds();
+    return t;
+  };
+  totals("serial");  // warm-up
+  std::vector<double> serial = totals("serial"), coro = totals("coroutines");
+  for (size_t m = 0; m < serial.size(); ++m) {
+    const double ratio = coro[m] / serial[m];
+    EXPECT_GT(ratio, 0.6) << w.specs[m].name;
+    EXPECT_LT(ratio, 1.6) << w.specs[m].name;
+  }
+}
+
+TEST(CoroutinesAsync, RunsOfDifferentModelsOverlap) {
+  Workload w = make_workload(scratch_dir("zoo"), 16, 4);
+  ProfileObserver profile;
+  run_strategy("coroutines-async", w, 2, &profile);
+  std::vector<RunInterval> runs = profile.intervals();
+  ASSERT_EQ(runs.size(), 4u * 3u);
+  int overlaps = 0;
+  for (const RunInterval& a : runs)
+    for (const RunInterval& b : runs)
+      if (a.model < b.model && a.begin < b.end && b.begin < a.end) ++overlaps;
+  EXPECT_GT(overlaps, 0) << "no two models' Run() intervals intersect";
+}
+
+TEST(Threads, ModelsRunOnTheirOwnThreads) {
+  Workload w = make_workload(scratch_dir("zoo"), 8, 4);
+  ProfileObserver profile;
+  run_strategy("threads", w, 1, &profile);
+  std::map<size_t, std::set<std::thread::id>> threads;
+  for (const RunInterval& r : profile.intervals()) threads[r.model].insert(r.thread);
+  ASSERT_EQ(threads.size(), 3u);
+  std::set<std::thread::id> all;
+  for (auto& [m, ids] : threads) {
+    EXPECT_EQ(ids.size(), 1u);
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(all.size(), 3u);
+  EXPECT_EQ(all.count(std::this_thread::get_id()), 0u);
+}
+
+TEST(Strategies, UnknownNameIsABadFlag) {
+  try {
+    make_strategy("warp", {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_flag);
+    EXPECT_NE(std::string(e.what()).find("coroutines-async"), std::string::npos);
+  }
+}
+
+}  // namespace mvinfer::testing

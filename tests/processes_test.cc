@@ -1,0 +1,150 @@
+// The processes strategy cleans up after itself: after a normal run, a failed run and a
+// worker killed mid-run, no worker process and no shared-memory object is left, and a dead
+// worker is reported with its model and its signal.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "mvinfer/batch.h"
+#include "mvinfer/error.h"
+#include "mvinfer/frame_source.h"
+#include "mvinfer/result_sink.h"
+#include "mvinfer/strategy.h"
+#include "test_support.h"
+
+namespace mvinfer::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_children() {
+  // -1/ECHILD: no child at all, running or zombie.
+  errno = 0;
+  return !(waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
+}
+
+std::vector<std::string> our_shm_objects() {
+  std::vector<std::string> found;
+  const std::string prefix = fmt::format("mvinfer-{}-", getpid());
+  for (const auto& e : fs::directory_iterator("/dev/shm"))
+    if (e.path().filename().string().starts_with(prefix)) found.push_back(e.path().string());
+  return found;
+}
+
+struct Fixture {
+  std::vector<ModelSpec> specs;
+  std::unique_ptr<PreloadedBatches> batches;
+};
+
+Fixture make(const fs::path& dir, int frames) {
+  Fixture f;
+  for (const std::string& p : small_zoo(dir, 2, 64)) f.specs.push_back(parse_model_arg(p));
+  for (ModelSpec& s : f.specs) resolve_model_spec(s, 1, 64, 64);
+  auto source = open_frame_source(kVideo, frames);
+  Batcher batcher(*source, f.specs, {1, false, false});
+  f.batches = preload(batcher);
+  return f;
+}
+
+// Kills the worker of `model` with SIGKILL as soon as its first result reaches the parent.
+class KillWorker : public Observer {
+ public:
+  explicit KillWorker(size_t model) : model_(model) {}
+  void on_run_end(const RunEvent& e) override {
+    if (e.model == model_ && !killed_) {
+      killed_ = true;
+      kill(e.pid, SIGKILL);
+    }
+  }
+
+ private:
+  size_t model_;
+  bool killed_ = false;
+};
+
+TEST(Processes, NormalRunLeavesNothingBehind) {
+  Fixture f = make(scratch_dir("zoo"), 12);
+  CollectingSink sink;
+  ProfileObserver profile;
+  make_strategy("processes", {})->run(*f.batches, f.specs, sink, profile);
+  EXPECT_EQ(sink.entries().size(), 24u);
+  // Every Run() happened in a worker, one per model.
+  std::set<int> pids;
+  for (const RunInterval& r : profile.intervals()) {
+    EXPECT_NE(r.pid, getpid());
+    pids.insert(r.pid);
+  }
+  EXPECT_EQ(pids.size(), 2u);
+  EXPECT_FALSE(has_children());
+  EXPECT_EQ(our_shm_objects(), std::vector<std::string>{});
+}
+
+TEST(Processes, FailedWorkerIsReportedAndCleanedUp) {
+  fs::path dir = scratch_dir("bad");
+  Fixture f = make(dir, 6);
+  // The worker for the second model finds garbage where its model was.
+  std::ofstream(dir / "garbage.onnx") << "not a model";
+  f.specs[1].path = (dir / "garbage.onnx").string();
+  CollectingSink sink;
+  ProfileObserver profile;
+  try {
+    make_strategy("processes", {})->run(*f.batches, f.specs, sink, profile);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_model);
+    EXPECT_NE(std::string(e.what()).find("garbage.onnx"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(has_children());
+  EXPECT_EQ(our_shm_objects(), std::vector<std::string>{});
+}
+
+TEST(Processes, WorkerKilledMidRunIsNamedWithItsSignal) {
+  Fixture f = make(scratch_dir("zoo"), 300);
+  CollectingSink sink;
+  KillWorker killer(1);
+  try {
+    make_strategy("processes", {})->run(*f.batches, f.specs, sink, killer);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::worker);
+    EXPECT_NE(what.find("'zoo1'"), std::string::npos) << what;
+    EXPECT_NE(what.find("signal 9"), std::string::npos) << what;
+  }
+  EXPECT_LT(sink.entries().size(), 600u);
+  EXPECT_FALSE(has_children());
+  EXPECT_EQ(our_shm_objects(), std::vector<std::string>{});
+}
+
+TEST(Processes, CliReportsAKilledWorker) {
+  // The same through the CLI, with the kill coming from outside: a worker that dies makes
+  // `run` exit with the worker code and a one-line message naming model and signal.
+  fs::path dir = scratch_dir("cli");
+  std::vector<std::string> zoo = small_zoo(dir, 2, 64);
+  std::string cmd = fmt::format(
+      "{} run --video {} --model {} --model {} --size 64x64 --strategy processes -q & "
+      "parent=$!; for i in $(seq 1 200); do kids=$(cat /proc/$parent/task/*/children 2>/dev/null); "
+      "set -- $kids; [ $# -ge 2 ] && break; sleep 0.05; done; sleep 0.3; kill -9 $2; wait $parent; "
+      "echo \"exit=$?\"; sleep 0.2; ps -o pid= --ppid $parent | wc -l",
+      kCli, kVideo, zoo[0], zoo[1]);
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  pclose(p);
+  EXPECT_NE(out.find("exit=6"), std::string::npos) << out;
+  EXPECT_NE(out.find("worker process for model 'zoo"), std::string::npos) << out;
+  EXPECT_NE(out.find("signal 9"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("0\n")) << "workers left behind:\n" << out;
+}
+
+}  // namespace
+}  // namespace mvinfer::testing

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -61,6 +63,20 @@ double peak_rss_mib_self() { return static_cast<double>(usage(RUSAGE_SELF).ru_ma
 double peak_rss_mib_children() {
   return static_cast<double>(usage(RUSAGE_CHILDREN).ru_maxrss) / 1024.0;
 }
+bool reset_peak_rss() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+double current_peak_rss_mib() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;  // kB
+  return peak_rss_mib_self();
+}
+
 double cpu_seconds_self() {
   rusage u = usage(RUSAGE_SELF);
   return seconds(u.ru_utime) + seconds(u.ru_stime);

@@ -47,6 +47,11 @@ std::string format_summary(const RunReport& report);
 // Resource use of this process so far: peak RSS (MiB) of self, and of waited-for children.
 double peak_rss_mib_self();
 double peak_rss_mib_children();
+// Resets this process's peak RSS (Linux: /proc/self/clear_refs), so that the next
+// current_peak_rss_mib() covers only what runs after it; false when the kernel refuses.
+bool reset_peak_rss();
+// Peak RSS of this process since start or since the last reset_peak_rss() (VmHWM), in MiB.
+double current_peak_rss_mib();
 // CPU seconds (user + system) used so far by this process, and by waited-for children.
 double cpu_seconds_self();
 double cpu_seconds_children();

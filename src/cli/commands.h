@@ -13,5 +13,6 @@ using Command = std::function<int()>;
 Command add_run_command(CLI::App& app);
 Command add_zoo_command(CLI::App& app);
 Command add_info_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 }  // namespace mvinfer::cli

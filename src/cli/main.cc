@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add(mvinfer::cli::add_run_command);
   add(mvinfer::cli::add_zoo_command);
   add(mvinfer::cli::add_info_command);
+  add(mvinfer::cli::add_bench_command);
 
   try {
     app.parse(argc, argv);

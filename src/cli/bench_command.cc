@@ -1,0 +1,128 @@
+// mvinfer bench: every strategy over the same frames, against the machine's limit.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "mvinfer/bench.h"
+#include "mvinfer/error.h"
+#include "mvinfer/zoo.h"
+
+namespace mvinfer::cli {
+namespace {
+
+struct BenchFlags {
+  std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir;
+  std::vector<std::string> models;
+  int zoo = 0, batch = 4, sample = 16;
+  int64_t frames = 300;
+  bool replicate = false, stream = false;
+};
+
+// Fails now, before minutes of benchmarking, when an output could not be written; an
+// existing file is left as it is until the new report replaces it.
+void check_writable(const std::string& flag, const std::string& path) {
+  if (path.empty()) return;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0 ||
+      (std::filesystem::exists(path) && access(path.c_str(), W_OK) != 0))
+    throw Error(ErrorCode::io, fmt::format("{} '{}': cannot be written", flag, path));
+}
+
+void write_file(const std::string& flag, const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw Error(ErrorCode::io, fmt::format("{} '{}': write failed", flag, path));
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto f = std::make_shared<BenchFlags>();
+  CLI::App* b = app.add_subcommand("bench", "Compare every strategy on the same frames");
+  b->add_option("--video", f->video, "Video file, image folder, camera index or URL")->required();
+  b->add_option("--model", f->models, "Model: PATH or PATH:key=value,... (as in run)");
+  b->add_option("--zoo", f->zoo, "Write and use N zoo models of similar size instead of --model")
+      ->check(CLI::Range(1, 64));
+  b->add_option("--zoo-dir", f->zoo_dir, "Where --zoo writes its models (default: a temp dir)");
+  b->add_option("--frames", f->frames, "Frames to use")->default_val(300)->check(CLI::PositiveNumber);
+  b->add_option("--batch", f->batch, "Frames per batch")->default_val(4);
+  b->add_option("--size", f->size, "Input size WxH for dynamic models (and --zoo)")
+      ->default_val("256x256");
+  b->add_flag("--replicate", f->replicate, "Repeat each frame --batch times (the seed's protocol)");
+  b->add_flag("--stream", f->stream, "Decode inside the timed run instead of before it");
+  b->add_option("--strategies", f->strategies,
+                "Comma-separated strategies (default: all); serial always runs, as reference");
+  b->add_option("--intra-threads", f->intra_threads, "Intra-op threads per session, or auto")
+      ->default_val("auto");
+  b->add_option("--sample", f->sample, "Batches per model for the 'alone' measurements")
+      ->default_val(16)->check(CLI::PositiveNumber);
+  b->add_option("--json", f->json, "Write the report as JSON");
+  b->add_option("--svg", f->svg, "Write a chart as SVG");
+
+  return [f] {
+    BenchConfig c;
+    c.video = f->video;
+    parse_size("--size", f->size, c.width, c.height);
+    c.frames = f->frames;
+    c.batching.batch = f->batch;
+    c.batching.replicate = f->replicate;
+    c.stream = f->stream;
+    c.sample_batches = f->sample;
+    c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);
+    if (!f->strategies.empty()) c.strategies = split(f->strategies);
+    check_writable("--json", f->json);
+    check_writable("--svg", f->svg);
+    if (f->zoo > 0 && !f->models.empty())
+      throw Error(ErrorCode::bad_flag, "give either --zoo N or --model, not both");
+    for (const std::string& m : f->models) c.models.push_back(parse_model_arg(m));
+    if (f->zoo > 0) {
+      ZooOptions z;
+      z.count = f->zoo;
+      z.width = c.width;
+      z.height = c.height;
+      std::string dir = f->zoo_dir.empty()
+                            ? (std::filesystem::temp_directory_path() /
+                               fmt::format("mvinfer-zoo-{}x{}-{}", c.width, c.height, getpid()))
+                                  .string()
+                            : f->zoo_dir;
+      for (const ZooModel& m : write_zoo(dir, z)) c.models.push_back(parse_model_arg(m.path));
+    }
+    const bool tty = isatty(STDERR_FILENO);
+    BenchReport report = run_bench(c, [&](const std::string& line) {
+      fmt::print(stderr, "{}{}\n", tty ? "" : "bench: ", line);
+    });
+    fmt::print("{}", format_table(report));
+    if (!f->json.empty()) write_file("--json", f->json, to_json(report));
+    if (!f->svg.empty()) write_file("--svg", f->svg, to_svg(report));
+    if (!report.all_outputs_match()) {
+      for (const BenchStrategyResult& s : report.strategies)
+        if (!s.outputs_match_serial)
+          fmt::print(stderr, "mvinfer: error: strategy {} gave outputs that differ from serial's "
+                             "(largest relative difference {:.3g})\n",
+                     s.report.strategy, s.max_abs_diff);
+      return 7;
+    }
+    return 0;
+  };
+}
+
+}  // namespace mvinfer::cli

@@ -1,0 +1,145 @@
+// `mvinfer bench` writes the documented JSON shape and a well-formed SVG with one wall-time
+// bar per strategy; every strategy's outputs match serial's.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace mvinfer::testing {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Checks a JSON value against a shape: "int", "num", "str", "bool", "num|null", "str|null",
+// an object of shapes, or an array holding one shape (for every element).
+void expect_shape(const json& v, const json& shape, const std::string& path) {
+  if (shape.is_string()) {
+    const std::string s = shape;
+    const bool nullable = s.ends_with("|null");
+    if (nullable && v.is_null()) return;
+    const std::string t = nullable ? s.substr(0, s.size() - 5) : s;
+    if (t == "int") EXPECT_TRUE(v.is_number_integer()) << path << " = " << v;
+    else if (t == "num") EXPECT_TRUE(v.is_number()) << path << " = " << v;
+    else if (t == "str") EXPECT_TRUE(v.is_string()) << path << " = " << v;
+    else if (t == "bool") EXPECT_TRUE(v.is_boolean()) << path << " = " << v;
+    else FAIL() << "bad shape " << s;
+  } else if (shape.is_object()) {
+    ASSERT_TRUE(v.is_object()) << path;
+    for (const auto& [key, sub] : shape.items()) {
+      ASSERT_TRUE(v.contains(key)) << path << "." << key << " is missing";
+      expect_shape(v[key], sub, path + "." + key);
+    }
+  } else if (shape.is_array()) {
+    ASSERT_TRUE(v.is_array()) << path;
+    for (size_t i = 0; i < v.size(); ++i) expect_shape(v[i], shape[0], path + "[" + std::to_string(i) + "]");
+  }
+}
+
+// Minimal well-formedness: every tag closes, in order; attribute quotes balance.
+bool well_formed_xml(const std::string& s, std::string* why) {
+  std::vector<std::string> stack;
+  size_t i = 0;
+  while ((i = s.find('<', i)) != std::string::npos) {
+    size_t j = s.find('>', i);
+    if (j == std::string::npos) return *why = "unterminated tag", false;
+    std::string tag = s.substr(i + 1, j - i - 1);
+    i = j + 1;
+    if (tag.starts_with("?") || tag.starts_with("!")) continue;
+    if (std::count(tag.begin(), tag.end(), '"') % 2) return *why = "unbalanced quotes in <" + tag + ">", false;
+    if (tag.ends_with("/")) continue;
+    std::string name = tag.substr(tag.starts_with("/") ? 1 : 0);
+    name = name.substr(0, name.find_first_of(" \n\t"));
+    if (tag.starts_with("/")) {
+      if (stack.empty() || stack.back() != name) return *why = "unexpected </" + name + ">", false;
+      stack.pop_back();
+    } else {
+      stack.push_back(name);
+    }
+  }
+  if (!stack.empty()) return *why = "unclosed <" + stack.back() + ">", false;
+  return true;
+}
+
+size_t count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t i = 0; (i = s.find(what, i)) != std::string::npos; i += what.size()) ++n;
+  return n;
+}
+
+TEST(BenchCommand, JsonShapeSvgAndMatchingOutputs) {
+  fs::path dir = scratch_dir("bench");
+  std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
+  fs::path js = dir / "report.json", svg = dir / "report.svg";
+  CommandResult r = run_cli({"bench", "--video", kVideo, "--model", zoo[0], "--model", zoo[1],
+                             "--model", cls_model() + ":color=bgr,mean=0.5,std=0.5",
+                             "--frames", "16", "--batch", "4", "--size", "64x64", "--sample", "2",
+                             "--strategies", "serial,threads,processes,coroutines,coroutines-async",
+                             "--json", js.string(), "--svg", svg.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  json j = json::parse(slurp(js));
+  const json model = {{"name", "str"},  {"calls", "int"},  {"run_s", "num"},
+                      {"p50_ms", "num"}, {"p90_ms", "num"}, {"p99_ms", "num"},
+                      {"interference", "num"}};
+  const json shape = {
+      {"machine", {{"cores", "int"}, {"cpu", "str"}, {"gpu", "str|null"}}},
+      {"workload",
+       {{"video", "str"}, {"frames", "int"}, {"batch", "int"}, {"size", json::array({"int"})},
+        {"models", json::array({{{"name", "str"}, {"path", "str"}}})}}},
+      {"limit", {{"work_s", "num"}, {"cores", "int"}, {"limit_s", "num"}}},
+      {"strategies",
+       json::array({{{"name", "str"}, {"wall_s", "num"}, {"fps", "num"},
+                     {"speedup_vs_serial", "num"}, {"limit_ratio", "num"},
+                     {"peak_rss_mib", "num"}, {"cpu_util", "num"}, {"gpu_mem_mib", "num|null"},
+                     {"gpu_util", "num|null"}, {"intra_threads", "int"},
+                     {"outputs_match_serial", "bool"}, {"models", json::array({model})}}})}};
+  expect_shape(j, shape, "report");
+  ASSERT_EQ(j["strategies"].size(), 5u);
+  EXPECT_EQ(j["workload"]["frames"], 16);
+  EXPECT_EQ(j["workload"]["size"], json::array({64, 64}));
+  EXPECT_EQ(j["workload"]["models"].size(), 3u);
+  for (const json& s : j["strategies"]) {
+    EXPECT_TRUE(s["outputs_match_serial"].get<bool>()) << s["name"];
+    EXPECT_GT(s["wall_s"].get<double>(), 0);
+    ASSERT_EQ(s["models"].size(), 3u);
+    for (const json& m : s["models"]) EXPECT_EQ(m["calls"], 4) << s["name"] << " " << m["name"];
+  }
+  EXPECT_DOUBLE_EQ(j["strategies"][0]["speedup_vs_serial"].get<double>(), 1.0);
+  // The limit is the single-thread work over the cores.
+  EXPECT_NEAR(j["limit"]["limit_s"].get<double>(),
+              j["limit"]["work_s"].get<double>() / j["limit"]["cores"].get<int>(), 1e-9);
+
+  std::string text = slurp(svg), why;
+  EXPECT_TRUE(well_formed_xml(text, &why)) << why;
+  EXPECT_EQ(count(text, "class=\"wall\""), 5u);
+  EXPECT_EQ(count(text, "class=\"limit\""), 1u);
+  EXPECT_EQ(count(text, "class=\"run\""), 15u);
+  // The table on stdout has a row per strategy.
+  for (const char* s : {"serial", "threads", "processes", "coroutines-async"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << r.out;
+}
+
+TEST(BenchCommand, UnwritableJsonFailsBeforeRunning) {
+  fs::path dir = scratch_dir("bench");
+  std::vector<std::string> zoo = small_zoo(dir / "zoo", 1, 64);
+  std::string bad = (dir / "missing" / "r.json").string();
+  CommandResult r = run_cli({"bench", "--video", kVideo, "--model", zoo[0], "--frames", "4",
+                             "--size", "64x64", "--json", bad});
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace mvinfer::testing

@@ -17,7 +17,7 @@
 namespace mvinfer {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the documented order
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");

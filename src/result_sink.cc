@@ -14,7 +14,7 @@
 namespace mvinfer {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the order a reader expects
 
 // Compact summary of one output: per-row argmax and top-5 for 2-D outputs (classifier
 // logits), min/max/mean for anything else (maps, feature tensors).

@@ -84,7 +84,7 @@ TEST(BenchCommand, JsonShapeSvgAndMatchingOutputs) {
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
   fs::path js = dir / "report.json", svg = dir / "report.svg";
   CommandResult r = run_cli({"bench", "--video", kVideo, "--model", zoo[0], "--model", zoo[1],
-                             "--model", cls_model() + ":color=bgr,mean=0.5,std=0.5",
+                             "--model", cls_model() + ":size=192x48,color=bgr,mean=0.5,std=0.5",
                              "--frames", "16", "--batch", "4", "--size", "64x64", "--sample", "2",
                              "--strategies", "serial,threads,processes,coroutines,coroutines-async",
                              "--json", js.string(), "--svg", svg.string()});

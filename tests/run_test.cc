@@ -79,7 +79,7 @@ TEST(RunCommand, OutputsEqualDirectOnnxRuntimeCalls) {
   fs::path dir = scratch_dir("run");
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
   fs::path out = dir / "results.jsonl", tensors = dir / "tensors";
-  std::string cls = cls_model() + ":name=cls,color=bgr,mean=0.5,std=0.5";
+  std::string cls = cls_model() + ":name=cls,size=192x48,color=bgr,mean=0.5,std=0.5";
   CommandResult r = run_cli({"run", "--video", kVideo, "--frames", "10", "--batch", "4",
                              "--size", "64x64", "--model", zoo[0], "--model", zoo[1], "--model",
                              cls, "--out", out.string(), "--save-tensors", tensors.string(),
@@ -155,7 +155,7 @@ TEST(RunCommand, ConfigFileGivesPerModelSettings) {
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 1, 64);
   fs::path cfg = dir / "models.yaml";
   std::ofstream(cfg) << "models:\n  - path: zoo/zoo0.onnx\n    name: first\n    size: [64, 64]\n"
-                        "  - path: " << cls_model() << "\n    color: bgr\n    mean: [0.5, 0.5, 0.5]\n"
+                        "  - path: " << cls_model() << "\n    size: 192x48\n    color: bgr\n    mean: [0.5, 0.5, 0.5]\n"
                         "    std: 0.5\n";
   fs::path out = dir / "r.jsonl";
   CommandResult r = run_cli({"run", "--video", kVideo, "--frames", "2", "--config", cfg.string(),

@@ -25,7 +25,7 @@ struct Workload {
 Workload make_workload(const std::filesystem::path& dir, int frames, int batch) {
   Workload w;
   for (const std::string& p : small_zoo(dir, 2, 64)) w.specs.push_back(parse_model_arg(p));
-  w.specs.push_back(parse_model_arg(cls_model() + ":name=cls,color=bgr,mean=0.5,std=0.5"));
+  w.specs.push_back(parse_model_arg(cls_model() + ":name=cls,size=192x48,color=bgr,mean=0.5,std=0.5"));
   make_names_unique(w.specs);
   for (ModelSpec& s : w.specs) resolve_model_spec(s, batch, 64, 64);
   auto source = open_frame_source(kVideo, frames);

@@ -1,1 +1,215 @@
-// placeholder: filled by its owner
+#include "mvinfer/zoo.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <variant>
+
+#include <fmt/format.h>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include "mvinfer/error.h"
+#include "mvinfer/onnx_graph.h"
+
+namespace mvinfer {
+namespace {
+
+// Builds one ResNet-like graph node by node; weights come from the model's own generator.
+class GraphBuilder {
+ public:
+  GraphBuilder(onnx::GraphProto& g, uint64_t seed) : g_(g), rng_(seed) {}
+
+  std::string conv(const std::string& x, int cin, int cout, int k, int stride, bool bias = false) {
+    const std::string name = fresh("conv");
+    const float he = std::sqrt(2.0f / static_cast<float>(cin * k * k));
+    add_normal(name + ".w", {cout, cin, k, k}, he);
+    onnx::NodeProto* n = node("Conv", {x, name + ".w"}, name);
+    if (bias) {
+      add_uniform(name + ".b", {cout}, -0.05f, 0.05f);
+      n->add_input(name + ".b");
+    }
+    ints(n, "kernel_shape", {k, k});
+    ints(n, "strides", {stride, stride});
+    ints(n, "pads", {k / 2, k / 2, k / 2, k / 2});
+    return name;
+  }
+  std::string bn(const std::string& x, int c) {
+    const std::string name = fresh("bn");
+    add_uniform(name + ".scale", {c}, 0.8f, 1.2f);
+    add_uniform(name + ".bias", {c}, -0.1f, 0.1f);
+    add_uniform(name + ".mean", {c}, -0.1f, 0.1f);
+    add_uniform(name + ".var", {c}, 0.5f, 1.5f);
+    node("BatchNormalization",
+         {x, name + ".scale", name + ".bias", name + ".mean", name + ".var"}, name);
+    return name;
+  }
+  std::string relu(const std::string& x) { return unary("Relu", x); }
+  std::string add(const std::string& a, const std::string& b) {
+    const std::string name = fresh("add");
+    node("Add", {a, b}, name);
+    return name;
+  }
+  std::string maxpool(const std::string& x) {
+    const std::string name = fresh("pool");
+    onnx::NodeProto* n = node("MaxPool", {x}, name);
+    ints(n, "kernel_shape", {3, 3});
+    ints(n, "strides", {2, 2});
+    ints(n, "pads", {1, 1, 1, 1});
+    return name;
+  }
+  std::string unary(const char* op, const std::string& x) {
+    const std::string name = fresh(op);
+    node(op, {x}, name);
+    return name;
+  }
+  std::string gemm(const std::string& x, int in, int out, const std::string& name) {
+    add_normal(name + ".w", {out, in}, std::sqrt(1.0f / static_cast<float>(in)));
+    add_uniform(name + ".b", {out}, -0.05f, 0.05f);
+    onnx::NodeProto* n = node("Gemm", {x, name + ".w", name + ".b"}, name);
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name("transB");
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(1);
+    return name;
+  }
+  int64_t parameters() const { return parameters_; }
+
+ private:
+  std::string fresh(const std::string& kind) { return fmt::format("{}{}", kind, counter_++); }
+  onnx::NodeProto* node(const char* op, const std::vector<std::string>& in, const std::string& out) {
+    onnx::NodeProto* n = g_.add_node();
+    n->set_op_type(op);
+    n->set_name(out);
+    for (const std::string& i : in) n->add_input(i);
+    n->add_output(out);
+    return n;
+  }
+  static void ints(onnx::NodeProto* n, const char* name, std::initializer_list<int64_t> v) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  onnx::TensorProto* initializer(const std::string& name, std::initializer_list<int64_t> dims) {
+    onnx::TensorProto* t = g_.add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    int64_t n = 1;
+    for (int64_t d : dims) {
+      t->add_dims(d);
+      n *= d;
+    }
+    parameters_ += n;
+    t->mutable_float_data()->Reserve(static_cast<int>(n));
+    return t;
+  }
+  void add_normal(const std::string& name, std::initializer_list<int64_t> dims, float sd) {
+    onnx::TensorProto* t = initializer(name, dims);
+    std::normal_distribution<float> d(0.0f, sd);
+    for (int64_t i = 0, n = count(dims); i < n; ++i) t->add_float_data(d(rng_));
+  }
+  void add_uniform(const std::string& name, std::initializer_list<int64_t> dims, float lo, float hi) {
+    onnx::TensorProto* t = initializer(name, dims);
+    std::uniform_real_distribution<float> d(lo, hi);
+    for (int64_t i = 0, n = count(dims); i < n; ++i) t->add_float_data(d(rng_));
+  }
+  static int64_t count(std::initializer_list<int64_t> dims) {
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    return n;
+  }
+
+  onnx::GraphProto& g_;
+  std::mt19937_64 rng_;
+  int counter_ = 0;
+  int64_t parameters_ = 0;
+};
+
+void set_shape(onnx::ValueInfoProto* v, const std::string& name,
+               const std::vector<std::variant<int64_t, std::string>>& dims) {
+  v->set_name(name);
+  onnx::TypeProto_Tensor* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (const auto& d : dims) {
+    onnx::TensorShapeProto_Dimension* dim = t->mutable_shape()->add_dim();
+    if (std::holds_alternative<int64_t>(d)) dim->set_dim_value(std::get<int64_t>(d));
+    else dim->set_dim_param(std::get<std::string>(d));
+  }
+}
+
+onnx::ModelProto build(const ZooOptions& o, int index, int64_t* parameters) {
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.set_producer_name("mvinfer-zoo");
+  model.set_producer_version("0.1.0");
+  model.set_doc_string(fmt::format("mvinfer zoo model {} (seed {}): random weights, ResNet-like",
+                                   index, o.seed));
+  onnx::OperatorSetIdProto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(13);
+  onnx::GraphProto& g = *model.mutable_graph();
+  g.set_name(fmt::format("zoo{}", index));
+  set_shape(g.add_input(), "images",
+            {std::string("batch"), int64_t{o.channels}, int64_t{o.height}, int64_t{o.width}});
+
+  GraphBuilder b(g, o.seed * 1000003ULL + static_cast<uint64_t>(index));
+  int c = o.width_mult;
+  std::string x = b.maxpool(b.relu(b.bn(b.conv("images", o.channels, c, 3, 2), c)));
+  for (int stage = 0; stage < 4; ++stage) {
+    const int cout = o.width_mult << stage;
+    for (int block = 0; block < o.depth; ++block) {
+      const int stride = (stage > 0 && block == 0) ? 2 : 1;
+      std::string y = b.relu(b.bn(b.conv(x, c, cout, 3, stride), cout));
+      y = b.bn(b.conv(y, cout, cout, 3, 1), cout);
+      std::string skip = (stride != 1 || c != cout) ? b.bn(b.conv(x, c, cout, 1, stride), cout) : x;
+      x = b.relu(b.add(y, skip));
+      c = cout;
+    }
+  }
+  x = b.unary("Flatten", b.unary("GlobalAveragePool", x));
+  std::string logits = b.gemm(x, c, o.classes, "logits");
+  set_shape(g.add_output(), logits, {std::string("batch"), int64_t{o.classes}});
+  *parameters = b.parameters();
+  return model;
+}
+
+}  // namespace
+
+std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
+  if (o.count < 1 || o.count > 1000)
+    throw Error(ErrorCode::bad_flag, fmt::format("--count {}: expected 1 to 1000", o.count));
+  if (o.channels < 1 || o.height < 8 || o.width < 8)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--input {}x{}x{}: expected CxHxW with C >= 1 and H, W >= 8",
+                            o.channels, o.height, o.width));
+  if (o.width_mult < 1 || o.depth < 1 || o.classes < 1)
+    throw Error(ErrorCode::bad_flag, "--width, --depth and the class count must be positive");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw Error(ErrorCode::io, fmt::format("--out '{}': cannot create directory ({})", dir,
+                                           ec ? ec.message() : "not a directory"));
+  std::vector<ZooModel> out;
+  for (int i = 0; i < o.count; ++i) {
+    ZooModel z;
+    z.name = fmt::format("zoo{}", i);
+    z.path = (std::filesystem::path(dir) / (z.name + ".onnx")).string();
+    onnx::ModelProto model = build(o, i, &z.parameters);
+    try {
+      onnx::checker::check_model(model);
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::internal, fmt::format("zoo model {} fails ONNX's checker: {}", i, e.what()));
+    }
+    std::ofstream f(z.path, std::ios::binary | std::ios::trunc);
+    if (!f || !model.SerializeToOstream(&f) || !f.flush())
+      throw Error(ErrorCode::io, fmt::format("--out '{}': cannot write {}", dir, z.path));
+    f.close();
+    z.flops = inspect_graph(z.path, {{"batch", 1}}).flops;
+    out.push_back(std::move(z));
+  }
+  return out;
+}
+
+}  // namespace mvinfer

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "mvinfer/tensor.h"
 
 namespace mvinfer {
 
@@ -17,6 +20,8 @@ struct GraphStats {
   // FLOPs of one inference (2 x multiply-adds of Conv, Gemm and MatMul, after shape inference
   // with the given input dims); -1 when shapes could not be inferred.
   double flops = -1;
+  std::vector<TensorInfo> inputs;   // graph inputs that are not initializers
+  std::vector<TensorInfo> outputs;
 };
 
 // `dims` gives values for dynamic input dims by symbolic name or position ("0" = batch);

@@ -10,14 +10,17 @@
 
 namespace mvinfer {
 
+// Architecture: stem (3x3 conv stride 2, BN, Relu, 3x3 max-pool stride 2), 4 stages of `depth`
+// residual blocks (two 3x3 conv + BN, skip Add, Relu; stages 2-4 halve the resolution and
+// project the skip with a 1x1 conv), global average pool, Gemm head. Cost grows with the
+// square of width_mult: a model about 3x heavier has width_mult x 1.73.
 struct ZooOptions {
   int count = 4;
   int channels = 3, height = 256, width = 256;  // the input
-  int width_mult = 32;   // channels of the first stage (doubled at every later stage)
-  int depth = 2;         // residual blocks per stage
+  int width_mult = 32;  // channels of the first stage (doubled at every later stage)
+  int depth = 2;        // residual blocks per stage
   int classes = 1000;
   uint64_t seed = 1;
-  double cost_scale = 1.0;  // >1 makes a heavier variant (more channels), for uneven workloads
 };
 
 struct ZooModel {

@@ -17,6 +17,7 @@
 #include "mvinfer/frame_source.h"
 #include "mvinfer/result_sink.h"
 #include "mvinfer/strategy.h"
+#include "mvinfer/zoo.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
@@ -127,14 +128,17 @@ TEST(Processes, CliReportsAKilledWorker) {
   // The same through the CLI, with the kill coming from outside: a worker that dies makes
   // `run` exit with the worker code and a one-line message naming model and signal.
   fs::path dir = scratch_dir("cli");
-  std::vector<std::string> zoo = small_zoo(dir, 2, 64);
+  ZooOptions o;  // big enough that the run lasts seconds, long after the kill
+  o.count = 2;
+  o.height = o.width = 128;
+  std::vector<ZooModel> zoo = write_zoo(dir.string(), o);
   std::string cmd = fmt::format(
-      "{} run --video {} --model {} --model {} --size 64x64 --strategy processes -q & "
+      "exec 2>&1; {} run --video {} --model {} --model {} --batch 4 --strategy processes -q & "
       "parent=$!; for i in $(seq 1 200); do kids=$(cat /proc/$parent/task/*/children 2>/dev/null); "
       "set -- $kids; [ $# -ge 2 ] && break; sleep 0.05; done; sleep 0.3; kill -9 $2; wait $parent; "
       "echo \"exit=$?\"; sleep 0.2; ps -o pid= --ppid $parent | wc -l",
-      kCli, kVideo, zoo[0], zoo[1]);
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+      kCli, kVideo, zoo[0].path, zoo[1].path);
+  FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
   char buf[512];

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make build >/dev/null
-FRAMES=${FRAMES:-200} ROUNDS=${ROUNDS:-3}
+FRAMES=${FRAMES:-200} ROUNDS=${ROUNDS:-5}
 zoo=build/bench-zoo
 [ -f $zoo/zoo3.onnx ] || build/mvinfer zoo --out $zoo --count 4 >/dev/null
 out=$(build/overhead_probe /usr/share/doc/opencv-doc/examples/data/vtest.avi "$FRAMES" 4 256x256 \

@@ -104,24 +104,6 @@ TEST(Coroutines, RunOnOneThreadOneModelAfterAnother) {
       }
 }
 
-TEST(Coroutines, PerModelTotalsMatchSerial) {
-  Workload w = make_workload(scratch_dir("zoo"), 40, 4);
-  auto totals = [&](const std::string& name) {
-    ProfileObserver profile;
-    run_strategy(name, w, 1, &profile);
-    std::vector<double> t(w.specs.size());
-    for (const RunInterval& r : profile.intervals()) t[r.model] += r.seconds();
-    return t;
-  };
-  totals("serial");  // warm-up
-  std::vector<double> serial = totals("serial"), coro = totals("coroutines");
-  for (size_t m = 0; m < serial.size(); ++m) {
-    const double ratio = coro[m] / serial[m];
-    EXPECT_GT(ratio, 0.6) << w.specs[m].name;
-    EXPECT_LT(ratio, 1.6) << w.specs[m].name;
-  }
-}
-
 TEST(CoroutinesAsync, RunsOfDifferentModelsOverlap) {
   Workload w = make_workload(scratch_dir("zoo"), 16, 4);
   ProfileObserver profile;

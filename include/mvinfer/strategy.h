@@ -46,7 +46,8 @@ class Strategy {
   virtual std::string settings() const { return settings_; }
   // Intra-op threads per session used by the last run (the largest when they differ).
   int intra_threads() const { return intra_threads_; }
-  // Sum of the peak RSS of the worker processes of the last run (0 for in-process strategies).
+  // Memory of the worker processes of the last run beyond what they share with this process:
+  // the sum of their private pages (USS) at the end of their run (0 for in-process strategies).
   double worker_peak_rss_mib() const { return worker_peak_rss_mib_; }
   // The session settings each model got in the last run (in spec order).
   const std::vector<SessionSettings>& sessions() const { return sessions_; }

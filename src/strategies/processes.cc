@@ -144,6 +144,18 @@ void put(std::string& buf, const T& v) {
   buf.append(reinterpret_cast<const char*>(&v), sizeof(T));
 }
 
+// Memory only this process holds (private pages, "USS"), in MiB. A forked worker's RSS also
+// counts every page it shares with the parent (the parent's heap, the shared frames), so
+// summing RSS over workers would count those pages once per worker.
+double unique_memory_mib() {
+  std::ifstream in("/proc/self/smaps_rollup");
+  double kib = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("Private_Clean:") || line.starts_with("Private_Dirty:"))
+      kib += std::stod(line.substr(line.find(':') + 1));
+  return kib / 1024.0;
+}
+
 [[noreturn]] void worker_main(int fd, const ModelSpec& spec, const SessionSettings& settings,
                               size_t model, const std::vector<std::vector<InputSlot>>& slots,
                               const std::byte* shm, pid_t parent) {
@@ -176,6 +188,7 @@ void put(std::string& buf, const T& v) {
     }
     buf.clear();
     put(buf, kDone);
+    put(buf, unique_memory_mib());
     write_all(fd, buf.data(), buf.size());
     _exit(0);
   } catch (const Error& e) {
@@ -201,6 +214,7 @@ void put(std::string& buf, const T& v) {
 struct WorkerStream {
   std::string buf;
   bool done = false, eof = false;
+  double unique_mib = 0;  // from the worker's last record
   std::optional<Error> error;
 
   template <typename T>
@@ -227,6 +241,7 @@ std::vector<Result> parse(WorkerStream& s) {
     uint32_t kind = 0;
     if (!s.take(p, kind)) break;
     if (kind == kDone) {
+      if (!s.take(p, s.unique_mib)) break;
       s.done = true;
       pos = p;
       continue;
@@ -374,10 +389,11 @@ class Processes : public StrategyBase {
       }
     }
     // On failure or stop, the rest are killed; all are reaped either way.
-    for (ChildProcess& w : workers) {
-      if (failure || stop_requested()) w.kill_now();
-      w.reap();
-      worker_peak_rss_mib_ += w.peak_rss_mib();
+    for (size_t m = 0; m < workers.size(); ++m) {
+      if (failure || stop_requested()) workers[m].kill_now();
+      workers[m].reap();
+      // A worker's own memory; what it shares with the parent is in the parent's RSS.
+      worker_peak_rss_mib_ += streams[m].done ? streams[m].unique_mib : workers[m].peak_rss_mib();
     }
     if (failure) throw *failure;
   }

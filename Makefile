@@ -2,12 +2,13 @@
 #   make        set up (idempotent) + build
 #   make demo   set up + build + run 4 zoo models and the PaddleOCR classifier on vtest.avi
 #   make test   set up + build + CTest
+#   make asan / make tsan: the tests under AddressSanitizer+UBSan / ThreadSanitizer
 BUILD ?= build
 JOBS ?= $(shell nproc)
 VIDEO ?= /usr/share/doc/opencv-doc/examples/data/vtest.avi
 CLS ?= .deps/models/ch_ppocr_mobile_v2.0_cls_infer.onnx
 
-.PHONY: all setup build demo test clean
+.PHONY: all setup build demo test asan tsan clean
 all: build
 
 setup:
@@ -29,5 +30,18 @@ demo: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Sanitizer builds of our code (ONNX Runtime itself is not instrumented).
+asan: setup
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVINFER_SANITIZE=address,undefined >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -E InstallAndFindPackage
+
+tsan: setup
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVINFER_SANITIZE=thread >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -R 'Conformance|Threads|Coroutines|Processes|RunCommand'
+
 clean:
-	rm -rf $(BUILD) demo
+	rm -rf $(BUILD) build-asan build-tsan demo

@@ -67,6 +67,12 @@ class CaptureSource : public FrameSource {
   }
   const std::string& name() const override { return name_; }
   bool is_live() const override { return live_; }
+  int64_t frame_count_hint() const override {
+    if (live_) return max_;
+    const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);  // from the container: an estimate
+    if (!(n > 0)) return max_;
+    return max_ >= 0 ? std::min(max_, static_cast<int64_t>(n)) : static_cast<int64_t>(n);
+  }
 
  private:
   bool read(Frame& f) {
@@ -130,6 +136,10 @@ class ImageFolderSource : public FrameSource {
     return true;
   }
   const std::string& name() const override { return name_; }
+  int64_t frame_count_hint() const override {
+    const auto n = static_cast<int64_t>(files_.size());
+    return max_ >= 0 ? std::min(max_, n) : n;
+  }
 
  private:
   std::string name_;

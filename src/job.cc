@@ -96,7 +96,8 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     feed = preloaded.get();
   }
 
-  ProgressSink progress(c.models.size(), c.max_frames, c.progress && isatty(STDERR_FILENO));
+  ProgressSink progress(c.models.size(), source->frame_count_hint(),
+                        c.progress && isatty(STDERR_FILENO));
   std::vector<ResultSink*> sinks{&progress};
   if (jsonl) sinks.push_back(jsonl.get());
   if (npy) sinks.push_back(npy.get());

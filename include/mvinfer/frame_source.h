@@ -31,6 +31,8 @@ class FrameSource {
   virtual const std::string& name() const = 0;
   // Camera or network stream: frames arrive in real time and cannot be re-read.
   virtual bool is_live() const { return false; }
+  // How many frames next() will yield, when known (for progress and ETA); -1 otherwise.
+  virtual int64_t frame_count_hint() const { return -1; }
 };
 
 // Opens a video file, a folder of images (sorted by name), a camera index ("0") or a stream
@@ -45,6 +47,7 @@ class PreloadedFrameSource : public FrameSource {
   PreloadedFrameSource(std::string name, std::vector<Frame> frames);
   bool next(Frame& frame) override;
   const std::string& name() const override { return name_; }
+  int64_t frame_count_hint() const override { return static_cast<int64_t>(frames_.size()); }
   void rewind() { pos_ = 0; }
   const std::vector<Frame>& frames() const { return frames_; }
 

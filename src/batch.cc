@@ -8,10 +8,43 @@
 
 namespace mvinfer {
 
-Batcher::Batcher(FrameSource& source, std::span<const ModelSpec> models, BatchingOptions options)
-    : source_(source), options_(options) {
-  if (options_.batch < 1)
-    throw Error(ErrorCode::bad_flag, "--batch must be at least 1");
+BatchFormer::BatchFormer(size_t streams, BatchingOptions options)
+    : options_(options), ended_(streams, false) {}
+
+std::vector<Frame> BatchFormer::next(const std::function<bool(size_t, Frame&)>& next_frame) {
+  const size_t want = options_.replicate ? 1 : static_cast<size_t>(options_.batch);
+  const size_t n = ended_.size();
+  std::vector<Frame> frames;
+  // Each pass looks at every stream once, starting with the one whose turn it is.
+  for (size_t looked = 0; frames.size() < want && looked < n;) {
+    const size_t s = turn_;
+    if (ended_[s]) {
+      turn_ = (turn_ + 1) % n;
+      ++looked;
+      continue;
+    }
+    Frame f;
+    if (!next_frame(s, f)) {
+      ended_[s] = true;
+      if (!frames.empty() && !options_.across_streams) break;  // that stream's short last batch
+      turn_ = (turn_ + 1) % n;
+      ++looked;
+      continue;
+    }
+    frames.push_back(std::move(f));
+    looked = 0;
+    // Across streams: the next frame comes from the next stream; otherwise stay on this one
+    // until the batch is full.
+    if (options_.across_streams || frames.size() == want) turn_ = (turn_ + 1) % n;
+  }
+  return frames;
+}
+
+Batcher::Batcher(std::vector<FrameSource*> sources, std::span<const ModelSpec> models,
+                 BatchingOptions options)
+    : sources_(std::move(sources)), options_(options), former_(sources_.size(), options) {
+  if (options_.batch < 1) throw Error(ErrorCode::bad_flag, "--batch must be at least 1");
+  if (sources_.empty()) throw Error(ErrorCode::internal, "Batcher needs at least one source");
   for (const ModelSpec& m : models) {
     if (!m.resolved)
       throw Error(ErrorCode::internal, "Batcher needs resolved model specs: " + m.name);
@@ -21,17 +54,38 @@ Batcher::Batcher(FrameSource& source, std::span<const ModelSpec> models, Batchin
   }
 }
 
-std::optional<Batch> Batcher::next() {
-  const int want = options_.replicate ? 1 : options_.batch;
-  std::vector<Frame> frames;
-  frames.reserve(static_cast<size_t>(want));
-  for (Frame f; static_cast<int>(frames.size()) < want && source_.next(f);) frames.push_back(f);
+std::optional<Batcher::Formed> Batcher::form(
+    const std::function<bool(size_t, Frame&)>& next_frame) {
+  std::vector<Frame> frames = former_.next(next_frame);
   if (frames.empty()) return std::nullopt;
+  return Formed{seq_++, std::move(frames)};
+}
 
+std::optional<Batch> Batcher::next() {
+  std::optional<Formed> f = form([&](size_t s, Frame& frame) { return sources_[s]->next(frame); });
+  if (!f) return std::nullopt;
+  return make_batch(f->seq, f->frames);
+}
+
+int64_t Batcher::batch_count_hint() const {
+  int64_t batches = 0;
+  const int64_t per = options_.replicate ? 1 : options_.batch;
+  for (const FrameSource* s : sources_) {
+    const int64_t n = s->frame_count_hint();
+    if (n < 0) return -1;
+    batches += (n + per - 1) / per;
+  }
+  return batches;
+}
+
+Batch Batcher::make_batch(int64_t seq, const std::vector<Frame>& frames) const {
   Batch b;
-  b.seq = seq_++;
+  b.seq = seq;
   b.stream = frames.front().stream;
-  for (const Frame& f : frames) b.frames.push_back({f.index, f.timestamp_ms});
+  for (const Frame& f : frames) {
+    b.frames.push_back({f.index, f.timestamp_ms, f.stream});
+    if (f.stream != b.stream) b.stream = -1;
+  }
   const int64_t n_real = static_cast<int64_t>(frames.size());
   const int64_t rows = (options_.replicate || options_.pad_last) ? options_.batch : n_real;
 

@@ -33,6 +33,22 @@ struct StrategyOptions {
   // Set (e.g. by a SIGINT handler) to stop early; run() then returns after emitting the
   // results of every batch that was completed.
   const std::atomic<bool>* stop = nullptr;
+  // pipeline: batches each queue between two stages holds (memory is bounded by it).
+  int queue_depth = 4;
+  // pipeline, live sources: keep only the newest frame when inference falls behind, and count
+  // the frames dropped; otherwise every frame is processed (lossless).
+  bool drop_late = false;
+  // auto: the most frames its probe may use, as a fraction of the video and in seconds.
+  double probe_fraction = 0.05;
+  double probe_seconds = 10;
+};
+
+// What a strategy's own machinery saw during a run (filled by the strategies that have it).
+struct StrategyStats {
+  size_t queue_capacity = 0;        // pipeline: per queue, in batches (frames for frame queues)
+  size_t max_queue_depth = 0;       // pipeline: the most any model queue held
+  size_t max_pending_results = 0;   // results held back to be emitted in frame order
+  std::vector<int64_t> dropped_frames;  // per stream (pipeline --drop-late on live sources)
 };
 
 class Strategy {
@@ -51,12 +67,14 @@ class Strategy {
   double worker_peak_rss_mib() const { return worker_peak_rss_mib_; }
   // The session settings each model got in the last run (in spec order).
   const std::vector<SessionSettings>& sessions() const { return sessions_; }
+  const StrategyStats& stats() const { return stats_; }
 
  protected:
   std::string settings_;
   int intra_threads_ = 0;
   double worker_peak_rss_mib_ = 0;
   std::vector<SessionSettings> sessions_;
+  StrategyStats stats_;
 };
 
 // Names accepted by make_strategy(), in the order `bench` runs them.

@@ -39,8 +39,10 @@ class OrderedEmitter {
  public:
   OrderedEmitter(ResultSink& sink, size_t models) : sink_(sink), models_(models) {}
   void submit(std::shared_ptr<const Batch> batch, size_t model, std::vector<Tensor> outputs);
-  // Results still waiting for an earlier one (non-zero only after a failure).
+  // Results still waiting for an earlier one (non-zero only after a failure), and the most
+  // that ever waited at once.
   size_t pending() const;
+  size_t max_pending() const;
 
  private:
   ResultSink& sink_;
@@ -53,6 +55,7 @@ class OrderedEmitter {
     std::vector<Tensor> outputs;
   };
   std::map<std::pair<int64_t, size_t>, Entry> waiting_;
+  size_t max_pending_ = 0;
 };
 
 // The first exception raised by any worker; later ones are dropped. Setting it asks every

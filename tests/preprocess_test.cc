@@ -1,10 +1,14 @@
 // Preprocessing of real vtest.avi frames equals an independent per-pixel computation exactly.
+#include "mvinfer/preprocess.h"
+
 #include <gtest/gtest.h>
+
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <span>
+#include <vector>
 
 #include "mvinfer/error.h"
-#include "mvinfer/preprocess.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
@@ -43,7 +47,8 @@ void expect_exact(const cv::Mat& frame, const PreprocessSpec& spec) {
   preprocess_frame(frame, spec, got);
   std::vector<float> want = reference(frame, spec);
   ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << to_string(spec) << " at " << i;
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_EQ(got[i], want[i]) << to_string(spec) << " at " << i;
 }
 
 TEST(Preprocess, RgbNchwImageNetNormalisationIsExact) {
@@ -76,14 +81,71 @@ TEST(Preprocess, SameSizeNeedsNoResize) {
   preprocess_frame(f, s, out);
   // RGB plane 0 is the red channel, i.e. BGR index 2, as raw values.
   EXPECT_EQ(out[0], static_cast<float>(f.at<cv::Vec3b>(0, 0)[2]));
-  EXPECT_EQ(out[static_cast<size_t>(768 * 576) * 2 + 5], static_cast<float>(f.at<cv::Vec3b>(0, 5)[0]));
+  EXPECT_EQ(out[static_cast<size_t>(768 * 576) * 2 + 5],
+            static_cast<float>(f.at<cv::Vec3b>(0, 5)[0]));
 }
 
-TEST(Preprocess, WrongOutputSizeIsAnError) {
+TEST(Preprocess, EveryColourAndLayoutCombinationIsExact) {
+  const cv::Mat f = vtest_frame(10);
+  for (ColorOrder color : {ColorOrder::rgb, ColorOrder::bgr})
+    for (Layout layout : {Layout::nchw, Layout::nhwc}) {
+      PreprocessSpec s;
+      s.width = 100;
+      s.height = 60;
+      s.color = color;
+      s.layout = layout;
+      s.scale = 1.0f / 127.5f;
+      s.mean = {1.0f, 0.9f, 1.1f};
+      s.std = {0.7f, 1.3f, 2.0f};
+      expect_exact(f, s);
+    }
+}
+
+TEST(Preprocess, RegionOfInterestIsReadRowByRow) {
+  // A view into a larger frame has gaps between its rows.
+  const cv::Mat f = vtest_frame(10);
+  const cv::Mat roi = f(cv::Rect(100, 50, 320, 240));
+  ASSERT_FALSE(roi.isContinuous());
+  PreprocessSpec s;
+  s.width = 320;
+  s.height = 240;
+  expect_exact(roi, s);
+  s.width = 160;
+  s.height = 120;
+  s.layout = Layout::nhwc;
+  expect_exact(roi, s);
+}
+
+ErrorCode code_of_call(const cv::Mat& image, const PreprocessSpec& s, std::span<float> out) {
+  try {
+    preprocess_frame(image, s, out);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::bad_flag;  // anything but internal: "did not throw"
+}
+
+TEST(Preprocess, WrongOutputSizeOrImageTypeIsAnInternalError) {
   PreprocessSpec s;
   s.width = s.height = 32;
-  std::vector<float> out(10);
-  EXPECT_THROW(preprocess_frame(vtest_frame(0), s, out), Error);
+  std::vector<float> small(10), right(static_cast<size_t>(s.elements()));
+  const cv::Mat f = vtest_frame(0);
+  EXPECT_EQ(code_of_call(f, s, small), ErrorCode::internal);
+  cv::Mat grey;
+  cv::cvtColor(f, grey, cv::COLOR_BGR2GRAY);
+  EXPECT_EQ(code_of_call(grey, s, right), ErrorCode::internal);
+  EXPECT_EQ(code_of_call(cv::Mat(), s, right), ErrorCode::internal);
+}
+
+TEST(Preprocess, ToStringNamesEverySetting) {
+  PreprocessSpec s;
+  s.width = 192;
+  s.height = 48;
+  s.color = ColorOrder::bgr;
+  s.layout = Layout::nhwc;
+  s.mean = {0.5f, 0.5f, 0.5f};
+  s.std = {0.25f, 0.5f, 1.0f};
+  EXPECT_EQ(to_string(s), "192x48 bgr nhwc scale=0.00392157 mean=0.5/0.5/0.5 std=0.25/0.5/1");
 }
 
 }  // namespace

@@ -24,8 +24,9 @@ struct Frame {
 class FrameSource {
  public:
   virtual ~FrameSource() = default;
-  // Fills `frame` with the next frame; false at the end of the source. A frame that cannot be
-  // decoded in the middle of a file throws Error{bad_input}.
+  // Fills `frame` with the next frame; false at the end of the source. An image of a folder that
+  // cannot be decoded throws Error{bad_input} naming it. A video whose decoding fails part-way
+  // (truncated, damaged) ends there: OpenCV reports that the same way as the end of the file.
   virtual bool next(Frame& frame) = 0;
   // What the user gave (a path, a camera index, a URL): used in messages and results.
   virtual const std::string& name() const = 0;
@@ -35,9 +36,18 @@ class FrameSource {
   virtual int64_t frame_count_hint() const { return -1; }
 };
 
-// Opens a video file, a folder of images (sorted by name), a camera index ("0") or a stream
-// URL ("rtsp://...", "http://..."). Throws Error{bad_input} naming `spec` when it cannot be
-// opened or has no decodable first frame. `max_frames` < 0 means no limit.
+// Opens, in this order of precedence:
+//   - a folder of images (.jpg .jpeg .png .bmp .tif .tiff .webp, in byte order of their names,
+//     so number them with leading zeros); timestamp_ms = index * 40, a nominal 25 frames/s;
+//   - a camera index ("0"), live;
+//   - a stream URL (anything with "://": "rtsp://...", "http://...", "file://..."), live,
+//     through FFmpeg;
+//   - a video file, through FFmpeg (or another OpenCV backend if FFmpeg cannot open it).
+// Videos, cameras and streams use the container's timestamps when it has them, else
+// index * 1000 / fps; timestamps always increase. Frames are converted to 8-bit BGR.
+// Throws Error{bad_input} naming `spec` when it cannot be opened or has no decodable first frame.
+// `max_frames` < 0 means no limit. Silences OpenCV's and FFmpeg's own logging on first use
+// (unless OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL are set), so an error is one line.
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames = -1,
                                                int stream = 0);
 

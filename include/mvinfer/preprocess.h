@@ -1,7 +1,9 @@
 // Preprocess: frame -> model input. Resize to the model's input size (bilinear, OpenCV's
 // INTER_LINEAR), reorder colours, scale and normalise, and lay out as CHW (or HWC):
 //     out[c][y][x] = (pixel(y, x, c) * scale - mean[c]) / std[c]
-// where pixel channel c follows `color` (RGB: c=0 is red).
+// where pixel channel c follows `color` (RGB: c=0 is red). Every value is exactly that float
+// expression (no fused multiply-add, no precomputed reciprocal), so a plain per-pixel loop after
+// the same cv::resize reproduces the output bit for bit.
 #pragma once
 
 #include <array>
@@ -28,7 +30,7 @@ struct PreprocessSpec {
   bool operator==(const PreprocessSpec&) const = default;
 };
 
-// Human-readable form, e.g. "256x256 rgb nchw scale=0.00392 mean=0/0/0 std=1/1/1".
+// Human-readable form, e.g. "256x256 rgb nchw scale=0.00392157 mean=0/0/0 std=1/1/1".
 std::string to_string(const PreprocessSpec& spec);
 
 // Writes one preprocessed image into `out` (exactly spec.elements() floats).

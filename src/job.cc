@@ -10,6 +10,7 @@
 
 #include "mvinfer/error.h"
 #include "mvinfer/frame_source.h"
+#include "mvinfer/paced_source.h"
 #include "mvinfer/result_sink.h"
 
 namespace mvinfer {
@@ -25,6 +26,10 @@ class ProgressSink : public ResultSink {
   void consume(const Batch& batch, size_t model, std::span<const Tensor>) override {
     if (model + 1 != models_) return;  // a batch is done when its last model's result is in
     frames_ += static_cast<int64_t>(batch.frames.size());
+    for (const FrameRef& f : batch.frames) {
+      if (static_cast<size_t>(f.stream) >= per_stream_.size()) per_stream_.resize(f.stream + 1, 0);
+      per_stream_[static_cast<size_t>(f.stream)]++;
+    }
     batches_++;
     if (draw_ && Clock::now() - last_draw_ > std::chrono::milliseconds(250)) draw();
   }
@@ -33,6 +38,9 @@ class ProgressSink : public ResultSink {
   }
   int64_t frames() const { return frames_; }
   int64_t batches() const { return batches_; }
+  int64_t frames_of(size_t stream) const {
+    return stream < per_stream_.size() ? per_stream_[stream] : 0;
+  }
 
  private:
   void draw() {
@@ -52,6 +60,7 @@ class ProgressSink : public ResultSink {
   bool draw_;
   bool drawn_ = false;
   int64_t frames_ = 0, batches_ = 0;
+  std::vector<int64_t> per_stream_;
   Clock::time_point start_, last_draw_;
 };
 
@@ -60,8 +69,6 @@ class ProgressSink : public ResultSink {
 void validate_job(JobConfig& c) {
   if (c.videos.empty())
     throw Error(ErrorCode::bad_flag, "no input given (expected --video FILE|DIR|CAMERA|URL)");
-  if (c.videos.size() > 1)
-    throw Error(ErrorCode::bad_flag, "several --video inputs are not supported yet (give one)");
   if (c.models.empty())
     throw Error(ErrorCode::bad_flag, "no models given (expected at least one --model or --config)");
   if (c.batching.batch < 1)
@@ -80,7 +87,16 @@ void validate_job(JobConfig& c) {
 RunReport run_job(JobConfig& c, Observer* extra_observer) {
   validate_job(c);
   std::unique_ptr<Strategy> strategy = make_strategy(c.strategy, c.strategy_options);
-  std::unique_ptr<FrameSource> source = open_frame_source(c.videos[0], c.max_frames, 0);
+  std::vector<std::unique_ptr<FrameSource>> sources;
+  std::vector<FrameSource*> raw_sources;
+  int64_t expected = 0;
+  for (size_t i = 0; i < c.videos.size(); ++i) {
+    sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
+    if (c.live_fps > 0) sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps);
+    raw_sources.push_back(sources.back().get());
+    const int64_t n = sources.back()->frame_count_hint();
+    expected = (expected < 0 || n < 0) ? -1 : expected + n;
+  }
 
   // Outputs are opened last: a bad model or video never truncates an existing results file.
   std::unique_ptr<JsonlSink> jsonl;
@@ -88,7 +104,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   if (!c.out_jsonl.empty()) jsonl = std::make_unique<JsonlSink>(c.out_jsonl, c.videos);
   if (!c.save_tensors_dir.empty()) npy = std::make_unique<NpySink>(c.save_tensors_dir);
 
-  Batcher batcher(*source, c.models, c.batching);
+  Batcher batcher(raw_sources, c.models, c.batching);
   BatchSource* feed = &batcher;
   std::unique_ptr<PreloadedBatches> preloaded;
   if (c.preload) {
@@ -96,8 +112,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     feed = preloaded.get();
   }
 
-  ProgressSink progress(c.models.size(), source->frame_count_hint(),
-                        c.progress && isatty(STDERR_FILENO));
+  ProgressSink progress(c.models.size(), expected, c.progress && isatty(STDERR_FILENO));
   std::vector<ResultSink*> sinks{&progress};
   if (jsonl) sinks.push_back(jsonl.get());
   if (npy) sinks.push_back(npy.get());
@@ -137,6 +152,15 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
                                   (r.wall_s * cores)
                             : 0;
   r.interrupted = c.strategy_options.stop && c.strategy_options.stop->load();
+  const std::vector<int64_t>& dropped = strategy->stats().dropped_frames;
+  for (size_t i = 0; i < c.videos.size(); ++i) {
+    StreamReport st;
+    st.source = c.videos[i];
+    st.frames = progress.frames_of(i);
+    st.fps = r.wall_s > 0 ? static_cast<double>(st.frames) / r.wall_s : 0;
+    st.dropped = i < dropped.size() ? dropped[i] : 0;
+    r.streams.push_back(st);
+  }
   return r;
 }
 

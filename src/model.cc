@@ -185,6 +185,7 @@ void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int defau
   };
   spec.preprocess.height = resolve_dim(h_axis, spec.preprocess.height, default_height, "height");
   spec.preprocess.width = resolve_dim(w_axis, spec.preprocess.width, default_width, "width");
+  spec.batch = batch;
   if (spec.preprocess.height <= 0 || spec.preprocess.width <= 0)
     throw Error(ErrorCode::bad_flag, fmt::format("model '{}': size must be positive", m));
   spec.resolved = true;
@@ -249,6 +250,13 @@ const SessionSettings& Model::settings() const { return impl_->settings; }
 
 std::vector<Tensor> Model::run(const Tensor& input) const {
   return run(input.data, input.shape);
+}
+
+void Model::warm_up() const {
+  const PreprocessSpec& p = impl_->spec.preprocess;
+  run(Tensor::zeros(p.layout == Layout::nchw
+                        ? std::vector<int64_t>{impl_->spec.batch, 3, p.height, p.width}
+                        : std::vector<int64_t>{impl_->spec.batch, p.height, p.width, 3}));
 }
 
 std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int64_t> shape) const {

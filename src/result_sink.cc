@@ -98,7 +98,13 @@ void JsonlSink::consume(const Batch& batch, size_t model, std::span<const Tensor
     outs.push_back(summarize(name, outputs[i]));
   }
   json line{{"batch", batch.seq}, {"stream", batch.stream}};
-  if (static_cast<size_t>(batch.stream) < sources_.size()) line["source"] = sources_[static_cast<size_t>(batch.stream)];
+  if (batch.stream >= 0 && static_cast<size_t>(batch.stream) < sources_.size()) {
+    line["source"] = sources_[static_cast<size_t>(batch.stream)];
+  } else if (batch.stream < 0) {  // a batch formed across streams: each frame's own stream
+    json streams = json::array();
+    for (const FrameRef& f : batch.frames) streams.push_back(f.stream);
+    line["streams"] = std::move(streams);
+  }
   line["frames"] = std::move(frames);
   line["timestamps_ms"] = std::move(stamps);
   line["model"] = model_names_[model];

@@ -46,6 +46,15 @@ std::string format_summary(const RunReport& r) {
   for (const ModelTiming& m : r.models)
     s += fmt::format(" {} {:.2f} s (p50 {:.1f} ms)", m.name, m.run_s, m.p50_ms);
   s += fmt::format(" | peak RSS {:.0f} MiB, CPU {:.0f}%", r.peak_rss_mib, r.cpu_util);
+  int64_t dropped = 0;
+  for (const StreamReport& st : r.streams) dropped += st.dropped;
+  if (r.streams.size() > 1 || dropped > 0) {
+    s += " | streams:";
+    for (const StreamReport& st : r.streams)
+      s += fmt::format(" {} {} frames {:.1f} frames/s, {} dropped;", st.source, st.frames, st.fps,
+                       st.dropped);
+    s.pop_back();
+  }
   return s;
 }
 

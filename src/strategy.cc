@@ -11,7 +11,7 @@
 namespace mvinfer {
 
 std::vector<std::string> strategy_names() {
-  return {"serial", "threads", "processes", "coroutines", "coroutines-async"};
+  return {"serial", "threads", "processes", "coroutines", "coroutines-async", "pipeline", "auto"};
 }
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options) {
@@ -22,15 +22,33 @@ std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOpt
   if (name == "processes") return strategies::make_processes(options);
   if (name == "coroutines") return strategies::make_coroutines(options);
   if (name == "coroutines-async") return strategies::make_coroutines_async(options);
+  if (name == "pipeline") return strategies::make_pipeline(options);
+  if (name == "auto") return strategies::make_auto(options);
   std::string known;
   for (const std::string& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(ErrorCode::bad_flag,
               fmt::format("--strategy '{}': unknown strategy (expected one of: {})", name, known));
 }
 
-static int cores_of(const StrategyOptions& o) {
-  return o.cores > 0 ? o.cores : std::max(1u, std::thread::hardware_concurrency());
+const Model& ModelCache::get(const ModelSpec& spec, const SessionSettings& settings) {
+  std::lock_guard lock(mu_);
+  auto key = std::make_tuple(spec.path, spec.name, settings.intra_threads, settings.allow_spinning);
+  auto it = models_.find(key);
+  if (it == models_.end()) it = models_.emplace(key, std::make_unique<Model>(spec, settings)).first;
+  return *it->second;
 }
+
+void ModelCache::clear() {
+  std::lock_guard lock(mu_);
+  models_.clear();
+}
+
+namespace strategies {
+int cores_of(const StrategyOptions& o) {
+  return o.cores > 0 ? o.cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+}  // namespace strategies
+using strategies::cores_of;
 
 SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
                                      const StrategyOptions& options) {
@@ -48,8 +66,9 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
 
 namespace strategies {
 
-const std::vector<SessionSettings>& StrategyBase::plan_sessions(std::span<const ModelSpec> specs,
-                                                                int concurrent, int min_threads) {
+const std::vector<SessionSettings>& StrategyBase::plan_sessions(std::span<const ModelSpec> specs) {
+  const SessionPlan plan = session_plan(specs);
+  const int concurrent = plan.concurrent, min_threads = plan.min_threads;
   sessions_.clear();
   intra_threads_ = 0;
   std::string threads;
@@ -68,11 +87,12 @@ const std::vector<SessionSettings>& StrategyBase::plan_sessions(std::span<const 
   return sessions_;
 }
 
-std::vector<Model> StrategyBase::create_models(std::span<const ModelSpec> specs, int concurrent,
-                                               int min_threads) {
-  plan_sessions(specs, concurrent, min_threads);
-  std::vector<Model> models;
-  for (size_t i = 0; i < specs.size(); ++i) models.emplace_back(specs[i], sessions_[i]);
+std::vector<const Model*> StrategyBase::create_models(std::span<const ModelSpec> specs) {
+  plan_sessions(specs);
+  ModelCache& cache = options_.cache ? *options_.cache : own_models_;
+  if (!options_.cache) own_models_.clear();
+  std::vector<const Model*> models;
+  for (size_t i = 0; i < specs.size(); ++i) models.push_back(&cache.get(specs[i], sessions_[i]));
   return models;
 }
 

@@ -29,6 +29,7 @@ struct JobConfig {
   std::string out_jsonl;            // empty = none
   std::string save_tensors_dir;     // empty = none
   bool progress = false;            // frames, frames/s, ETA on stderr
+  double live_fps = 0;              // > 0: replay the inputs as live sources at this rate
 };
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after

@@ -31,6 +31,7 @@ struct ModelSpec {
   int intra_threads = 0;
 
   // Filled by resolve_model_spec():
+  int batch = 1;                    // rows per input tensor (--batch)
   TensorInfo input;                 // the (single) image input, as declared
   std::vector<TensorInfo> outputs;  // as declared
   bool resolved = false;
@@ -76,6 +77,10 @@ class Model {
   std::vector<Tensor> run(const Tensor& input) const;
   // The same over memory the caller owns (e.g. shared memory), without copying it.
   std::vector<Tensor> run(std::span<const float> data, std::span<const int64_t> shape) const;
+
+  // One Run() on zeros of the input's full shape: the first Run() of a session allocates its
+  // memory arena and is slower than the rest, so timing starts after this.
+  void warm_up() const;
 
   // Starts an asynchronous run (ONNX Runtime RunAsync; needs intra_threads >= 2). `done` is
   // called once, on one of the session's intra-op threads, with the outputs or an exception.

@@ -20,6 +20,13 @@ struct ModelTiming {
   double mean_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0;
 };
 
+struct StreamReport {
+  std::string source;
+  int64_t frames = 0;       // frames whose results were emitted
+  double fps = 0;
+  int64_t dropped = 0;      // frames dropped as late (pipeline --drop-late on live sources)
+};
+
 struct RunReport {
   std::string strategy;
   std::string settings;
@@ -32,6 +39,7 @@ struct RunReport {
   double cpu_util = 0;      // CPU time / (wall * cores), in %
   bool interrupted = false; // stopped early (Ctrl-C); the numbers cover what was done
   std::vector<ModelTiming> models;
+  std::vector<StreamReport> streams;
 };
 
 // Nearest-rank percentile of `values` (not necessarily sorted); 0 when empty.

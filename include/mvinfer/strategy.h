@@ -9,7 +9,10 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +24,19 @@
 #include "mvinfer/result_sink.h"
 
 namespace mvinfer {
+
+// Sessions keyed by (model, session settings), shared by every run that uses the cache: auto's
+// probes and the strategy it keeps reuse the same sessions instead of loading models again.
+// Thread-safe.
+class ModelCache {
+ public:
+  const Model& get(const ModelSpec& spec, const SessionSettings& settings);
+  void clear();
+
+ private:
+  std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int, bool>, std::unique_ptr<Model>> models_;
+};
 
 struct StrategyOptions {
   // Intra-op threads per session; 0 = auto: the cores divided among the sessions that run at
@@ -41,6 +57,11 @@ struct StrategyOptions {
   // auto: the most frames its probe may use, as a fraction of the video and in seconds.
   double probe_fraction = 0.05;
   double probe_seconds = 10;
+  // Where strategies take their sessions from; null: each run creates its own.
+  ModelCache* cache = nullptr;
+  // pipeline: relative cost of each model when already known (auto measures it in its
+  // probe); otherwise the pipeline measures it on the first batch.
+  std::shared_ptr<std::vector<double>> model_costs;
 };
 
 // What a strategy's own machinery saw during a run (filled by the strategies that have it).
@@ -57,6 +78,9 @@ class Strategy {
   virtual std::string_view name() const = 0;
   virtual void run(BatchSource& source, std::span<const ModelSpec> models, ResultSink& sink,
                    Observer& observer) = 0;
+  // Creates ahead of time the sessions run() will use (into StrategyOptions::cache), so that
+  // a later run() starts at once. Optional; no-op where sessions live elsewhere (processes).
+  virtual void prepare(std::span<const ModelSpec> /*models*/) {}
   // The session settings used by the last run, e.g. "4 sessions at once, 1 intra-op thread
   // each, spinning off".
   virtual std::string settings() const { return settings_; }

@@ -28,7 +28,10 @@ struct RunFlags {
   std::string config, size, out, save_tensors, strategy = "serial", intra_threads = "auto";
   int64_t frames = -1;
   int batch = 1;
-  bool replicate = false, preload = false, spin = false, quiet = false;
+  bool replicate = false, preload = false, spin = false, quiet = false, across = false,
+       drop_late = false;
+  double live_fps = 0;
+  int queue_depth = 4;
 };
 
 }  // namespace
@@ -51,7 +54,9 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--size", flags->size, "Input size WxH for models whose H/W are dynamic");
   run->add_option("--out", flags->out, "Write JSON Lines results here ('-' = stdout)");
   run->add_option("--save-tensors", flags->save_tensors, "Write every output as .npy under DIR");
-  run->add_option("--strategy", flags->strategy, "Schedule: serial")->default_val("serial");
+  run->add_option("--strategy", flags->strategy,
+                  "Schedule: serial, threads, processes, coroutines, coroutines-async, pipeline")
+      ->default_val("serial");
   run->add_option("--intra-threads", flags->intra_threads,
                   "ONNX Runtime intra-op threads per session, or auto")
       ->default_val("auto");
@@ -59,6 +64,15 @@ Command add_run_command(CLI::App& app) {
                 "Decode and preprocess every frame before timing starts");
   run->add_flag("--spin", flags->spin, "Let idle ONNX Runtime threads spin (serial only)");
   run->add_flag("--quiet,-q", flags->quiet, "No progress line");
+  run->add_flag("--batch-across-streams", flags->across,
+                "Form batches from frames of every --video (the models must take the same input)");
+  run->add_flag("--drop-late", flags->drop_late,
+                "Live sources: keep only the newest frame when inference falls behind (pipeline)");
+  run->add_option("--live-fps", flags->live_fps,
+                  "Replay the inputs as live sources delivering this many frames/s")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--queue-depth", flags->queue_depth, "Pipeline: batches per queue")
+      ->default_val(4)->check(CLI::PositiveNumber);
 
   return [flags] {
     const RunFlags& f = *flags;
@@ -69,6 +83,10 @@ Command add_run_command(CLI::App& app) {
     job.max_frames = f.frames;
     job.batching.batch = f.batch;
     job.batching.replicate = f.replicate;
+    job.batching.across_streams = f.across;
+    job.live_fps = f.live_fps;
+    job.strategy_options.drop_late = f.drop_late;
+    job.strategy_options.queue_depth = f.queue_depth;
     if (!f.size.empty()) parse_size("--size", f.size, job.width, job.height);
     job.strategy = f.strategy;
     job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);

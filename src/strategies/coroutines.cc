@@ -163,13 +163,15 @@ class Coroutines : public StrategyBase {
  public:
   Coroutines(const StrategyOptions& options, bool async) : StrategyBase(options), async_(async) {}
   std::string_view name() const override { return async_ ? "coroutines-async" : "coroutines"; }
+  // Blocking coroutines run one session at a time; async ones run all of them at once, and
+  // RunAsync needs an intra-op pool of at least 2 threads.
+  SessionPlan session_plan(std::span<const ModelSpec> specs) const override {
+    return async_ ? SessionPlan{static_cast<int>(specs.size()), 2} : SessionPlan{1, 1};
+  }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
-    // Blocking coroutines run one session at a time; async ones run all of them at once.
-    const int concurrent = async_ ? static_cast<int>(specs.size()) : 1;
-    std::vector<Model> models =
-        create_models(specs, concurrent, async_ ? 2 : 1);
+    std::vector<const Model*> models = create_models(specs);
     settings_ += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
                         : ", one thread, Run() blocks so coroutines never interleave";
     BatchFanout fanout(source, specs.size());
@@ -179,8 +181,8 @@ class Coroutines : public StrategyBase {
     Context c{fanout, emitter, error, observer, options_.stop, loop, getpid()};
     std::vector<Task> tasks;
     for (size_t m = 0; m < models.size(); ++m)
-      tasks.push_back(async_ ? async_model_task(c, models[m], m)
-                             : blocking_model_task(c, models[m], m));
+      tasks.push_back(async_ ? async_model_task(c, *models[m], m)
+                             : blocking_model_task(c, *models[m], m));
     // A failing task records its error and ends; the others see error.failed() and end at
     // their next batch, so the loop always drains and no RunAsync callback is left pointing
     // into a destroyed coroutine frame.

@@ -295,12 +295,15 @@ class Processes : public StrategyBase {
  public:
   explicit Processes(const StrategyOptions& options) : StrategyBase(options) {}
   std::string_view name() const override { return "processes"; }
+  SessionPlan session_plan(std::span<const ModelSpec> specs) const override {
+    return {static_cast<int>(specs.size()), 1};
+  }
+  void prepare(std::span<const ModelSpec>) override {}  // sessions live in the workers
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
     worker_peak_rss_mib_ = 0;
-    const int n = static_cast<int>(specs.size());
-    const std::vector<SessionSettings>& plan = plan_sessions(specs, n);
+    const std::vector<SessionSettings>& plan = plan_sessions(specs);
     settings_ += ", one worker process per model, inputs in shared memory";
 
     // Every batch's inputs go into shared memory once; models that share a preprocessing

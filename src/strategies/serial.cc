@@ -11,10 +11,11 @@ class Serial : public StrategyBase {
  public:
   explicit Serial(const StrategyOptions& options) : StrategyBase(options) {}
   std::string_view name() const override { return "serial"; }
+  SessionPlan session_plan(std::span<const ModelSpec>) const override { return {1, 1}; }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
-    std::vector<Model> models = create_models(specs, 1);
+    std::vector<const Model*> models = create_models(specs);
     const int pid = getpid();
     while (!stop_requested()) {
       std::optional<Batch> batch = source.next();
@@ -22,7 +23,7 @@ class Serial : public StrategyBase {
       const auto frames = static_cast<int64_t>(batch->frames.size());
       for (size_t m = 0; m < models.size(); ++m) {
         std::vector<Tensor> out = observe_run(observer, m, batch->seq, frames, pid, [&] {
-          return models[m].run(*batch->inputs[m]);
+          return models[m]->run(*batch->inputs[m]);
         });
         sink.consume(*batch, m, out);
       }

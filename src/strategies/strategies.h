@@ -12,24 +12,41 @@ std::unique_ptr<Strategy> make_threads(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_processes(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_coroutines(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_coroutines_async(const StrategyOptions& options);
+std::unique_ptr<Strategy> make_pipeline(const StrategyOptions& options);
+std::unique_ptr<Strategy> make_auto(const StrategyOptions& options);
+
+// The cores a strategy may use: options.cores, or all of the machine's.
+int cores_of(const StrategyOptions& options);
 
 // The settings of every model's session when `concurrent` sessions run at once, with at least
 // `min_threads` intra-op threads each; describes them in `settings` / `intra_threads` for the
 // report.
 // Strategies derive from StrategyBase to have their sessions planned and described the same way.
 class StrategyBase : public Strategy {
+ public:
+  // Sessions created and warmed up (their first, slow Run() done on zeros).
+  void prepare(std::span<const ModelSpec> specs) override {
+    for (const Model* m : create_models(specs)) m->warm_up();
+  }
+
  protected:
   explicit StrategyBase(const StrategyOptions& options) : options_(options) {}
-  // Chooses every model's session settings when `concurrent` sessions run at once (at least
-  // `min_threads` intra-op threads each) and records them for settings()/sessions().
-  const std::vector<SessionSettings>& plan_sessions(std::span<const ModelSpec> specs,
-                                                    int concurrent, int min_threads = 1);
-  // plan_sessions(), then one Model per spec with those settings.
-  std::vector<Model> create_models(std::span<const ModelSpec> specs, int concurrent,
-                                   int min_threads = 1);
+  // How many sessions this strategy runs at once, and the fewest intra-op threads each needs.
+  struct SessionPlan {
+    int concurrent = 1;
+    int min_threads = 1;
+  };
+  virtual SessionPlan session_plan(std::span<const ModelSpec> specs) const = 0;
+  // Chooses every model's session settings following session_plan() and records them for
+  // settings()/sessions().
+  const std::vector<SessionSettings>& plan_sessions(std::span<const ModelSpec> specs);
+  // plan_sessions(), then one Model per spec with those settings (from options_.cache when
+  // set, else from a cache of this strategy's own).
+  std::vector<const Model*> create_models(std::span<const ModelSpec> specs);
   bool stop_requested() const;
 
   StrategyOptions options_;
+  ModelCache own_models_;
 };
 
 }  // namespace mvinfer::strategies

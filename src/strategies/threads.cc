@@ -16,11 +16,13 @@ class Threads : public StrategyBase {
  public:
   explicit Threads(const StrategyOptions& options) : StrategyBase(options) {}
   std::string_view name() const override { return "threads"; }
+  SessionPlan session_plan(std::span<const ModelSpec> specs) const override {
+    return {static_cast<int>(specs.size()), 1};
+  }
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
-    const int n = static_cast<int>(specs.size());
-    std::vector<Model> models = create_models(specs, n);
+    std::vector<const Model*> models = create_models(specs);
     BatchFanout fanout(source, specs.size());
     OrderedEmitter emitter(sink, specs.size());
     FirstError error;
@@ -35,7 +37,7 @@ class Threads : public StrategyBase {
               if (!b) break;
               std::vector<Tensor> out = observe_run(
                   observer, m, b->seq, static_cast<int64_t>(b->frames.size()), pid,
-                  [&] { return models[m].run(*b->inputs[m]); });
+                  [&] { return models[m]->run(*b->inputs[m]); });
               emitter.submit(std::move(b), m, std::move(out));
             }
           } catch (...) {

@@ -1,0 +1,205 @@
+// auto: finds the fastest schedule for this workload on this machine, then keeps it.
+//
+// It creates the sessions of every candidate first (shared through a ModelCache, so the one
+// it keeps starts at once), then probes the candidates one after another on consecutive
+// slices of the first batches (by default at most 5% of the video or 10 s), measuring
+// frames/s from each one's first Run() to its last result. The probe's results are real:
+// they are emitted in frame order like any other. The rest of the video goes to the winner.
+// Live sources skip the probe: the pipeline is the only candidate that can drop late frames.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "mvinfer/error.h"
+#include "strategies.h"
+
+namespace mvinfer::strategies {
+namespace {
+
+// The next `limit` batches of `source`, renumbered from 0 (every strategy emits from seq 0).
+class Slice : public BatchSource {
+ public:
+  Slice(BatchSource& source, int64_t limit, int64_t base)
+      : source_(source), limit_(limit), base_(base) {}
+  std::optional<Batch> next() override {
+    if (limit_ >= 0 && taken_ >= limit_) return std::nullopt;
+    std::optional<Batch> b = source_.next();
+    if (!b) return std::nullopt;
+    ++taken_;
+    b->seq -= base_;
+    return b;
+  }
+  int64_t taken() const { return taken_; }
+
+ private:
+  BatchSource& source_;
+  int64_t limit_, base_, taken_ = 0;
+};
+
+// Puts the slice's numbering back before results and timings leave auto.
+class ShiftedSink : public ResultSink {
+ public:
+  ShiftedSink(ResultSink& sink, int64_t base) : sink_(sink), base_(base) {}
+  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override {
+    Batch b = batch;  // shares the tensors
+    b.seq += base_;
+    sink_.consume(b, model, outputs);
+  }
+
+ private:
+  ResultSink& sink_;
+  int64_t base_;
+};
+
+class ShiftedObserver : public Observer {
+ public:
+  ShiftedObserver(Observer& o, int64_t base) : o_(o), base_(base) {}
+  void on_run_begin(const RunEvent& e) override {
+    std::lock_guard lock(mu_);
+    if (!first_ || e.time < *first_) first_ = e.time;
+    RunEvent s = e;
+    s.batch += base_;
+    o_.on_run_begin(s);
+  }
+  void on_run_end(const RunEvent& e) override {
+    RunEvent s = e;
+    s.batch += base_;
+    o_.on_run_end(s);
+  }
+  std::optional<Clock::time_point> first() {
+    std::lock_guard lock(mu_);
+    return first_;
+  }
+
+ private:
+  Observer& o_;
+  int64_t base_;
+  std::mutex mu_;
+  std::optional<Clock::time_point> first_;
+};
+
+bool has_live_input(BatchSource& source) {
+  auto* b = dynamic_cast<Batcher*>(&source);
+  if (!b) return false;
+  return std::any_of(b->sources().begin(), b->sources().end(),
+                     [](const FrameSource* s) { return s->is_live(); });
+}
+
+class Auto : public StrategyBase {
+ public:
+  explicit Auto(const StrategyOptions& options) : StrategyBase(options) {}
+  std::string_view name() const override { return "auto"; }
+  SessionPlan session_plan(std::span<const ModelSpec>) const override { return {1, 1}; }
+  void prepare(std::span<const ModelSpec>) override {}
+
+  // Candidates, cheapest to start first. processes is left out: on one machine it does the
+  // same work as threads with more memory and a slower start.
+  static constexpr const char* kCandidates[] = {"serial", "threads", "coroutines-async", "pipeline"};
+
+  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+           Observer& observer) override {
+    StrategyOptions opts = options_;
+    opts.cache = options_.cache ? options_.cache : &own_models_;
+    if (!options_.cache) own_models_.clear();
+    stats_ = {};
+
+    if (has_live_input(source)) {
+      auto pipeline = make_strategy("pipeline", opts);
+      pipeline->run(source, specs, sink, observer);
+      adopt(*pipeline, "auto: live input, no probe: pipeline");
+      return;
+    }
+
+    // The serial probe measures each model's cost for the pipeline's division of the cores.
+    opts.model_costs = std::make_shared<std::vector<double>>();
+    std::vector<std::unique_ptr<Strategy>> candidates;
+    for (const char* name : kCandidates) {
+      candidates.push_back(make_strategy(name, opts));
+      candidates.back()->prepare(specs);  // sessions before any timing
+    }
+    const int64_t total = source.batch_count_hint();
+    const auto k = static_cast<int64_t>(candidates.size());
+    const int64_t budget = total > 0 ? std::max<int64_t>(k, static_cast<int64_t>(
+                                                                std::floor(opts.probe_fraction * total)))
+                                     : 2 * k;
+    const int64_t per = std::max<int64_t>(1, budget / k);
+
+    int64_t base = 0;
+    double spent = 0;
+    std::vector<std::pair<double, std::string>> measured;  // frames/s, name
+    size_t best = 0;
+    bool ended = false;
+    for (size_t i = 0; i < candidates.size() && !ended && !stop_requested(); ++i) {
+      if (spent > opts.probe_seconds) break;
+      Slice slice(source, per, base);
+      ShiftedSink shifted(sink, base);
+      ShiftedObserver watch(observer, base);
+      ProfileObserver profile;
+      ObserverList both({&watch, &profile});
+      FrameCounter frames;
+      CountingSink counting(shifted, frames, specs.size());
+      candidates[i]->run(slice, specs, counting, both);
+      if (candidates[i]->name() == "serial") {
+        opts.model_costs->assign(specs.size(), 0.0);
+        for (const RunInterval& r : profile.intervals()) (*opts.model_costs)[r.model] += r.seconds();
+      }
+      const auto end = Clock::now();
+      base += slice.taken();
+      ended = slice.taken() < per;
+      if (slice.taken() == 0) break;
+      const double s = std::chrono::duration<double>(end - watch.first().value_or(end)).count();
+      spent += s;
+      measured.push_back({s > 0 ? frames.n / s : 0, std::string(candidates[i]->name())});
+      if (measured.back().first > measured[best].first) best = measured.size() - 1;
+    }
+    std::string probe;
+    for (const auto& [fps, n] : measured) probe += fmt::format("{}{} {:.1f}", probe.empty() ? "" : ", ", n, fps);
+    Strategy& winner = *candidates[measured.empty() ? 0 : best];
+    if (!ended && !stop_requested()) {
+      Slice rest(source, -1, base);
+      ShiftedSink shifted(sink, base);
+      ShiftedObserver watch(observer, base);
+      winner.run(rest, specs, shifted, watch);
+    }
+    adopt(winner, fmt::format("auto chose {} (probe, frames/s over {} batch{} each: {})",
+                              winner.name(), per, per == 1 ? "" : "es", probe));
+  }
+
+ private:
+  struct FrameCounter {
+    double n = 0;
+  };
+  // Counts the frames a probe finished (when a batch's last model reports).
+  class CountingSink : public ResultSink {
+   public:
+    CountingSink(ResultSink& sink, FrameCounter& c, size_t models) : sink_(sink), c_(c), models_(models) {}
+    void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override {
+      if (model + 1 == models_) c_.n += static_cast<double>(batch.frames.size());
+      sink_.consume(batch, model, outputs);
+    }
+
+   private:
+    ResultSink& sink_;
+    FrameCounter& c_;
+    size_t models_;
+  };
+
+  void adopt(const Strategy& chosen, const std::string& what) {
+    settings_ = fmt::format("{}; {}", what, chosen.settings());
+    intra_threads_ = chosen.intra_threads();
+    sessions_ = chosen.sessions();
+    stats_ = chosen.stats();
+    worker_peak_rss_mib_ = chosen.worker_peak_rss_mib();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_auto(const StrategyOptions& options) {
+  return std::make_unique<Auto>(options);
+}
+
+}  // namespace mvinfer::strategies

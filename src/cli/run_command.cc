@@ -25,7 +25,8 @@ extern "C" void on_sigint(int) {
 
 struct RunFlags {
   std::vector<std::string> videos, models;
-  std::string config, size, out, save_tensors, strategy = "serial", intra_threads = "auto";
+  std::string config, size, out, save_tensors, strategy = "auto", intra_threads = "auto",
+      probe;
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
@@ -55,8 +56,12 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--out", flags->out, "Write JSON Lines results here ('-' = stdout)");
   run->add_option("--save-tensors", flags->save_tensors, "Write every output as .npy under DIR");
   run->add_option("--strategy", flags->strategy,
-                  "Schedule: serial, threads, processes, coroutines, coroutines-async, pipeline")
-      ->default_val("serial");
+                  "Schedule: auto (probe the others on the first frames, keep the fastest), "
+                  "serial, threads, processes, coroutines, coroutines-async, pipeline")
+      ->default_val("auto");
+  run->add_option("--probe", flags->probe,
+                  "auto's probe budget: a share of the frames and/or seconds, e.g. 5%,10s "
+                  "(the default)");
   run->add_option("--intra-threads", flags->intra_threads,
                   "ONNX Runtime intra-op threads per session, or auto")
       ->default_val("auto");
@@ -92,6 +97,9 @@ Command add_run_command(CLI::App& app) {
     job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);
     job.strategy_options.allow_spinning = f.spin;
     job.strategy_options.stop = &g_stop;
+    if (!f.probe.empty())
+      parse_probe("--probe", f.probe, job.strategy_options.probe_fraction,
+                  job.strategy_options.probe_seconds);
     job.preload = f.preload;
     job.out_jsonl = f.out;
     job.save_tensors_dir = f.save_tensors;

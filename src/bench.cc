@@ -12,6 +12,8 @@
 #include "mvinfer/error.h"
 #include "mvinfer/frame_source.h"
 #include "mvinfer/gpu_monitor.h"
+#include "mvinfer/hardware.h"
+#include "mvinfer/onnx_graph.h"
 #include "mvinfer/result_sink.h"
 
 namespace mvinfer {
@@ -124,6 +126,16 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   r.replicate = c.batching.replicate;
   r.stream = c.stream;
   r.models = c.models;
+  // FLOPs per call at this batch and input size (dims by position: batch, then H and W).
+  for (const ModelSpec& m : c.models) {
+    const bool nchw = m.preprocess.layout == Layout::nchw;
+    const std::map<std::string, int64_t> dims{{"0", m.batch},
+                                              {nchw ? "2" : "1", m.preprocess.height},
+                                              {nchw ? "3" : "2", m.preprocess.width}};
+    r.flops_per_call.push_back(inspect_graph(m.path, dims).flops);
+  }
+  say("measuring the single-core MatMul peak (1024 x 1024 x 1024, one intra-op thread)");
+  r.matmul_gflops_per_core = matmul_peak_gflops();
 
   say(fmt::format("decoding and preprocessing {} frames of {}", c.frames, c.video));
   std::unique_ptr<PreloadedBatches> preloaded;
@@ -201,6 +213,11 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     s.gpu_mem_mib = g.memory_mib;
     s.gpu_util = g.util_pct;
     s.limit_ratio = rep.wall_s / r.limit_s;
+    double flops = 0;
+    for (size_t m = 0; m < c.models.size(); ++m)
+      flops += std::max(0.0, r.flops_per_call[m]) * static_cast<double>(rep.models[m].calls);
+    s.gflops = flops / rep.wall_s / 1e9;
+    s.peak_fraction = s.gflops / (r.cores * r.matmul_gflops_per_core);
     for (size_t m = 0; m < c.models.size(); ++m) {
       BenchModelResult mr;
       mr.timing = rep.models[m];
@@ -231,18 +248,27 @@ std::string format_table(const BenchReport& r) {
   };
   std::string s = fmt::format(
       "machine: {} cores, {}, GPU {}\nworkload: {} frames of {}, batch {}{}, {}x{}, {} models, "
-      "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s\n\n",
+      "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s\n"
+      "peak: 1024^3 MatMul on one core {:.0f} GFLOP/s, x {} cores = {:.0f} GFLOP/s\n",
       r.cores, r.cpu, r.gpu.value_or("n/a"), r.frames, r.video, r.batch,
       r.replicate ? " (replicated)" : "", r.width, r.height, r.models.size(),
-      r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s);
-  s += fmt::format("{:<17} {:>7} {:>8} {:>8} {:>10} {:>9} {:>6} {:>8} {:>6} {:>6} {:>7}\n",
-                   "strategy", "wall s", "frames/s", "speedup", "wall/limit", "RSS MiB", "CPU %",
-                   "GPU MiB", "GPU %", "intra", "match");
+      r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s,
+      r.matmul_gflops_per_core, r.cores, r.matmul_gflops_per_core * r.cores);
+  for (size_t m = 0; m < r.models.size(); ++m)
+    s += r.flops_per_call[m] >= 0
+             ? fmt::format("model {}: {:.2f} GFLOPs per call\n", r.models[m].name, r.flops_per_call[m] / 1e9)
+             : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)\n", r.models[m].name);
+  s += "\n";
+  s += fmt::format("{:<17} {:>7} {:>8} {:>8} {:>10} {:>8} {:>7} {:>9} {:>6} {:>8} {:>6} {:>6} "
+                   "{:>7}\n",
+                   "strategy", "wall s", "frames/s", "speedup", "wall/limit", "GFLOP/s", "% peak",
+                   "RSS MiB", "CPU %", "GPU MiB", "GPU %", "intra", "match");
   for (const BenchStrategyResult& x : r.strategies)
-    s += fmt::format("{:<17} {:>7.2f} {:>8.1f} {:>8.2f} {:>10.2f} {:>9.0f} {:>6.0f} {:>8} {:>6} "
-                     "{:>6} {:>7}\n",
+    s += fmt::format("{:<17} {:>7.2f} {:>8.1f} {:>8.2f} {:>10.2f} {:>8.0f} {:>7.0f} {:>9.0f} "
+                     "{:>6.0f} {:>8} {:>6} {:>6} {:>7}\n",
                      x.report.strategy, x.report.wall_s, x.report.fps, x.speedup_vs_serial,
-                     x.limit_ratio, x.report.peak_rss_mib, x.report.cpu_util,
+                     x.limit_ratio, x.gflops, 100 * x.peak_fraction, x.report.peak_rss_mib,
+                     x.report.cpu_util,
                      opt(x.gpu_mem_mib, "{:.0f}"), opt(x.gpu_util, "{:.0f}"),
                      x.report.intra_threads, x.outputs_match_serial ? "yes" : "NO");
   s += fmt::format("\n{:<17} {:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>12}\n", "strategy",
@@ -260,7 +286,10 @@ std::string format_table(const BenchReport& r) {
 std::string to_json(const BenchReport& r) {
   auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   json models = json::array();
-  for (const ModelSpec& m : r.models) models.push_back({{"name", m.name}, {"path", m.path}});
+  for (size_t i = 0; i < r.models.size(); ++i)
+    models.push_back({{"name", r.models[i].name},
+                      {"path", r.models[i].path},
+                      {"flops_per_call", r.flops_per_call[i] >= 0 ? json(r.flops_per_call[i]) : json(nullptr)}});
   json strategies = json::array();
   for (const BenchStrategyResult& s : r.strategies) {
     json ms = json::array();
@@ -280,6 +309,8 @@ std::string to_json(const BenchReport& r) {
                           {"fps", s.report.fps},
                           {"speedup_vs_serial", s.speedup_vs_serial},
                           {"limit_ratio", s.limit_ratio},
+                          {"gflops", s.gflops},
+                          {"peak_fraction", s.peak_fraction},
                           {"peak_rss_mib", s.report.peak_rss_mib},
                           {"cpu_util", s.report.cpu_util},
                           {"gpu_mem_mib", opt(s.gpu_mem_mib)},
@@ -293,7 +324,11 @@ std::string to_json(const BenchReport& r) {
   json alone = json::array();
   for (size_t m = 0; m < r.models.size(); ++m)
     alone.push_back({{"name", r.models[m].name}, {"mean_ms_1thread", r.alone_ms_1thread[m]}});
-  json j{{"machine", {{"cores", r.cores}, {"cpu", r.cpu}, {"gpu", r.gpu ? json(*r.gpu) : json(nullptr)}}},
+  json j{{"machine",
+          {{"cores", r.cores},
+           {"cpu", r.cpu},
+           {"gpu", r.gpu ? json(*r.gpu) : json(nullptr)},
+           {"matmul_gflops_per_core", r.matmul_gflops_per_core}}},
          {"workload",
           {{"video", r.video},
            {"frames", r.frames},

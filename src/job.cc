@@ -10,6 +10,7 @@
 
 #include "mvinfer/error.h"
 #include "mvinfer/frame_source.h"
+#include "mvinfer/looped_source.h"
 #include "mvinfer/paced_source.h"
 #include "mvinfer/result_sink.h"
 
@@ -91,7 +92,10 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   std::vector<FrameSource*> raw_sources;
   int64_t expected = 0;
   for (size_t i = 0; i < c.videos.size(); ++i) {
-    sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
+    if (c.loop > 1)
+      sources.push_back(std::make_unique<LoopedSource>(c.videos[i], c.loop, c.max_frames, static_cast<int>(i)));
+    else
+      sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
     if (c.live_fps > 0) sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps);
     raw_sources.push_back(sources.back().get());
     const int64_t n = sources.back()->frame_count_hint();

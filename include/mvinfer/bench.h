@@ -37,6 +37,8 @@ struct BenchModelResult {
 
 struct BenchStrategyResult {
   RunReport report;       // wall_s: from the first Run() to the last result (sessions ready)
+  double gflops = 0;      // achieved: every model's FLOPs per call x calls / wall_s
+  double peak_fraction = 0;  // gflops / (cores x single-core MatMul peak)
   double setup_s = 0;     // sessions (and worker processes) created before the first Run()
   double speedup_vs_serial = 0;
   double limit_ratio = 0;  // wall_s / limit_s
@@ -56,6 +58,8 @@ struct BenchReport {
   int width = 0, height = 0;
   bool replicate = false, stream = false;
   std::vector<ModelSpec> models;
+  std::vector<double> flops_per_call;    // per model, at this batch and size; -1 unknown
+  double matmul_gflops_per_core = 0;     // single-core MatMul peak in ONNX Runtime
   std::vector<double> alone_ms_1thread;  // mean single-thread Run() of each model alone
   double work_s = 0;                     // W
   double limit_s = 0;                    // W / cores

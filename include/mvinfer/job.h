@@ -30,6 +30,7 @@ struct JobConfig {
   std::string save_tensors_dir;     // empty = none
   bool progress = false;            // frames, frames/s, ETA on stderr
   double live_fps = 0;              // > 0: replay the inputs as live sources at this rate
+  int loop = 1;                     // play each input this many times in a row
 };
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after

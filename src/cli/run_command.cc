@@ -33,6 +33,7 @@ struct RunFlags {
        drop_late = false;
   double live_fps = 0;
   int queue_depth = 4;
+  int loop = 1;
 };
 
 }  // namespace
@@ -76,6 +77,8 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--live-fps", flags->live_fps,
                   "Replay the inputs as live sources delivering this many frames/s")
       ->check(CLI::PositiveNumber);
+  run->add_option("--loop", flags->loop, "Play each input this many times in a row")
+      ->default_val(1)->check(CLI::PositiveNumber);
   run->add_option("--queue-depth", flags->queue_depth, "Pipeline: batches per queue")
       ->default_val(4)->check(CLI::PositiveNumber);
 
@@ -90,6 +93,7 @@ Command add_run_command(CLI::App& app) {
     job.batching.replicate = f.replicate;
     job.batching.across_streams = f.across;
     job.live_fps = f.live_fps;
+    job.loop = f.loop;
     job.strategy_options.drop_late = f.drop_late;
     job.strategy_options.queue_depth = f.queue_depth;
     if (!f.size.empty()) parse_size("--size", f.size, job.width, job.height);

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# How close each strategy gets to the machine's limit (W / cores), on two workloads:
+#   (a) 4 similar zoo models;
+#   (b) uneven: a small zoo model, one 3x larger, PaddleOCR det at 256x256 and the cls model.
+# Bars (issue 5): the best strategy's wall/limit <= 1.10 on both; auto (its probe included)
+# <= 1.05 x the best fixed strategy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make build >/dev/null
+FRAMES=${FRAMES:-300}
+out=bench/out; mkdir -p $out
+video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
+m=.deps/models
+zoo=build/bench-zoo
+[ -f $zoo/zoo3.onnx ] || build/mvinfer zoo --out $zoo --count 4 >/dev/null
+[ -f $zoo/small/zoo0.onnx ] || build/mvinfer zoo --out $zoo/small --count 1 --width 16 --seed 11 >/dev/null
+[ -f $zoo/large/zoo0.onnx ] || build/mvinfer zoo --out $zoo/large --count 1 --width 28 --seed 12 >/dev/null
+
+check() {  # $1: json report
+  awk '
+    /"name": "/ { gsub(/[",]/, "", $2); name = $2 }
+    /"limit_ratio"/ { gsub(/,/, "", $2); if (name != "") ratio[name] = $2 }
+    END {
+      best = 1e9; for (n in ratio) if (n != "auto" && ratio[n] < best) { best = ratio[n]; bn = n }
+      a = ratio["auto"]
+      printf "best fixed: %s wall/limit %.3f (bar <= 1.10): %s\n", bn, best, (best <= 1.10 ? "PASS" : "FAIL")
+      printf "auto: wall/limit %.3f = %.3f x best fixed (bar <= 1.05): %s\n", a, a / best, (a / best <= 1.05 ? "PASS" : "FAIL")
+      exit !(best <= 1.10 && a / best <= 1.05)
+    }' "$1"
+}
+
+echo "== (a) 4 similar zoo models"
+build/mvinfer bench --video $video --frames "$FRAMES" --batch 4 --size 256x256 \
+  --model $zoo/zoo0.onnx --model $zoo/zoo1.onnx --model $zoo/zoo2.onnx --model $zoo/zoo3.onnx \
+  --json $out/limit_a.json --svg $out/limit_a.svg | tee $out/limit_a.txt
+check $out/limit_a.json; ok_a=$?
+
+echo; echo "== (b) uneven models: small zoo, 3x larger zoo, PaddleOCR det 256x256, PaddleOCR cls"
+build/mvinfer bench --video $video --frames "$FRAMES" --batch 4 --size 256x256 \
+  --model $zoo/small/zoo0.onnx:name=small --model $zoo/large/zoo0.onnx:name=large \
+  --model "$m/ch_PP-OCRv4_det_infer.onnx:name=det,color=bgr,mean=0.485/0.456/0.406,std=0.229/0.224/0.225" \
+  --model "$m/ch_ppocr_mobile_v2.0_cls_infer.onnx:name=cls,size=192x48,color=bgr,mean=0.5,std=0.5" \
+  --json $out/limit_b.json --svg $out/limit_b.svg | tee $out/limit_b.txt
+check $out/limit_b.json

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make build >/dev/null
-FRAMES=${FRAMES:-300}
+FRAMES=${FRAMES:-795}  # all of vtest.avi: auto probes 2 batches per candidate
 out=bench/out; mkdir -p $out
 video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
 m=.deps/models

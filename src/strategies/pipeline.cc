@@ -153,13 +153,14 @@ class Pipeline : public StrategyBase {
       fail(std::current_exception());
     }
 
-    // Workers in proportion to cost: the cores' worth of workers, at least one per model.
+    // Workers in proportion to cost, rounded up: a model that needs 1.2 cores' worth gets two
+    // workers, so that while the others wait on a full queue it can use the idle core.
     const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
     std::vector<int> workers(n);
     settings_ = fmt::format("pipeline: decode {} stream{}, queues of {} batches; workers by cost:",
                             std::max<size_t>(streams, 1), streams == 1 ? "" : "s", depth);
     for (size_t m = 0; m < n; ++m) {
-      workers[m] = std::max(1, static_cast<int>(std::lround(cores * cost[m] / total)));
+      workers[m] = std::max(1, static_cast<int>(std::ceil(cores * cost[m] / total - 1e-9)));
       settings_ += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{})", specs[m].name,
                                workers[m], 100 * cost[m] / total, sessions_[m].intra_threads,
                                sessions_[m].intra_threads == 1 ? "" : "s");

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -99,6 +100,7 @@ class Auto : public StrategyBase {
   // same work as threads with more memory and a slower start.
   static constexpr const char* kCandidates[] = {"serial", "threads", "coroutines-async", "pipeline"};
   static constexpr double kTieBreak = 0.97;
+  static_assert(std::size(kCandidates) == 4, "one probe weight per candidate");
 
   void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
            Observer& observer) override {
@@ -126,7 +128,12 @@ class Auto : public StrategyBase {
     const int64_t budget = total > 0 ? std::max<int64_t>(k, static_cast<int64_t>(
                                                                 std::floor(opts.probe_fraction * total)))
                                      : 2 * k;
-    const int64_t per = std::max<int64_t>(1, budget / k);
+    // Serial's steady state shows in one batch; the concurrent candidates need more batches in
+    // flight, the pipeline most (its queues fill before it runs at full speed). The budget is
+    // shared out 1 : 2 : 2 : 4 accordingly (at least one batch each).
+    const int64_t weights[] = {1, 2, 2, 4};
+    const int64_t unit = std::max<int64_t>(1, budget / 9);
+    auto slice_of = [&](size_t i) { return std::max<int64_t>(1, unit * weights[i]); };
 
     int64_t base = 0;
     double spent = 0;
@@ -135,6 +142,7 @@ class Auto : public StrategyBase {
     bool ended = false;
     for (size_t i = 0; i < candidates.size() && !ended && !stop_requested(); ++i) {
       if (spent > opts.probe_seconds) break;
+      const int64_t per = slice_of(i);
       Slice slice(source, per, base);
       ShiftedSink shifted(sink, base);
       ShiftedObserver watch(observer, base);
@@ -156,13 +164,23 @@ class Auto : public StrategyBase {
       measured.push_back({s > 0 ? frames.n / s : 0, std::string(candidates[i]->name())});
       if (measured.back().first > measured[best].first) best = measured.size() - 1;
     }
-    // Within the probe's noise of the best, prefer the pipeline: a probe over preloaded or
-    // few batches cannot show what it adds later (decoding hidden, cores re-divided by cost).
+    // What a short probe cannot show: with one worker per model, a model costing more than
+    // 1/cores of the total is the bottleneck of every schedule but the pipeline, which gives it
+    // more workers; so such uneven costs choose the pipeline. Otherwise, within the probe's
+    // noise of the best, prefer the pipeline too (it also hides decoding, which a probe over
+    // preloaded batches does not see).
+    const std::vector<double>& costs = *opts.model_costs;
+    const double total_cost = std::accumulate(costs.begin(), costs.end(), 0.0);
+    const double top = costs.empty() ? 0 : *std::max_element(costs.begin(), costs.end());
+    const bool uneven = total_cost > 0 && top / total_cost > 1.0 / cores_of(opts) + 0.02;
     for (size_t i = 0; i < measured.size(); ++i)
-      if (measured[i].second == "pipeline" && measured[i].first >= kTieBreak * measured[best].first)
+      if (measured[i].second == "pipeline" &&
+          (uneven || measured[i].first >= kTieBreak * measured[best].first))
         best = i;
     std::string probe;
-    for (const auto& [fps, n] : measured) probe += fmt::format("{}{} {:.1f}", probe.empty() ? "" : ", ", n, fps);
+    for (size_t i = 0; i < measured.size(); ++i)
+      probe += fmt::format("{}{} {:.1f} over {} batch{}", i ? ", " : "", measured[i].second,
+                           measured[i].first, slice_of(i), slice_of(i) == 1 ? "" : "es");
     Strategy& winner = *candidates[measured.empty() ? 0 : best];
     if (!ended && !stop_requested()) {
       Slice rest(source, -1, base);
@@ -170,8 +188,11 @@ class Auto : public StrategyBase {
       ShiftedObserver watch(observer, base);
       winner.run(rest, specs, shifted, watch);
     }
-    adopt(winner, fmt::format("auto chose {} (probe, frames/s over {} batch{} each: {})",
-                              winner.name(), per, per == 1 ? "" : "es", probe));
+    adopt(winner, fmt::format("auto chose {}{} (probe, frames/s: {})", winner.name(),
+                              uneven && winner.name() == "pipeline"
+                                  ? fmt::format(": one model is {:.0f}% of the cost", 100 * top / total_cost)
+                                  : "",
+                              probe));
   }
 
  private:

@@ -160,7 +160,8 @@ class Pipeline : public StrategyBase {
     settings_ = fmt::format("pipeline: decode {} stream{}, queues of {} batches; workers by cost:",
                             std::max<size_t>(streams, 1), streams == 1 ? "" : "s", depth);
     for (size_t m = 0; m < n; ++m) {
-      workers[m] = std::max(1, static_cast<int>(std::ceil(cores * cost[m] / total - 1e-9)));
+      // Up only past a tenth of a core: near-equal models keep one worker each.
+      workers[m] = std::max(1, static_cast<int>(std::ceil(cores * cost[m] / total - 0.1)));
       settings_ += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{})", specs[m].name,
                                workers[m], 100 * cost[m] / total, sessions_[m].intra_threads,
                                sessions_[m].intra_threads == 1 ? "" : "s");

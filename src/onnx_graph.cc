@@ -84,6 +84,29 @@ double count_macs(const onnx::GraphProto& g, const Shapes& s) {
     auto it = s.find(name);
     return it == s.end() ? nullptr : &it->second;
   };
+  // Element count of a value whose shape inference could not settle (a Reshape to a computed
+  // shape, as in PaddleOCR's exports): ops that only rearrange keep their input's count.
+  std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) producer[o] = &n;
+  std::function<int64_t(const std::string&, int)> elements = [&](const std::string& name,
+                                                                 int depth) -> int64_t {
+    if (const auto* sh = shape(name)) return product(*sh);
+    auto it = producer.find(name);
+    if (depth > 16 || it == producer.end()) return -1;
+    const std::string& op = it->second->op_type();
+    if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
+        op == "Transpose" || op == "Identity")
+      return elements(it->second->input(0), depth + 1);
+    return -1;
+  };
+  // A x B with B a known [K, N] matrix: rows(A) x K x N = elements(A) x N.
+  auto matmul_by_weight = [&](const onnx::NodeProto& n, bool transposed_b) -> double {
+    const auto* b = n.input_size() > 1 ? shape(n.input(1)) : nullptr;
+    const int64_t a = elements(n.input(0), 0);
+    if (!b || b->size() != 2 || a < 0) return -1;
+    return static_cast<double>(a) * static_cast<double>(transposed_b ? (*b)[0] : (*b)[1]);
+  };
   for (const auto& n : g.node()) {
     if (n.op_type() == "Conv" || n.op_type() == "ConvTranspose") {
       const auto* w = n.input_size() > 1 ? shape(n.input(1)) : nullptr;
@@ -97,14 +120,26 @@ double count_macs(const onnx::GraphProto& g, const Shapes& s) {
     } else if (n.op_type() == "Gemm") {
       const auto* a = shape(n.input(0));
       const auto* y = shape(n.output(0));
-      if (!a || !y || a->size() != 2) return -1;
-      const int64_t k = attr_int(n, "transA", 0) ? (*a)[0] : (*a)[1];
-      macs += static_cast<double>(product(*y)) * static_cast<double>(k);
+      if (a && y && a->size() == 2) {
+        const int64_t k = attr_int(n, "transA", 0) ? (*a)[0] : (*a)[1];
+        macs += static_cast<double>(product(*y)) * static_cast<double>(k);
+      } else if (attr_int(n, "transA", 0) == 0) {
+        const double m = matmul_by_weight(n, attr_int(n, "transB", 0) != 0);
+        if (m < 0) return -1;
+        macs += m;
+      } else {
+        return -1;
+      }
     } else if (n.op_type() == "MatMul") {
       const auto* a = shape(n.input(0));
       const auto* y = shape(n.output(0));
-      if (!a || !y || a->empty()) return -1;
-      macs += static_cast<double>(product(*y)) * static_cast<double>(a->back());
+      if (a && y && !a->empty()) {
+        macs += static_cast<double>(product(*y)) * static_cast<double>(a->back());
+      } else {
+        const double m = matmul_by_weight(n, false);
+        if (m < 0) return -1;
+        macs += m;
+      }
     }
   }
   return macs;

@@ -26,6 +26,15 @@ TEST(Graph, PaddleClassifierDescription) {
   EXPECT_GT(s.file_bytes, 0);
 }
 
+TEST(Graph, ClassifierFlopsThroughAComputedReshape) {
+  // The head reshapes to a shape computed at run time; the MatMul after it is still counted.
+  GraphStats s = inspect_graph(cls_model(), {{"0", 1}, {"2", 48}, {"3", 192}});
+  EXPECT_GT(s.flops, 1e7);
+  EXPECT_LT(s.flops, 1e9);
+  GraphStats four = inspect_graph(cls_model(), {{"0", 4}, {"2", 48}, {"3", 192}});
+  EXPECT_NEAR(four.flops / s.flops, 4.0, 0.01);
+}
+
 TEST(Graph, DetectorFlopsGrowWithTheInputArea) {
   const std::string det = paddle_model("ch_PP-OCRv4_det_infer.onnx");
   GraphStats small = inspect_graph(det, {{"0", 1}, {"2", 128}, {"3", 128}});

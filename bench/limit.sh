@@ -4,15 +4,9 @@
 #   (b) uneven: a small zoo model, one 3x larger, PaddleOCR det at 256x256 and the cls model.
 # Bars (issue 5): the best strategy's wall/limit <= 1.10 on both; auto (its probe included)
 # <= 1.05 x the best fixed strategy.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-make build >/dev/null
+source "$(dirname "$0")/common.sh"
 FRAMES=${FRAMES:-795}  # all of vtest.avi: auto probes 2 batches per candidate
-out=bench/out; mkdir -p $out
-video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
 m=.deps/models
-zoo=build/bench-zoo
-[ -f $zoo/zoo3.onnx ] || build/mvinfer zoo --out $zoo --count 4 >/dev/null
 [ -f $zoo/small/zoo0.onnx ] || build/mvinfer zoo --out $zoo/small --count 1 --width 16 --seed 11 >/dev/null
 [ -f $zoo/large/zoo0.onnx ] || build/mvinfer zoo --out $zoo/large --count 1 --width 28 --seed 12 >/dev/null
 
@@ -30,10 +24,10 @@ check() {  # $1: json report
 }
 
 echo "== (a) 4 similar zoo models"
-build/mvinfer bench --video $video --frames "$FRAMES" --batch 4 --size 256x256 \
-  --model $zoo/zoo0.onnx --model $zoo/zoo1.onnx --model $zoo/zoo2.onnx --model $zoo/zoo3.onnx \
+build/mvinfer bench --video $video --frames "$FRAMES" --batch 4 --size 256x256 "${zoo4[@]}" \
   --json $out/limit_a.json --svg $out/limit_a.svg | tee $out/limit_a.txt
-check $out/limit_a.json; ok_a=$?
+fail=0
+check $out/limit_a.json || fail=1
 
 echo; echo "== (b) uneven models: small zoo, 3x larger zoo, PaddleOCR det 256x256, PaddleOCR cls"
 build/mvinfer bench --video $video --frames "$FRAMES" --batch 4 --size 256x256 \
@@ -41,4 +35,5 @@ build/mvinfer bench --video $video --frames "$FRAMES" --batch 4 --size 256x256 \
   --model "$m/ch_PP-OCRv4_det_infer.onnx:name=det,color=bgr,mean=0.485/0.456/0.406,std=0.229/0.224/0.225" \
   --model "$m/ch_ppocr_mobile_v2.0_cls_infer.onnx:name=cls,size=192x48,color=bgr,mean=0.5,std=0.5" \
   --json $out/limit_b.json --svg $out/limit_b.svg | tee $out/limit_b.txt
-check $out/limit_b.json
+check $out/limit_b.json || fail=1
+exit $fail

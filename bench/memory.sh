@@ -2,15 +2,12 @@
 # Memory does not grow with the video: peak RSS of a streaming pipeline run over 800 frames vs
 # 8000 frames (vtest.avi played 11 times in a row). A small model keeps it decode-bound and
 # quick. Bar (issue 5): within 10%.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-make build >/dev/null
-video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
-zoo=build/bench-zoo/tiny
-[ -f $zoo/zoo0.onnx ] || build/mvinfer zoo --out $zoo --count 2 --input 3x64x64 --width 8 --depth 1 >/dev/null
+source "$(dirname "$0")/common.sh"
+tiny=$zoo/tiny
+[ -f $tiny/zoo0.onnx ] || build/mvinfer zoo --out $tiny --count 2 --input 3x64x64 --width 8 --depth 1 >/dev/null
 rss() {
   build/mvinfer run --video $video --loop 11 --frames "$1" --batch 4 --strategy pipeline -q \
-    --model $zoo/zoo0.onnx --model $zoo/zoo1.onnx 2>&1 | tail -1 | sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p'
+    --model $tiny/zoo0.onnx --model $tiny/zoo1.onnx 2>&1 | tail -1 | sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p'
 }
 short=$(rss 800); long=$(rss 8000)
 echo "peak RSS: 800 frames $short MiB, 8000 frames $long MiB"

@@ -2,16 +2,10 @@
 # The pipeline's plumbing per frame (Google Benchmark: queue hand-off, ordered join) against a
 # frame's inference at the default zoo size (4 models, batch 4, 256x256, serial).
 # Bar (issue 5): under 1%.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-make build >/dev/null
-out=bench/out; mkdir -p $out
+source "$(dirname "$0")/common.sh"
 build/micro_bench --benchmark_format=json --benchmark_out=$out/micro.json --benchmark_out_format=json >/dev/null
 cat $out/micro.json | awk '/"name"/{n=$2} /"items_per_second"/{gsub(/[",]/,"",n); gsub(/,/,"",$2); printf "%s: %.0f ns per item\n", n, 1e9/$2}' | tee $out/micro.txt
-zoo=build/bench-zoo
-[ -f $zoo/zoo3.onnx ] || build/mvinfer zoo --out $zoo --count 4 >/dev/null
-build/mvinfer bench --video /usr/share/doc/opencv-doc/examples/data/vtest.avi --frames 80 --batch 4 \
-  --model $zoo/zoo0.onnx --model $zoo/zoo1.onnx --model $zoo/zoo2.onnx --model $zoo/zoo3.onnx \
+build/mvinfer bench --video $video --frames 80 --batch 4 "${zoo4[@]}" \
   --strategies serial --sample 4 --json $out/micro_frame.json >/dev/null 2>&1
 fps=$(awk '/"name": "serial"/{f=1} f && /"fps"/{gsub(/[^0-9.e+-]/,"",$2); print $2; exit}' $out/micro_frame.json)
 q=$(awk '/BM_QueueHandoff/{print $2}' $out/micro.txt); j=$(awk '/BM_OrderedJoin/{print $2}' $out/micro.txt)

@@ -4,15 +4,9 @@
 # Prints the table, writes bench/out/seed.{json,svg}, and checks the bars of issue 4:
 #   - the best strategy's wall/limit <= 1.10
 #   - threads (auto thread budget) at most 0.6x the wall of serial with one intra-op thread
-set -euo pipefail
-cd "$(dirname "$0")/.."
-make build >/dev/null
+source "$(dirname "$0")/common.sh"
 FRAMES=${FRAMES:-300}
-out=bench/out; mkdir -p $out
-video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
-zoo=build/bench-zoo
-[ -f $zoo/zoo3.onnx ] || build/mvinfer zoo --out $zoo --count 4 >/dev/null
-models=(--model $zoo/zoo0.onnx --model $zoo/zoo1.onnx --model $zoo/zoo2.onnx --model $zoo/zoo3.onnx)
+models=("${zoo4[@]}")
 
 build/mvinfer bench --video $video "${models[@]}" --frames "$FRAMES" --batch 4 --size 256x256 \
   --strategies serial,threads,processes,coroutines,coroutines-async \

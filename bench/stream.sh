@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
 # Decoding hidden behind inference: the pipeline decoding vtest.avi inside the timed run vs the
 # same frames preloaded (4 zoo models, batch 4, 256x256). Bar (issue 5): ratio <= 1.05.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-make build >/dev/null
+source "$(dirname "$0")/common.sh"
 FRAMES=${FRAMES:-300}
-out=bench/out; mkdir -p $out
-video=/usr/share/doc/opencv-doc/examples/data/vtest.avi
-zoo=build/bench-zoo
-[ -f $zoo/zoo3.onnx ] || build/mvinfer zoo --out $zoo --count 4 >/dev/null
-models=(--model $zoo/zoo0.onnx --model $zoo/zoo1.onnx --model $zoo/zoo2.onnx --model $zoo/zoo3.onnx)
+models=("${zoo4[@]}")
 wall() { awk '/"name": "pipeline"/{f=1} f && /"wall_s"/{gsub(/[^0-9.e+-]/,"",$2); print $2; exit}' "$1"; }
 for round in 1 2; do
   build/mvinfer bench --video $video --frames "$FRAMES" "${models[@]}" --strategies pipeline \

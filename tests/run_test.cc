@@ -1,7 +1,5 @@
 // `mvinfer run` end to end on real data: vtest.avi, zoo models and the PaddleOCR classifier.
 // Every output is checked against a direct ONNX Runtime call on an independently built input.
-#include <onnxruntime_cxx_api.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -45,27 +43,6 @@ std::vector<float> reference_input(const std::vector<cv::Mat>& frames, int w, in
         }
   }
   return out;
-}
-
-std::vector<float> direct_run(const std::string& model, std::vector<float>& input,
-                              std::vector<int64_t> shape, std::vector<int64_t>* out_shape) {
-  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "test");
-  Ort::SessionOptions so;
-  so.SetIntraOpNumThreads(1);
-  Ort::Session s(env, model.c_str(), so);
-  Ort::AllocatorWithDefaultOptions alloc;
-  auto in_name = s.GetInputNameAllocated(0, alloc);
-  auto out_name = s.GetOutputNameAllocated(0, alloc);
-  auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  Ort::Value in = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(),
-                                                  shape.size());
-  const char* in_names[] = {in_name.get()};
-  const char* out_names[] = {out_name.get()};
-  auto out = s.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names, 1);
-  auto info = out[0].GetTensorTypeAndShapeInfo();
-  *out_shape = info.GetShape();
-  const float* p = out[0].GetTensorData<float>();
-  return {p, p + info.GetElementCount()};
 }
 
 void expect_close(const std::vector<float>& got, const std::vector<float>& want,
@@ -114,9 +91,10 @@ TEST(RunCommand, OutputsEqualDirectOnnxRuntimeCalls) {
     const int w = is_cls ? 192 : 64, h = is_cls ? 48 : 64;
     std::vector<float> input = reference_input(batch, w, h, is_cls, is_cls ? 0.5f : 0.0f,
                                                is_cls ? 0.5f : 1.0f);
-    std::vector<int64_t> shape;
-    std::vector<float> want = direct_run(is_cls ? cls_model() : zoo[static_cast<size_t>(m)],
-                                         input, {n, 3, h, w}, &shape);
+    DirectRun direct = direct_onnx_run(is_cls ? cls_model() : zoo[static_cast<size_t>(m)], input,
+                                       {n, 3, h, w});
+    const std::vector<int64_t>& shape = direct.shape;
+    const std::vector<float>& want = direct.data;
     std::string npy = o["name"].get<std::string>();
     Tensor got = read_npy((tensors / names[m] / fmt::format("s0_b{:06d}_{}.npy", b, npy)).string());
     EXPECT_EQ(got.shape, shape);

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <onnxruntime_cxx_api.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -80,6 +82,29 @@ std::vector<std::string> small_zoo(const std::filesystem::path& dir, int count, 
   std::vector<std::string> paths;
   for (const ZooModel& m : write_zoo(dir.string(), o)) paths.push_back(m.path);
   return paths;
+}
+
+DirectRun direct_onnx_run(const std::string& model, std::vector<float>& input,
+                          std::vector<int64_t> shape) {
+  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "test");
+  Ort::SessionOptions so;
+  so.SetIntraOpNumThreads(1);
+  Ort::Session s(env, model.c_str(), so);
+  Ort::AllocatorWithDefaultOptions alloc;
+  DirectRun r;
+  r.input_name = s.GetInputNameAllocated(0, alloc).get();
+  r.output_name = s.GetOutputNameAllocated(0, alloc).get();
+  auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  Ort::Value in = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(),
+                                                  shape.size());
+  const char* in_names[] = {r.input_name.c_str()};
+  const char* out_names[] = {r.output_name.c_str()};
+  auto out = s.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names, 1);
+  auto info = out[0].GetTensorTypeAndShapeInfo();
+  r.shape = info.GetShape();
+  const float* p = out[0].GetTensorData<float>();
+  r.data.assign(p, p + info.GetElementCount());
+  return r;
 }
 
 std::vector<std::string> read_lines(const std::filesystem::path& file) {

@@ -29,6 +29,16 @@ CommandResult run_cli(const std::vector<std::string>& args);
 std::vector<std::string> small_zoo(const std::filesystem::path& dir, int count,
                                    int size = 64, uint64_t seed = 1);
 
+// One ONNX Runtime Run() called directly (one intra-op thread, nothing of mvinfer involved):
+// the independent computation outputs are checked against. First input and first output.
+struct DirectRun {
+  std::string input_name, output_name;
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+DirectRun direct_onnx_run(const std::string& model, std::vector<float>& input,
+                          std::vector<int64_t> shape);
+
 // Lines of a text file.
 std::vector<std::string> read_lines(const std::filesystem::path& file);
 

@@ -1,7 +1,5 @@
 // Zoo models: valid ONNX, loadable by ONNX Runtime, finite outputs of the declared shape,
 // same cost, different weights, reproducible from the seed.
-#include <onnxruntime_cxx_api.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -31,28 +29,6 @@ ZooOptions small(int count, uint64_t seed = 7) {
   return o;
 }
 
-std::vector<float> run_ort(const std::string& path, std::vector<float>& input,
-                           std::vector<int64_t> shape, std::vector<int64_t>* out_shape) {
-  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "zoo_test");
-  Ort::SessionOptions so;
-  so.SetIntraOpNumThreads(1);
-  Ort::Session s(env, path.c_str(), so);
-  Ort::AllocatorWithDefaultOptions alloc;
-  auto in = s.GetInputNameAllocated(0, alloc);
-  auto out = s.GetOutputNameAllocated(0, alloc);
-  EXPECT_STREQ(in.get(), "images");
-  EXPECT_STREQ(out.get(), "logits");
-  auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  Ort::Value v = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(), shape.size());
-  const char* i[] = {in.get()};
-  const char* o[] = {out.get()};
-  auto r = s.Run(Ort::RunOptions{nullptr}, i, &v, 1, o, 1);
-  auto info = r[0].GetTensorTypeAndShapeInfo();
-  *out_shape = info.GetShape();
-  const float* p = r[0].GetTensorData<float>();
-  return {p, p + info.GetElementCount()};
-}
-
 std::string slurp(const std::string& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -71,9 +47,11 @@ TEST(Zoo, ModelsRunInOnnxRuntimeAndDiffer) {
   std::vector<std::vector<float>> outputs;
   for (const ZooModel& m : models) {
     EXPECT_TRUE(fs::exists(m.path));
-    std::vector<int64_t> shape;
-    outputs.push_back(run_ort(m.path, input, {2, 3, 48, 48}, &shape));
-    EXPECT_EQ(shape, (std::vector<int64_t>{2, 12})) << m.name;
+    DirectRun r = direct_onnx_run(m.path, input, {2, 3, 48, 48});
+    EXPECT_EQ(r.input_name, "images");
+    EXPECT_EQ(r.output_name, "logits");
+    EXPECT_EQ(r.shape, (std::vector<int64_t>{2, 12})) << m.name;
+    outputs.push_back(r.data);
     for (float v : outputs.back()) ASSERT_TRUE(std::isfinite(v)) << m.name;
   }
   EXPECT_NE(outputs[0], outputs[1]);

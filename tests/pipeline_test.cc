@@ -75,9 +75,12 @@ TEST(Pipeline, BackpressureBoundsQueuesAndMemory) {
     EXPECT_LE(r.stats.max_pending_results, 2u * (3u + 2u + 2u));
   }
   // 5x the frames, the same memory (each decoded 768x576 frame is 1.3 MiB: unbounded queues
-  // would hold hundreds of them).
+  // would hold hundreds of them). AddressSanitizer keeps freed memory in quarantine on
+  // purpose, so there only the queue bounds are checked.
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(long_run.peak_mib, short_run.peak_mib + 30) << short_run.peak_mib << " MiB -> "
                                                         << long_run.peak_mib << " MiB";
+#endif
 }
 
 // The default zoo model (about 1 GFLOP, several ms per frame per core): a 400 frames/s

@@ -75,6 +75,10 @@ void validate_job(JobConfig& c) {
   if (c.batching.batch < 1)
     throw Error(ErrorCode::bad_flag,
                 fmt::format("--batch {}: expected a positive integer", c.batching.batch));
+  if (c.strategy_options.drop_late && c.strategy != "pipeline" && c.strategy != "auto")
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--drop-late: only the pipeline drops late frames (expected "
+                            "--strategy pipeline or auto, got {})", c.strategy));
   if (c.width < 0 || c.height < 0)
     throw Error(ErrorCode::bad_flag, "--size: expected WxH with positive values");
   make_names_unique(c.models);

@@ -130,6 +130,12 @@ TEST_F(CliErrors, UnknownStrategy) {
   expect_one_line_error(run_cli(a), {2, {"warp", "serial"}});
 }
 
+TEST_F(CliErrors, DropLateNeedsThePipeline) {
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.insert(a.end(), {"--strategy", "threads", "--drop-late"});
+  expect_one_line_error(run_cli(a), {2, {"--drop-late", "pipeline"}});
+}
+
 TEST_F(CliErrors, UnwritableOut) {
   std::string out = (dir_ / "no" / "such" / "dir" / "r.jsonl").string();
   std::vector<std::string> a = run_args(kVideo, zoo_);

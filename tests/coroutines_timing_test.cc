@@ -7,15 +7,22 @@
 #include "mvinfer/frame_source.h"
 #include "mvinfer/result_sink.h"
 #include "mvinfer/strategy.h"
+#include "mvinfer/zoo.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
 namespace {
 
 TEST(Coroutines, PerModelTotalsMatchSerial) {
+  // Two default-width zoo models at 128x128: Run() totals of a few hundred ms per strategy,
+  // well above scheduling noise.
+  ZooOptions z;
+  z.count = 2;
+  z.height = z.width = 128;
   std::vector<ModelSpec> specs;
-  for (const std::string& p : small_zoo(scratch_dir("zoo"), 2, 96)) specs.push_back(parse_model_arg(p));
-  for (ModelSpec& s : specs) resolve_model_spec(s, 4, 96, 96);
+  for (const ZooModel& m : write_zoo(scratch_dir("zoo").string(), z))
+    specs.push_back(parse_model_arg(m.path));
+  for (ModelSpec& s : specs) resolve_model_spec(s, 4, 128, 128);
   auto source = open_frame_source(kVideo, 80);
   Batcher batcher(*source, specs, {4, false, false});
   auto batches = preload(batcher);

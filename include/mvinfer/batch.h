@@ -38,6 +38,9 @@ class BatchSource {
   virtual std::optional<Batch> next() = 0;
   // How many batches next() will yield, when known; -1 otherwise.
   virtual int64_t batch_count_hint() const { return -1; }
+  // The seq of the batch next() will return: results are emitted in seq order from here
+  // (not 0 when an earlier run already took the first batches, as auto's probe does).
+  virtual int64_t next_seq() const { return 0; }
 };
 
 struct BatchingOptions {
@@ -78,6 +81,7 @@ class Batcher : public BatchSource {
       : Batcher(std::vector<FrameSource*>{&source}, models, options) {}
   std::optional<Batch> next() override;
   int64_t batch_count_hint() const override;
+  int64_t next_seq() const override { return seq_; }
 
   // next() in two halves, for pipelines that decode and preprocess on different threads:
   // form() picks the next batch's frames (pulled through `next_frame(stream, frame)`, e.g.
@@ -106,7 +110,13 @@ class PreloadedBatches : public BatchSource {
  public:
   explicit PreloadedBatches(std::vector<Batch> batches) : batches_(std::move(batches)) {}
   std::optional<Batch> next() override;
-  int64_t batch_count_hint() const override { return static_cast<int64_t>(batches_.size()); }
+  int64_t batch_count_hint() const override {
+    return static_cast<int64_t>(batches_.size() - pos_);
+  }
+  int64_t next_seq() const override {
+    return pos_ < batches_.size() ? batches_[pos_].seq
+                                  : (batches_.empty() ? 0 : batches_.back().seq + 1);
+  }
   void rewind() { pos_ = 0; }
   const std::vector<Batch>& batches() const { return batches_; }
   int64_t frame_count() const;

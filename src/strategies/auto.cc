@@ -20,55 +20,30 @@
 namespace mvinfer::strategies {
 namespace {
 
-// The next `limit` batches of `source`, renumbered from 0 (every strategy emits from seq 0).
+// The next `limit` batches of `source`, for one probe.
 class Slice : public BatchSource {
  public:
-  Slice(BatchSource& source, int64_t limit, int64_t base)
-      : source_(source), limit_(limit), base_(base) {}
+  Slice(BatchSource& source, int64_t limit) : source_(source), limit_(limit) {}
   std::optional<Batch> next() override {
-    if (limit_ >= 0 && taken_ >= limit_) return std::nullopt;
+    if (taken_ >= limit_) return std::nullopt;
     std::optional<Batch> b = source_.next();
-    if (!b) return std::nullopt;
-    ++taken_;
-    b->seq -= base_;
+    if (b) ++taken_;
     return b;
   }
+  int64_t next_seq() const override { return source_.next_seq(); }
   int64_t taken() const { return taken_; }
 
  private:
   BatchSource& source_;
-  int64_t limit_, base_, taken_ = 0;
+  int64_t limit_, taken_ = 0;
 };
 
-// Puts the slice's numbering back before results and timings leave auto.
-class ShiftedSink : public ResultSink {
+// Remembers when a probe's first Run() began.
+class FirstRun : public Observer {
  public:
-  ShiftedSink(ResultSink& sink, int64_t base) : sink_(sink), base_(base) {}
-  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override {
-    Batch b = batch;  // shares the tensors
-    b.seq += base_;
-    sink_.consume(b, model, outputs);
-  }
-
- private:
-  ResultSink& sink_;
-  int64_t base_;
-};
-
-class ShiftedObserver : public Observer {
- public:
-  ShiftedObserver(Observer& o, int64_t base) : o_(o), base_(base) {}
   void on_run_begin(const RunEvent& e) override {
     std::lock_guard lock(mu_);
     if (!first_ || e.time < *first_) first_ = e.time;
-    RunEvent s = e;
-    s.batch += base_;
-    o_.on_run_begin(s);
-  }
-  void on_run_end(const RunEvent& e) override {
-    RunEvent s = e;
-    s.batch += base_;
-    o_.on_run_end(s);
   }
   std::optional<Clock::time_point> first() {
     std::lock_guard lock(mu_);
@@ -76,8 +51,6 @@ class ShiftedObserver : public Observer {
   }
 
  private:
-  Observer& o_;
-  int64_t base_;
   std::mutex mu_;
   std::optional<Clock::time_point> first_;
 };
@@ -135,7 +108,6 @@ class Auto : public StrategyBase {
     const int64_t unit = std::max<int64_t>(1, budget / 9);
     auto slice_of = [&](size_t i) { return std::max<int64_t>(1, unit * weights[i]); };
 
-    int64_t base = 0;
     double spent = 0;
     std::vector<std::pair<double, std::string>> measured;  // frames/s, name
     size_t best = 0;
@@ -143,20 +115,18 @@ class Auto : public StrategyBase {
     for (size_t i = 0; i < candidates.size() && !ended && !stop_requested(); ++i) {
       if (spent > opts.probe_seconds) break;
       const int64_t per = slice_of(i);
-      Slice slice(source, per, base);
-      ShiftedSink shifted(sink, base);
-      ShiftedObserver watch(observer, base);
+      Slice slice(source, per);
+      FirstRun watch;
       ProfileObserver profile;
-      ObserverList both({&watch, &profile});
+      ObserverList all({&observer, &watch, &profile});
       FrameCounter frames;
-      CountingSink counting(shifted, frames, specs.size());
-      candidates[i]->run(slice, specs, counting, both);
+      CountingSink counting(sink, frames, specs.size());
+      candidates[i]->run(slice, specs, counting, all);
       if (candidates[i]->name() == "serial") {
         opts.model_costs->assign(specs.size(), 0.0);
         for (const RunInterval& r : profile.intervals()) (*opts.model_costs)[r.model] += r.seconds();
       }
       const auto end = Clock::now();
-      base += slice.taken();
       ended = slice.taken() < per;
       if (slice.taken() == 0) break;
       const double s = std::chrono::duration<double>(end - watch.first().value_or(end)).count();
@@ -172,7 +142,9 @@ class Auto : public StrategyBase {
     const std::vector<double>& costs = *opts.model_costs;
     const double total_cost = std::accumulate(costs.begin(), costs.end(), 0.0);
     const double top = costs.empty() ? 0 : *std::max_element(costs.begin(), costs.end());
-    const bool uneven = total_cost > 0 && top / total_cost > 1.0 / cores_of(opts) + 0.02;
+    // (With one model there is nothing to divide: serial already gives it every core.)
+    const bool uneven = costs.size() > 1 && total_cost > 0 &&
+                        top / total_cost > 1.0 / cores_of(opts) + 0.02;
     for (size_t i = 0; i < measured.size(); ++i)
       if (measured[i].second == "pipeline" &&
           (uneven || measured[i].first >= kTieBreak * measured[best].first))
@@ -182,12 +154,9 @@ class Auto : public StrategyBase {
       probe += fmt::format("{}{} {:.1f} over {} batch{}", i ? ", " : "", measured[i].second,
                            measured[i].first, slice_of(i), slice_of(i) == 1 ? "" : "es");
     Strategy& winner = *candidates[measured.empty() ? 0 : best];
-    if (!ended && !stop_requested()) {
-      Slice rest(source, -1, base);
-      ShiftedSink shifted(sink, base);
-      ShiftedObserver watch(observer, base);
-      winner.run(rest, specs, shifted, watch);
-    }
+    // The rest goes to the winner straight from the source (a pipeline decodes it on its own
+    // threads); batch numbers simply go on from where the probe stopped.
+    if (!ended && !stop_requested()) winner.run(source, specs, sink, observer);
     adopt(winner, fmt::format("auto chose {}{} (probe, frames/s: {})", winner.name(),
                               uneven && winner.name() == "pipeline"
                                   ? fmt::format(": one model is {:.0f}% of the cost", 100 * top / total_cost)

@@ -175,7 +175,7 @@ class Coroutines : public StrategyBase {
     settings_ += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
                         : ", one thread, Run() blocks so coroutines never interleave";
     BatchFanout fanout(source, specs.size());
-    OrderedEmitter emitter(sink, specs.size());
+    OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     EventLoop loop;
     Context c{fanout, emitter, error, observer, options_.stop, loop, getpid()};

@@ -46,7 +46,7 @@ class Pipeline : public StrategyBase {
     stats_ = {};
     stats_.queue_capacity = depth;
 
-    OrderedEmitter emitter(sink, n);
+    OrderedEmitter emitter(sink, n, source.next_seq());
     FirstError error;
     const int pid = getpid();
     std::vector<std::unique_ptr<BoundedQueue<BatchPtr>>> model_queues;

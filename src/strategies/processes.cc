@@ -227,7 +227,7 @@ struct WorkerStream {
 };
 
 struct Result {
-  int64_t batch;
+  int64_t batch;  // index into the run's batches (not seq)
   int64_t begin_ns, end_ns;
   std::vector<Tensor> outputs;
 };
@@ -345,7 +345,7 @@ class Processes : public StrategyBase {
       pipes.push_back(std::move(read_end));
     }
 
-    OrderedEmitter emitter(sink, specs.size());
+    OrderedEmitter emitter(sink, specs.size(), batches.empty() ? 0 : batches.front()->seq);
     std::vector<WorkerStream> streams(specs.size());
     std::optional<Error> failure;
     size_t open = specs.size();
@@ -371,12 +371,13 @@ class Processes : public StrategyBase {
         if (got > 0) {
           s.buf.append(chunk, static_cast<size_t>(got));
           for (Result& r : parse(s)) {
-            RunEvent e{m, r.batch, static_cast<int64_t>(batches[static_cast<size_t>(r.batch)]->frames.size()),
+            const std::shared_ptr<const Batch>& b = batches[static_cast<size_t>(r.batch)];
+            RunEvent e{m, b->seq, static_cast<int64_t>(b->frames.size()),
                        Clock::time_point(Clock::duration(r.begin_ns)), {}, workers[m].pid()};
             observer.on_run_begin(e);
             e.time = Clock::time_point(Clock::duration(r.end_ns));
             observer.on_run_end(e);
-            emitter.submit(batches[static_cast<size_t>(r.batch)], m, std::move(r.outputs));
+            emitter.submit(b, m, std::move(r.outputs));
           }
           if (s.error) failure = *s.error;
           continue;

@@ -37,7 +37,9 @@ class BatchFanout {
 // batch by batch, model by model. The sink is called under a lock, one call at a time.
 class OrderedEmitter {
  public:
-  OrderedEmitter(ResultSink& sink, size_t models) : sink_(sink), models_(models) {}
+  // Emits from batch `first_seq` on (BatchSource::next_seq() when the run starts).
+  OrderedEmitter(ResultSink& sink, size_t models, int64_t first_seq = 0)
+      : sink_(sink), models_(models), next_seq_(first_seq) {}
   void submit(std::shared_ptr<const Batch> batch, size_t model, std::vector<Tensor> outputs);
   // Results still waiting for an earlier one (non-zero only after a failure), and the most
   // that ever waited at once.
@@ -48,7 +50,7 @@ class OrderedEmitter {
   ResultSink& sink_;
   size_t models_;
   mutable std::mutex mu_;
-  int64_t next_seq_ = 0;
+  int64_t next_seq_;
   size_t next_model_ = 0;
   struct Entry {
     std::shared_ptr<const Batch> batch;

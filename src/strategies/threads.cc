@@ -24,7 +24,7 @@ class Threads : public StrategyBase {
            Observer& observer) override {
     std::vector<const Model*> models = create_models(specs);
     BatchFanout fanout(source, specs.size());
-    OrderedEmitter emitter(sink, specs.size());
+    OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     const int pid = getpid();
     {

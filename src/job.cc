@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -67,6 +68,16 @@ class ProgressSink : public ResultSink {
 
 }  // namespace
 
+void check_writable(const std::string& flag, const std::string& path) {
+  if (path.empty() || path == "-") return;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec) || access(dir.c_str(), W_OK) != 0 ||
+      (std::filesystem::exists(path, ec) && access(path.c_str(), W_OK) != 0))
+    throw Error(ErrorCode::io, fmt::format("{} '{}': cannot be written", flag, path));
+}
+
 void validate_job(JobConfig& c) {
   if (c.videos.empty())
     throw Error(ErrorCode::bad_flag, "no input given (expected --video FILE|DIR|CAMERA|URL)");
@@ -81,6 +92,7 @@ void validate_job(JobConfig& c) {
                             "--strategy pipeline or auto, got {})", c.strategy));
   if (c.width < 0 || c.height < 0)
     throw Error(ErrorCode::bad_flag, "--size: expected WxH with positive values");
+  check_writable("--out", c.out_jsonl);
   make_names_unique(c.models);
   c.batching.pad_last = false;
   for (ModelSpec& m : c.models) {
@@ -106,12 +118,6 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     expected = (expected < 0 || n < 0) ? -1 : expected + n;
   }
 
-  // Outputs are opened last: a bad model or video never truncates an existing results file.
-  std::unique_ptr<JsonlSink> jsonl;
-  std::unique_ptr<NpySink> npy;
-  if (!c.out_jsonl.empty()) jsonl = std::make_unique<JsonlSink>(c.out_jsonl, c.videos);
-  if (!c.save_tensors_dir.empty()) npy = std::make_unique<NpySink>(c.save_tensors_dir);
-
   Batcher batcher(raw_sources, c.models, c.batching);
   BatchSource* feed = &batcher;
   std::unique_ptr<PreloadedBatches> preloaded;
@@ -119,6 +125,12 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     preloaded = preload(batcher);
     feed = preloaded.get();
   }
+
+  // Outputs are opened last: a bad model or video never truncates an existing results file.
+  std::unique_ptr<JsonlSink> jsonl;
+  std::unique_ptr<NpySink> npy;
+  if (!c.out_jsonl.empty()) jsonl = std::make_unique<JsonlSink>(c.out_jsonl, c.videos);
+  if (!c.save_tensors_dir.empty()) npy = std::make_unique<NpySink>(c.save_tensors_dir);
 
   ProgressSink progress(c.models.size(), expected, c.progress && isatty(STDERR_FILENO));
   std::vector<ResultSink*> sinks{&progress};

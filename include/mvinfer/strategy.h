@@ -70,6 +70,7 @@ struct StrategyStats {
   size_t max_queue_depth = 0;       // pipeline: the most any model queue held
   size_t max_pending_results = 0;   // results held back to be emitted in frame order
   std::vector<int64_t> dropped_frames;  // per stream (pipeline --drop-late on live sources)
+  std::vector<double> model_costs;      // pipeline: the relative cost of each model it used
 };
 
 class Strategy {

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "mvinfer/bench.h"
 #include "mvinfer/error.h"
+#include "mvinfer/job.h"
 #include "mvinfer/zoo.h"
 
 namespace mvinfer::cli {
@@ -23,17 +24,6 @@ struct BenchFlags {
   int64_t frames = 300;
   bool replicate = false, stream = false;
 };
-
-// Fails now, before minutes of benchmarking, when an output could not be written; an
-// existing file is left as it is until the new report replaces it.
-void check_writable(const std::string& flag, const std::string& path) {
-  if (path.empty()) return;
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0 ||
-      (std::filesystem::exists(path) && access(path.c_str(), W_OK) != 0))
-    throw Error(ErrorCode::io, fmt::format("{} '{}': cannot be written", flag, path));
-}
 
 void write_file(const std::string& flag, const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);

@@ -89,7 +89,8 @@ class Auto : public StrategyBase {
       return;
     }
 
-    // The serial probe measures each model's cost for the pipeline's division of the cores.
+    // The pipeline's probe measures each model's cost with its own sessions (one intra-op
+    // thread); the pipeline that runs the rest reuses it instead of measuring again.
     opts.model_costs = std::make_shared<std::vector<double>>();
     std::vector<std::unique_ptr<Strategy>> candidates;
     for (const char* name : kCandidates) {
@@ -117,15 +118,11 @@ class Auto : public StrategyBase {
       const int64_t per = slice_of(i);
       Slice slice(source, per);
       FirstRun watch;
-      ProfileObserver profile;
-      ObserverList all({&observer, &watch, &profile});
+      ObserverList all({&observer, &watch});
       FrameCounter frames;
       CountingSink counting(sink, frames, specs.size());
       candidates[i]->run(slice, specs, counting, all);
-      if (candidates[i]->name() == "serial") {
-        opts.model_costs->assign(specs.size(), 0.0);
-        for (const RunInterval& r : profile.intervals()) (*opts.model_costs)[r.model] += r.seconds();
-      }
+      if (candidates[i]->name() == "pipeline") *opts.model_costs = candidates[i]->stats().model_costs;
       const auto end = Clock::now();
       ended = slice.taken() < per;
       if (slice.taken() == 0) break;
@@ -135,8 +132,9 @@ class Auto : public StrategyBase {
       if (measured.back().first > measured[best].first) best = measured.size() - 1;
     }
     // What a short probe cannot show: with one worker per model, a model costing more than
-    // 1/cores of the total is the bottleneck of every schedule but the pipeline, which gives it
-    // more workers; so such uneven costs choose the pipeline. Otherwise, within the probe's
+    // 1/cores of the total (single-thread costs, from the pipeline's probe) is the bottleneck
+    // of every schedule but the pipeline, which gives it more workers; so such uneven costs
+    // choose the pipeline. Otherwise, within the probe's
     // noise of the best, prefer the pipeline too (it also hides decoding, which a probe over
     // preloaded batches does not see).
     const std::vector<double>& costs = *opts.model_costs;

@@ -182,6 +182,7 @@ class Pipeline : public StrategyBase {
     for (size_t s = 0; s < streams; ++s) stats_.dropped_frames[s] = dropped[s];
     for (auto& q : model_queues) stats_.max_queue_depth = std::max(stats_.max_queue_depth, q->max_depth());
     stats_.max_pending_results = emitter.max_pending();
+    stats_.model_costs = cost;
     error.rethrow_if_failed();
   }
 };

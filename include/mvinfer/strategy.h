@@ -59,9 +59,6 @@ struct StrategyOptions {
   double probe_seconds = 10;
   // Where strategies take their sessions from; null: each run creates its own.
   ModelCache* cache = nullptr;
-  // pipeline: relative cost of each model when already known (auto measures it in its
-  // probe); otherwise the pipeline measures it on the first batch.
-  std::shared_ptr<std::vector<double>> model_costs;
 };
 
 // What a strategy's own machinery saw during a run (filled by the strategies that have it).

@@ -89,9 +89,8 @@ class Auto : public StrategyBase {
       return;
     }
 
-    // The pipeline's probe measures each model's cost with its own sessions (one intra-op
-    // thread); the pipeline that runs the rest reuses it instead of measuring again.
-    opts.model_costs = std::make_shared<std::vector<double>>();
+    // Each model's share of the cost, from the serial probe (every model alone on all cores).
+    std::vector<double> costs(specs.size(), 0.0);
     std::vector<std::unique_ptr<Strategy>> candidates;
     for (const char* name : kCandidates) {
       candidates.push_back(make_strategy(name, opts));
@@ -118,11 +117,13 @@ class Auto : public StrategyBase {
       const int64_t per = slice_of(i);
       Slice slice(source, per);
       FirstRun watch;
-      ObserverList all({&observer, &watch});
+      ProfileObserver profile;
+      ObserverList all({&observer, &watch, &profile});
       FrameCounter frames;
       CountingSink counting(sink, frames, specs.size());
       candidates[i]->run(slice, specs, counting, all);
-      if (candidates[i]->name() == "pipeline") *opts.model_costs = candidates[i]->stats().model_costs;
+      if (candidates[i]->name() == "serial")
+        for (const RunInterval& r : profile.intervals()) costs[r.model] += r.seconds();
       const auto end = Clock::now();
       ended = slice.taken() < per;
       if (slice.taken() == 0) break;
@@ -132,12 +133,11 @@ class Auto : public StrategyBase {
       if (measured.back().first > measured[best].first) best = measured.size() - 1;
     }
     // What a short probe cannot show: with one worker per model, a model costing more than
-    // 1/cores of the total (single-thread costs, from the pipeline's probe) is the bottleneck
-    // of every schedule but the pipeline, which gives it more workers; so such uneven costs
-    // choose the pipeline. Otherwise, within the probe's
+    // 1/cores of the total is the bottleneck of every schedule but the pipeline, which gives it
+    // more workers (its own measurement decides how many); so such uneven costs choose the
+    // pipeline. Otherwise, within the probe's
     // noise of the best, prefer the pipeline too (it also hides decoding, which a probe over
     // preloaded batches does not see).
-    const std::vector<double>& costs = *opts.model_costs;
     const double total_cost = std::accumulate(costs.begin(), costs.end(), 0.0);
     const double top = costs.empty() ? 0 : *std::max_element(costs.begin(), costs.end());
     // (With one model there is nothing to divide: serial already gives it every core.)
@@ -151,6 +151,11 @@ class Auto : public StrategyBase {
     for (size_t i = 0; i < measured.size(); ++i)
       probe += fmt::format("{}{} {:.1f} over {} batch{}", i ? ", " : "", measured[i].second,
                            measured[i].first, slice_of(i), slice_of(i) == 1 ? "" : "es");
+    if (!costs.empty()) {
+      probe += "; cost shares in the serial probe:";
+      for (size_t m = 0; m < costs.size() && total_cost > 0; ++m)
+        probe += fmt::format(" {} {:.0f}%", specs[m].name, 100 * costs[m] / total_cost);
+    }
     Strategy& winner = *candidates[measured.empty() ? 0 : best];
     // The rest goes to the winner straight from the source (a pipeline decodes it on its own
     // threads); batch numbers simply go on from where the probe stopped.

@@ -136,13 +136,11 @@ class Pipeline : public StrategyBase {
       emitter.submit(b, m, std::move(out));
     };
 
-    // Each model's cost: given, or measured on the first batch (a real run: its results are
-    // emitted like any other).
+    // Each model's cost, measured on the first batch with the pipeline's own sessions (a real
+    // run: its results are emitted like any other).
     std::vector<double> cost(n, 1.0);
-    const bool known = options_.model_costs && options_.model_costs->size() == n;
-    if (known) cost = *options_.model_costs;
     try {
-      for (size_t m = 0; m < n && !known; ++m) {
+      for (size_t m = 0; m < n; ++m) {
         std::optional<BatchPtr> b = model_queues[m]->pop();
         if (!b) break;
         const auto t0 = Clock::now();
@@ -153,15 +151,15 @@ class Pipeline : public StrategyBase {
       fail(std::current_exception());
     }
 
-    // Workers in proportion to cost, rounded up: a model that needs 1.2 cores' worth gets two
+    // Workers in proportion to cost, rounded up: a model that needs 1.1 cores' worth gets two
     // workers, so that while the others wait on a full queue it can use the idle core.
     const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
     std::vector<int> workers(n);
     settings_ = fmt::format("pipeline: decode {} stream{}, queues of {} batches; workers by cost:",
                             std::max<size_t>(streams, 1), streams == 1 ? "" : "s", depth);
     for (size_t m = 0; m < n; ++m) {
-      // Up only past a tenth of a core: near-equal models keep one worker each.
-      workers[m] = std::max(1, static_cast<int>(std::ceil(cores * cost[m] / total - 0.1)));
+      // Up only past 2% of a core: measurement noise does not split near-equal models.
+      workers[m] = std::max(1, static_cast<int>(std::ceil(cores * cost[m] / total - 0.02)));
       settings_ += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{})", specs[m].name,
                                workers[m], 100 * cost[m] / total, sessions_[m].intra_threads,
                                sessions_[m].intra_threads == 1 ? "" : "s");

@@ -1,14 +1,16 @@
 #include "mvinfer/zoo.h"
 
+#include <fmt/format.h>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <variant>
-
-#include <fmt/format.h>
-#include <onnx/checker.h>
-#include <onnx/onnx_pb.h>
 
 #include "mvinfer/error.h"
 #include "mvinfer/onnx_graph.h"
@@ -19,7 +21,10 @@ namespace {
 // Builds one ResNet-like graph node by node; weights come from the model's own generator.
 class GraphBuilder {
  public:
-  GraphBuilder(onnx::GraphProto& g, uint64_t seed) : g_(g), rng_(seed) {}
+  // Without `weights` the initializers get their dims but no data: the architecture and its
+  // parameter count, cheap enough to check the options before generating anything.
+  GraphBuilder(onnx::GraphProto& g, uint64_t seed, bool weights)
+      : g_(g), rng_(seed), weights_(weights) {}
 
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, bool bias = false) {
     const std::string name = fresh("conv");
@@ -35,14 +40,16 @@ class GraphBuilder {
     ints(n, "pads", {k / 2, k / 2, k / 2, k / 2});
     return name;
   }
-  std::string bn(const std::string& x, int c) {
+  // `gain` scales gamma: the running statistics are random, not the activations' own, so BN
+  // does not normalise and the caller keeps the residual sum from growing with depth.
+  std::string bn(const std::string& x, int c, float gain = 1.0f) {
     const std::string name = fresh("bn");
-    add_uniform(name + ".scale", {c}, 0.8f, 1.2f);
+    add_uniform(name + ".scale", {c}, 0.8f * gain, 1.2f * gain);
     add_uniform(name + ".bias", {c}, -0.1f, 0.1f);
     add_uniform(name + ".mean", {c}, -0.1f, 0.1f);
     add_uniform(name + ".var", {c}, 0.5f, 1.5f);
-    node("BatchNormalization",
-         {x, name + ".scale", name + ".bias", name + ".mean", name + ".var"}, name);
+    node("BatchNormalization", {x, name + ".scale", name + ".bias", name + ".mean", name + ".var"},
+         name);
     return name;
   }
   std::string relu(const std::string& x) { return unary("Relu", x); }
@@ -78,7 +85,8 @@ class GraphBuilder {
 
  private:
   std::string fresh(const std::string& kind) { return fmt::format("{}{}", kind, counter_++); }
-  onnx::NodeProto* node(const char* op, const std::vector<std::string>& in, const std::string& out) {
+  onnx::NodeProto* node(const char* op, const std::vector<std::string>& in,
+                        const std::string& out) {
     onnx::NodeProto* n = g_.add_node();
     n->set_op_type(op);
     n->set_name(out);
@@ -102,16 +110,19 @@ class GraphBuilder {
       n *= d;
     }
     parameters_ += n;
-    t->mutable_float_data()->Reserve(static_cast<int>(n));
+    if (weights_) t->mutable_float_data()->Reserve(static_cast<int>(n));
     return t;
   }
   void add_normal(const std::string& name, std::initializer_list<int64_t> dims, float sd) {
     onnx::TensorProto* t = initializer(name, dims);
+    if (!weights_) return;
     std::normal_distribution<float> d(0.0f, sd);
     for (int64_t i = 0, n = count(dims); i < n; ++i) t->add_float_data(d(rng_));
   }
-  void add_uniform(const std::string& name, std::initializer_list<int64_t> dims, float lo, float hi) {
+  void add_uniform(const std::string& name, std::initializer_list<int64_t> dims, float lo,
+                   float hi) {
     onnx::TensorProto* t = initializer(name, dims);
+    if (!weights_) return;
     std::uniform_real_distribution<float> d(lo, hi);
     for (int64_t i = 0, n = count(dims); i < n; ++i) t->add_float_data(d(rng_));
   }
@@ -123,6 +134,7 @@ class GraphBuilder {
 
   onnx::GraphProto& g_;
   std::mt19937_64 rng_;
+  bool weights_;
   int counter_ = 0;
   int64_t parameters_ = 0;
 };
@@ -134,18 +146,20 @@ void set_shape(onnx::ValueInfoProto* v, const std::string& name,
   t->set_elem_type(onnx::TensorProto::FLOAT);
   for (const auto& d : dims) {
     onnx::TensorShapeProto_Dimension* dim = t->mutable_shape()->add_dim();
-    if (std::holds_alternative<int64_t>(d)) dim->set_dim_value(std::get<int64_t>(d));
-    else dim->set_dim_param(std::get<std::string>(d));
+    if (std::holds_alternative<int64_t>(d))
+      dim->set_dim_value(std::get<int64_t>(d));
+    else
+      dim->set_dim_param(std::get<std::string>(d));
   }
 }
 
-onnx::ModelProto build(const ZooOptions& o, int index, int64_t* parameters) {
+onnx::ModelProto build(const ZooOptions& o, int index, bool weights, int64_t* parameters) {
   onnx::ModelProto model;
   model.set_ir_version(7);
   model.set_producer_name("mvinfer-zoo");
   model.set_producer_version("0.1.0");
-  model.set_doc_string(fmt::format("mvinfer zoo model {} (seed {}): random weights, ResNet-like",
-                                   index, o.seed));
+  model.set_doc_string(
+      fmt::format("mvinfer zoo model {} (seed {}): random weights, ResNet-like", index, o.seed));
   onnx::OperatorSetIdProto* opset = model.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
@@ -154,7 +168,12 @@ onnx::ModelProto build(const ZooOptions& o, int index, int64_t* parameters) {
   set_shape(g.add_input(), "images",
             {std::string("batch"), int64_t{o.channels}, int64_t{o.height}, int64_t{o.width}});
 
-  GraphBuilder b(g, o.seed * 1000003ULL + static_cast<uint64_t>(index));
+  // Not seed + index: seeds 1 and 2 would then share all but one model.
+  GraphBuilder b(g, o.seed * 1000003ULL + static_cast<uint64_t>(index), weights);
+  // Each block adds its branch to the running sum. A branch as large as the sum doubles its
+  // variance per block (logits of 1e16 at depth 30, inf past depth 60); at 1/sqrt(blocks) the
+  // variance grows by about (1 + 1/blocks) per block, about e over the whole net, at any depth.
+  const float branch_gain = 1.0f / std::sqrt(static_cast<float>(4 * o.depth));
   int c = o.width_mult;
   std::string x = b.maxpool(b.relu(b.bn(b.conv("images", o.channels, c, 3, 2), c)));
   for (int stage = 0; stage < 4; ++stage) {
@@ -162,7 +181,7 @@ onnx::ModelProto build(const ZooOptions& o, int index, int64_t* parameters) {
     for (int block = 0; block < o.depth; ++block) {
       const int stride = (stage > 0 && block == 0) ? 2 : 1;
       std::string y = b.relu(b.bn(b.conv(x, c, cout, 3, stride), cout));
-      y = b.bn(b.conv(y, cout, cout, 3, 1), cout);
+      y = b.bn(b.conv(y, cout, cout, 3, 1), cout, branch_gain);
       std::string skip = (stride != 1 || c != cout) ? b.bn(b.conv(x, c, cout, 1, stride), cout) : x;
       x = b.relu(b.add(y, skip));
       c = cout;
@@ -180,12 +199,29 @@ onnx::ModelProto build(const ZooOptions& o, int index, int64_t* parameters) {
 std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
   if (o.count < 1 || o.count > 1000)
     throw Error(ErrorCode::bad_flag, fmt::format("--count {}: expected 1 to 1000", o.count));
-  if (o.channels < 1 || o.height < 8 || o.width < 8)
+  if (o.channels < 1 || o.channels > 4096 || o.height < 8 || o.width < 8 || o.height > 65536 ||
+      o.width > 65536)
     throw Error(ErrorCode::bad_flag,
-                fmt::format("--input {}x{}x{}: expected CxHxW with C >= 1 and H, W >= 8",
+                fmt::format("--input {}x{}x{}: expected CxHxW with C from 1 to 4096 and H, W from "
+                            "8 to 65536",
                             o.channels, o.height, o.width));
-  if (o.width_mult < 1 || o.depth < 1 || o.classes < 1)
-    throw Error(ErrorCode::bad_flag, "--width, --depth and the class count must be positive");
+  if (o.width_mult < 1 || o.width_mult > 4096)
+    throw Error(ErrorCode::bad_flag, fmt::format("--width {}: expected 1 to 4096", o.width_mult));
+  if (o.depth < 1 || o.depth > 1000)
+    throw Error(ErrorCode::bad_flag, fmt::format("--depth {}: expected 1 to 1000", o.depth));
+  if (o.classes < 1 || o.classes > 1000000)
+    throw Error(ErrorCode::bad_flag, fmt::format("--classes {}: expected 1 to 1000000", o.classes));
+  int64_t parameters = 0;
+  build(o, 0, /*weights=*/false, &parameters);
+  // Protobuf cannot serialise a message of 2 GiB or more; the weights are almost all of it.
+  constexpr int64_t kMaxParameters = 500'000'000;
+  if (parameters > kMaxParameters)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--width {} --depth {} --classes {}: {:.0f} M parameters, more than "
+                            "the {} M an ONNX file can hold",
+                            o.width_mult, o.depth, o.classes, static_cast<double>(parameters) / 1e6,
+                            kMaxParameters / 1'000'000));
+
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
@@ -196,16 +232,31 @@ std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
     ZooModel z;
     z.name = fmt::format("zoo{}", i);
     z.path = (std::filesystem::path(dir) / (z.name + ".onnx")).string();
-    onnx::ModelProto model = build(o, i, &z.parameters);
+    onnx::ModelProto model = build(o, i, /*weights=*/true, &z.parameters);
     try {
       onnx::checker::check_model(model);
     } catch (const std::exception& e) {
-      throw Error(ErrorCode::internal, fmt::format("zoo model {} fails ONNX's checker: {}", i, e.what()));
+      throw Error(ErrorCode::internal,
+                  fmt::format("zoo model {} fails ONNX's checker: {}", i, e.what()));
     }
-    std::ofstream f(z.path, std::ios::binary | std::ios::trunc);
-    if (!f || !model.SerializeToOstream(&f) || !f.flush())
-      throw Error(ErrorCode::io, fmt::format("--out '{}': cannot write {}", dir, z.path));
-    f.close();
+    // Written aside and renamed, so that a failed write never leaves a truncated model where
+    // a good one (from an earlier call) was.
+    const std::string part = z.path + ".part";
+    {
+      std::ofstream f(part, std::ios::binary | std::ios::trunc);
+      if (!f || !model.SerializeToOstream(&f) || !f.flush()) {
+        const std::string why = std::strerror(errno);
+        std::filesystem::remove(part, ec);
+        throw Error(ErrorCode::io,
+                    fmt::format("--out '{}': cannot write {} ({})", dir, z.path, why));
+      }
+    }
+    std::filesystem::rename(part, z.path, ec);
+    if (ec) {
+      const std::string why = ec.message();
+      std::filesystem::remove(part, ec);
+      throw Error(ErrorCode::io, fmt::format("--out '{}': cannot write {} ({})", dir, z.path, why));
+    }
     z.flops = inspect_graph(z.path, {{"batch", 1}}).flops;
     out.push_back(std::move(z));
   }

@@ -1,7 +1,7 @@
 // mvinfer zoo: writes benchmark models of similar cost with random weights.
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "commands.h"
 #include "mvinfer/error.h"
@@ -18,9 +18,11 @@ void parse_input(const std::string& v, ZooOptions& o) {
   for (int i = 0; i < 3; ++i) {
     auto r = std::from_chars(p, end, parts[i]);
     const bool last = i == 2;
-    if (r.ec != std::errc() || parts[i] <= 0 || (last ? r.ptr != end : (r.ptr == end || *r.ptr != 'x')))
-      throw Error(ErrorCode::bad_flag,
-                  fmt::format("--input '{}': expected CxHxW with positive integers, e.g. 3x256x256", v));
+    if (r.ec != std::errc() || parts[i] <= 0 ||
+        (last ? r.ptr != end : (r.ptr == end || *r.ptr != 'x')))
+      throw Error(
+          ErrorCode::bad_flag,
+          fmt::format("--input '{}': expected CxHxW with positive integers, e.g. 3x256x256", v));
     p = r.ptr + 1;
   }
   o.channels = parts[0];
@@ -37,7 +39,8 @@ Command add_zoo_command(CLI::App& app) {
   CLI::App* z = app.add_subcommand("zoo", "Write benchmark CNNs of similar cost (random weights)");
   z->add_option("--out", *out, "Directory to write zoo<i>.onnx into")->required();
   z->add_option("--count", o->count, "Number of models")->default_val(4);
-  z->add_option("--input", *input, "Input CxHxW (the batch dim is dynamic)")->default_val("3x256x256");
+  z->add_option("--input", *input, "Input CxHxW (the batch dim is dynamic)")
+      ->default_val("3x256x256");
   z->add_option("--width", o->width_mult, "Channels of the first stage (cost ~ width^2)")
       ->default_val(o->width_mult);
   z->add_option("--depth", o->depth, "Residual blocks per stage")->default_val(o->depth);
@@ -47,8 +50,7 @@ Command add_zoo_command(CLI::App& app) {
     parse_input(*input, *o);
     for (const ZooModel& m : write_zoo(*out, *o))
       fmt::print("{}  {:.2f} M parameters  {:.3f} GFLOPs per image ({:.2f} per batch of 4)\n",
-                 m.path, static_cast<double>(m.parameters) / 1e6, m.flops / 1e9,
-                 4 * m.flops / 1e9);
+                 m.path, static_cast<double>(m.parameters) / 1e6, m.flops / 1e9, 4 * m.flops / 1e9);
     return 0;
   };
 }

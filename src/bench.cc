@@ -31,23 +31,6 @@ std::string cpu_model() {
   return "unknown";
 }
 
-// Remembers when the first Run() of a strategy began, to split setup from the timed run.
-class FirstRun : public Observer {
- public:
-  void on_run_begin(const RunEvent& e) override {
-    std::lock_guard lock(mu_);
-    if (!first_ || e.time < *first_) first_ = e.time;
-  }
-  std::optional<Clock::time_point> first() const {
-    std::lock_guard lock(mu_);
-    return first_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::optional<Clock::time_point> first_;
-};
-
 // Mean Run() of one model alone, on the sample batches, after one warm-up run.
 double alone_mean_ms(const ModelSpec& spec, size_t index, int threads,
                      const std::vector<Batch>& sample) {
@@ -114,8 +97,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   }
 
   BenchReport r;
-  r.cores = c.options.cores > 0 ? c.options.cores
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.cores = cores_of(c.options);
   r.cpu = cpu_model();
   GpuMonitor gpu;
   r.gpu = gpu.name();
@@ -172,7 +154,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     auto strategy = make_strategy(name, c.options);
     CollectingSink sink;
     ProfileObserver profile;
-    FirstRun first;
+    FirstRunObserver first;
     ObserverList observer({&profile, &first});
 
     std::unique_ptr<FrameSource> source;

@@ -165,9 +165,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   std::vector<RunInterval> intervals = profile.intervals();
   r.models = model_timings(intervals, c.models);
   r.peak_rss_mib = peak_rss_mib_self() + strategy->worker_peak_rss_mib();
-  const int cores = c.strategy_options.cores > 0
-                        ? c.strategy_options.cores
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = cores_of(c.strategy_options);
   r.cpu_util = r.wall_s > 0 ? 100.0 * (cpu_seconds_self() + cpu_seconds_children() - cpu0) /
                                   (r.wall_s * cores)
                             : 0;

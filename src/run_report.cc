@@ -69,9 +69,6 @@ rusage usage(int who) {
 
 // ru_maxrss is in KiB on Linux.
 double peak_rss_mib_self() { return static_cast<double>(usage(RUSAGE_SELF).ru_maxrss) / 1024.0; }
-double peak_rss_mib_children() {
-  return static_cast<double>(usage(RUSAGE_CHILDREN).ru_maxrss) / 1024.0;
-}
 bool reset_peak_rss() {
   std::ofstream f("/proc/self/clear_refs");
   f << "5";

@@ -43,12 +43,9 @@ void ModelCache::clear() {
   models_.clear();
 }
 
-namespace strategies {
 int cores_of(const StrategyOptions& o) {
   return o.cores > 0 ? o.cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
-}  // namespace strategies
-using strategies::cores_of;
 
 SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
                                      const StrategyOptions& options) {

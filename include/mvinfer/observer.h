@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -59,6 +60,18 @@ class ProfileObserver : public Observer {
   mutable std::mutex mu_;
   std::vector<RunInterval> open_;  // begun, not ended
   std::vector<RunInterval> done_;
+};
+
+// Remembers when the earliest Run() began: where a strategy's timed work starts, after its
+// sessions (and worker processes) were set up. Thread-safe.
+class FirstRunObserver : public Observer {
+ public:
+  void on_run_begin(const RunEvent& e) override;
+  std::optional<Clock::time_point> first() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::optional<Clock::time_point> first_;
 };
 
 // Forwards to several observers.

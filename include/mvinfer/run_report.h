@@ -52,9 +52,8 @@ std::vector<ModelTiming> model_timings(std::span<const RunInterval> intervals,
 // "200 frames in 3.21 s (62.3 frames/s) | zoo0 0.81 s, zoo1 0.80 s | peak RSS 412 MiB"
 std::string format_summary(const RunReport& report);
 
-// Resource use of this process so far: peak RSS (MiB) of self, and of waited-for children.
+// Peak RSS (MiB) of this process so far.
 double peak_rss_mib_self();
-double peak_rss_mib_children();
 // Resets this process's peak RSS (Linux: /proc/self/clear_refs), so that the next
 // current_peak_rss_mib() covers only what runs after it; false when the kernel refuses.
 bool reset_peak_rss();

@@ -99,6 +99,9 @@ class Strategy {
   StrategyStats stats_;
 };
 
+// The cores a run may use: options.cores, or all of the machine's.
+int cores_of(const StrategyOptions& options);
+
 // Names accepted by make_strategy(), in the order `bench` runs them.
 std::vector<std::string> strategy_names();
 

@@ -38,23 +38,6 @@ class Slice : public BatchSource {
   int64_t limit_, taken_ = 0;
 };
 
-// Remembers when a probe's first Run() began.
-class FirstRun : public Observer {
- public:
-  void on_run_begin(const RunEvent& e) override {
-    std::lock_guard lock(mu_);
-    if (!first_ || e.time < *first_) first_ = e.time;
-  }
-  std::optional<Clock::time_point> first() {
-    std::lock_guard lock(mu_);
-    return first_;
-  }
-
- private:
-  std::mutex mu_;
-  std::optional<Clock::time_point> first_;
-};
-
 bool has_live_input(BatchSource& source) {
   auto* b = dynamic_cast<Batcher*>(&source);
   if (!b) return false;
@@ -116,7 +99,7 @@ class Auto : public StrategyBase {
       if (spent > opts.probe_seconds) break;
       const int64_t per = slice_of(i);
       Slice slice(source, per);
-      FirstRun watch;
+      FirstRunObserver watch;
       ProfileObserver profile;
       ObserverList all({&observer, &watch, &profile});
       FrameCounter frames;

@@ -48,10 +48,6 @@ size_t OrderedEmitter::max_pending() const {
   return max_pending_;
 }
 
-size_t OrderedEmitter::pending() const {
-  std::lock_guard lock(mu_);
-  return waiting_.size();
-}
 
 void FirstError::set(std::exception_ptr e) {
   std::lock_guard lock(mu_);

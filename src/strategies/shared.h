@@ -41,9 +41,7 @@ class OrderedEmitter {
   OrderedEmitter(ResultSink& sink, size_t models, int64_t first_seq = 0)
       : sink_(sink), models_(models), next_seq_(first_seq) {}
   void submit(std::shared_ptr<const Batch> batch, size_t model, std::vector<Tensor> outputs);
-  // Results still waiting for an earlier one (non-zero only after a failure), and the most
-  // that ever waited at once.
-  size_t pending() const;
+  // The most results that ever waited at once for an earlier one.
   size_t max_pending() const;
 
  private:

@@ -15,9 +15,6 @@ std::unique_ptr<Strategy> make_coroutines_async(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_pipeline(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_auto(const StrategyOptions& options);
 
-// The cores a strategy may use: options.cores, or all of the machine's.
-int cores_of(const StrategyOptions& options);
-
 // The settings of every model's session when `concurrent` sessions run at once, with at least
 // `min_threads` intra-op threads each; describes them in `settings` / `intra_threads` for the
 // report.

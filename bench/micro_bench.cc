@@ -5,8 +5,8 @@
 
 #include <thread>
 
-#include "mvinfer/bounded_queue.h"
-#include "mvinfer/result_sink.h"
+#include "mvinfer/core/bounded_queue.h"
+#include "mvinfer/io/result_sink.h"
 #include "../src/strategies/shared.h"
 
 using namespace mvinfer;

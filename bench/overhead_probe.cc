@@ -13,12 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "mvinfer/batch.h"
-#include "mvinfer/error.h"
-#include "mvinfer/frame_source.h"
-#include "mvinfer/observer.h"
-#include "mvinfer/result_sink.h"
-#include "mvinfer/strategy.h"
+#include "mvinfer/io/batch.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/io/frame_source.h"
+#include "mvinfer/core/observer.h"
+#include "mvinfer/io/result_sink.h"
+#include "mvinfer/core/strategy.h"
 
 using namespace mvinfer;
 

@@ -9,7 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "mvinfer/zoo.h"
+#include "mvinfer/tools/zoo.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

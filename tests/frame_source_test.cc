@@ -1,7 +1,7 @@
 // Frame sources on real data: vtest.avi, a folder of its frames, a file:// stream, and broken
 // inputs (missing, text, truncated, empty, corrupt image), which must fail with one clear
 // Error{bad_input} naming the culprit and print nothing of OpenCV's or FFmpeg's own.
-#include "mvinfer/frame_source.h"
+#include "mvinfer/io/frame_source.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -16,7 +16,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

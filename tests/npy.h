@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mvinfer/tensor.h"
+#include "mvinfer/core/tensor.h"
 
 namespace mvinfer::testing {
 

@@ -1,6 +1,6 @@
 // Graph inspection and `mvinfer info` on the real PaddleOCR models, zoo models, and small
 // models written here byte by byte.
-#include "mvinfer/onnx_graph.h"
+#include "mvinfer/tools/onnx_graph.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

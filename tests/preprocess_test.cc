@@ -1,5 +1,5 @@
 // Preprocessing of real vtest.avi frames equals an independent per-pixel computation exactly.
-#include "mvinfer/preprocess.h"
+#include "mvinfer/io/preprocess.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

@@ -12,12 +12,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "mvinfer/batch.h"
-#include "mvinfer/error.h"
-#include "mvinfer/frame_source.h"
-#include "mvinfer/result_sink.h"
-#include "mvinfer/strategy.h"
-#include "mvinfer/zoo.h"
+#include "mvinfer/io/batch.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/io/frame_source.h"
+#include "mvinfer/io/result_sink.h"
+#include "mvinfer/core/strategy.h"
+#include "mvinfer/tools/zoo.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

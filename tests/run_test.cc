@@ -10,7 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "mvinfer/preprocess.h"
+#include "mvinfer/io/preprocess.h"
 #include "npy.h"
 #include "test_support.h"
 

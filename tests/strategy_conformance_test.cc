@@ -7,11 +7,11 @@
 
 #include <gtest/gtest.h>
 
-#include "mvinfer/batch.h"
-#include "mvinfer/error.h"
-#include "mvinfer/frame_source.h"
-#include "mvinfer/result_sink.h"
-#include "mvinfer/strategy.h"
+#include "mvinfer/io/batch.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/io/frame_source.h"
+#include "mvinfer/io/result_sink.h"
+#include "mvinfer/core/strategy.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mvinfer/zoo.h"
+#include "mvinfer/tools/zoo.h"
 
 extern char** environ;
 

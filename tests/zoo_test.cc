@@ -1,6 +1,6 @@
 // Zoo models: valid ONNX, loadable by ONNX Runtime, finite outputs of the declared shape,
 // same cost, different weights, reproducible from the seed.
-#include "mvinfer/zoo.h"
+#include "mvinfer/tools/zoo.h"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <random>
 #include <sstream>
 
-#include "mvinfer/error.h"
-#include "mvinfer/onnx_graph.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/tools/onnx_graph.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {

@@ -2,8 +2,8 @@
 // summary: the smallest program built on the installed library.
 #include <cstdio>
 
-#include "mvinfer/error.h"
-#include "mvinfer/job.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/core/job.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

@@ -9,10 +9,10 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "mvinfer/bench.h"
-#include "mvinfer/error.h"
-#include "mvinfer/job.h"
-#include "mvinfer/zoo.h"
+#include "mvinfer/tools/bench.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/core/job.h"
+#include "mvinfer/tools/zoo.h"
 
 namespace mvinfer::cli {
 namespace {

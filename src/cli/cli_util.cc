@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 
 namespace mvinfer::cli {
 

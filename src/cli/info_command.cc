@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "commands.h"
-#include "mvinfer/error.h"
-#include "mvinfer/onnx_graph.h"
-#include "mvinfer/tensor.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/tools/onnx_graph.h"
+#include "mvinfer/core/tensor.h"
 
 namespace mvinfer::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"mvinfer: run several ONNX models on every frame of a video, as fast as the "

@@ -8,9 +8,9 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "mvinfer/error.h"
-#include "mvinfer/job.h"
-#include "mvinfer/strategy.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/core/job.h"
+#include "mvinfer/core/strategy.h"
 
 namespace mvinfer::cli {
 namespace {

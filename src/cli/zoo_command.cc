@@ -4,8 +4,8 @@
 #include <charconv>
 
 #include "commands.h"
-#include "mvinfer/error.h"
-#include "mvinfer/zoo.h"
+#include "mvinfer/core/error.h"
+#include "mvinfer/tools/zoo.h"
 
 namespace mvinfer::cli {
 namespace {

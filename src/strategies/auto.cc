@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 #include "strategies.h"
 
 namespace mvinfer::strategies {

@@ -16,8 +16,8 @@
 
 #include <fmt/format.h>
 
-#include "mvinfer/bounded_queue.h"
-#include "mvinfer/error.h"
+#include "mvinfer/core/bounded_queue.h"
+#include "mvinfer/core/error.h"
 #include "shared.h"
 #include "strategies.h"
 

@@ -27,7 +27,7 @@
 
 #include <fmt/format.h>
 
-#include "mvinfer/error.h"
+#include "mvinfer/core/error.h"
 #include "shared.h"
 #include "strategies.h"
 

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "mvinfer/strategy.h"
+#include "mvinfer/core/strategy.h"
 
 namespace mvinfer::strategies {
 

@@ -1,0 +1,47 @@
+// Job: the whole `mvinfer run` as a library call. Resolves the models, opens the video,
+// forms batches, runs the chosen strategy and writes the results; returns what it measured.
+// Everything is validated before any output is opened, so a bad model or video never
+// truncates an existing results file.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mvinfer/io/batch.h"
+#include "mvinfer/core/model.h"
+#include "mvinfer/core/observer.h"
+#include "mvinfer/core/run_report.h"
+#include "mvinfer/core/strategy.h"
+
+namespace mvinfer {
+
+struct JobConfig {
+  std::vector<std::string> videos;  // file, image folder, camera index or URL
+  std::vector<ModelSpec> models;
+  int64_t max_frames = -1;          // per video; < 0 = all
+  BatchingOptions batching;
+  int width = 0, height = 0;        // --size: used for models whose H/W are dynamic
+  std::string strategy = "serial";
+  StrategyOptions strategy_options;
+  bool preload = false;             // decode + preprocess everything before timing starts
+  std::string out_jsonl;            // empty = none
+  std::string save_tensors_dir;     // empty = none
+  bool progress = false;            // frames, frames/s, ETA on stderr
+  double live_fps = 0;              // > 0: replay the inputs as live sources at this rate
+  int loop = 1;                     // play each input this many times in a row
+};
+
+// Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after
+// results started flowing, the outputs written so far are flushed and stay valid.
+RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr);
+
+// Checks `config` and resolves its models (fills the specs) without running anything.
+void validate_job(JobConfig& config);
+
+// Throws Error{io} naming `flag` and `path` when a file could not be written there; leaves an
+// existing file as it is (the check runs long before the output is replaced).
+void check_writable(const std::string& flag, const std::string& path);
+
+}  // namespace mvinfer

@@ -1,0 +1,96 @@
+// Model: one ONNX Runtime session plus its input/output description and its preprocessing.
+//
+// A ModelSpec is what the user asked for (path + settings); resolve_model_spec() opens the file
+// once, checks that its input can take 3-channel frames and fills in the concrete input size.
+// Strategies receive specs, not sessions, and create a Model where they run it (a worker
+// process creates its own). Model::run() may be called from several threads at once: ONNX
+// Runtime allows concurrent Run() calls on one session.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mvinfer/io/preprocess.h"
+#include "mvinfer/core/tensor.h"
+
+namespace mvinfer {
+
+struct ModelSpec {
+  std::string path;
+  std::string name;  // shown in results; defaults to the file's stem, made unique
+  PreprocessSpec preprocess;
+  // Values for the input's dynamic dims, by symbolic name ("h" -> 48) or by position ("2" -> 48).
+  std::map<std::string, int64_t> dims;
+  // ONNX Runtime intra-op threads for this model's session; 0 = chosen by the strategy.
+  int intra_threads = 0;
+
+  // Filled by resolve_model_spec():
+  int batch = 1;                    // rows per input tensor (--batch)
+  TensorInfo input;                 // the (single) image input, as declared
+  std::vector<TensorInfo> outputs;  // as declared
+  bool resolved = false;
+};
+
+// Parses "PATH" or "PATH:key=value,key=value". Keys: name, size (WxH), width, height,
+// color (rgb|bgr), layout (nchw|nhwc), scale, mean (a/b/c or one value), std (a/b/c or one),
+// threads, dim.NAME (value of a dynamic dim). Throws Error{bad_flag} naming the bad key.
+ModelSpec parse_model_arg(const std::string& arg);
+
+// Loads a YAML or JSON file: {models: [{path:, name:, size:, color:, layout:, scale:, mean:, std:,
+// threads:, dims: {name: value}}]}. Relative paths are relative to the file. Throws
+// Error{bad_flag} naming the file and entry.
+std::vector<ModelSpec> load_model_config(const std::string& file);
+
+// Checks the model file and fills spec.input/outputs and spec.preprocess.width/height:
+// the size comes from, in order, the spec (size=), `default_size` (--size, when given and
+// the model's H/W are dynamic), or the model's static H/W. The batch dimension must be
+// dynamic or equal `batch`. Throws Error{bad_model} naming the model (and the input) when the
+// file is not ONNX, has no 4-D float input with 3 channels, or has a dynamic dim nothing resolves.
+void resolve_model_spec(ModelSpec& spec, int batch, int default_width = 0, int default_height = 0);
+
+// Gives every spec a distinct name (appending #2, #3 ... to repeats).
+void make_names_unique(std::span<ModelSpec> specs);
+
+struct SessionSettings {
+  int intra_threads = 1;
+  bool allow_spinning = false;  // ONNX Runtime's spin-wait of idle intra-op threads
+};
+
+class Model {
+ public:
+  // Creates the session. `spec` must be resolved.
+  Model(const ModelSpec& spec, const SessionSettings& settings);
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+  const ModelSpec& spec() const;
+  const SessionSettings& settings() const;
+  // Runs the model on one input batch (shape N x 3 x H x W or N x H x W x 3) and returns its
+  // outputs in declaration order, converted to float32. Thread-safe.
+  std::vector<Tensor> run(const Tensor& input) const;
+  // The same over memory the caller owns (e.g. shared memory), without copying it.
+  std::vector<Tensor> run(std::span<const float> data, std::span<const int64_t> shape) const;
+
+  // One Run() on zeros of the input's full shape: the first Run() of a session allocates its
+  // memory arena and is slower than the rest, so timing starts after this.
+  void warm_up() const;
+
+  // Starts an asynchronous run (ONNX Runtime RunAsync; needs intra_threads >= 2). `done` is
+  // called once, on one of the session's intra-op threads, with the outputs or an exception.
+  // `input` must stay alive until `done` is called.
+  using Callback = std::function<void(std::vector<Tensor> outputs, std::exception_ptr error)>;
+  void run_async(const Tensor& input, Callback done) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mvinfer

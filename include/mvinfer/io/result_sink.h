@@ -1,0 +1,103 @@
+// ResultSink: receives every (batch, model, outputs) of a run, in frame order: batches by
+// ascending Batch::seq and, within a batch, models by ascending index. Strategies guarantee
+// that order and call consume() from one thread at a time.
+//
+// Lifecycle: whoever owns the run (run_job, bench) calls begin() once before Strategy::run(),
+// and end() once after it, also after a failure, so what was written stays valid; strategies
+// only call consume(), once per (batch, model).
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mvinfer/io/batch.h"
+#include "mvinfer/core/model.h"
+#include "mvinfer/core/tensor.h"
+
+namespace mvinfer {
+
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void begin(std::span<const ModelSpec> /*models*/) {}
+  virtual void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) = 0;
+  virtual void end() {}
+};
+
+// Discards everything (benchmarks).
+class NullSink : public ResultSink {
+ public:
+  void consume(const Batch&, size_t, std::span<const Tensor>) override {}
+};
+
+// One JSON object per line per (batch, model):
+// {"batch":0,"stream":0,"source":"vtest.avi","frames":[0,1],"timestamps_ms":[0,40],
+//  "model":"zoo0","outputs":[{"name":"logits","shape":[2,1000],
+//  "argmax":[..],"top5":[[[i,score]..]..]}]}
+// 2-D outputs get per-row argmax and top-5; other outputs min/max/mean. Each line is written
+// and flushed whole, so a run that fails midway leaves valid JSON Lines.
+class JsonlSink : public ResultSink {
+ public:
+  // Opens (truncates) `path` now ("-" = standard output); throws Error{io} naming it when it cannot be written.
+  JsonlSink(const std::string& path, std::vector<std::string> source_names);
+  ~JsonlSink() override;
+  void begin(std::span<const ModelSpec> models) override;
+  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  void end() override;
+
+ private:
+  std::string path_;
+  std::vector<std::string> sources_;
+  std::vector<std::string> model_names_;
+  std::vector<std::vector<std::string>> output_names_;
+  std::FILE* file_ = nullptr;
+};
+
+// Writes every output as NumPy .npy: DIR/<model>/b<seq>_<output>.npy (float32, C order).
+class NpySink : public ResultSink {
+ public:
+  explicit NpySink(std::string dir);  // creates DIR; Error{io} when it cannot
+  void begin(std::span<const ModelSpec> models) override;
+  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+
+ private:
+  std::string dir_;
+  std::vector<std::string> model_names_;
+  std::vector<std::vector<std::string>> output_names_;
+};
+
+// Keeps every output in memory (tests and output comparison between strategies).
+class CollectingSink : public ResultSink {
+ public:
+  struct Entry {
+    int64_t batch;
+    size_t model;
+    std::vector<FrameRef> frames;
+    std::vector<Tensor> outputs;
+  };
+  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+// Forwards to several sinks.
+class SinkList : public ResultSink {
+ public:
+  explicit SinkList(std::vector<ResultSink*> sinks) : sinks_(std::move(sinks)) {}
+  void begin(std::span<const ModelSpec> models) override;
+  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  void end() override;
+
+ private:
+  std::vector<ResultSink*> sinks_;
+};
+
+// Writes `t` as a .npy file (float32). Throws Error{io}.
+void write_npy(const std::string& path, const Tensor& t);
+
+}  // namespace mvinfer

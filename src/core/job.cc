@@ -1,0 +1,185 @@
+#include "mvinfer/core/job.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "mvinfer/core/error.h"
+#include "mvinfer/io/frame_source.h"
+#include "mvinfer/io/looped_source.h"
+#include "mvinfer/io/paced_source.h"
+#include "mvinfer/io/result_sink.h"
+
+namespace mvinfer {
+namespace {
+
+// Counts frames as their results are emitted, and draws a progress line on a terminal.
+class ProgressSink : public ResultSink {
+ public:
+  ProgressSink(size_t models, int64_t expected, bool draw)
+      : models_(models), expected_(expected), draw_(draw) {}
+
+  void begin(std::span<const ModelSpec>) override { start_ = last_draw_ = Clock::now(); }
+  void consume(const Batch& batch, size_t model, std::span<const Tensor>) override {
+    if (model + 1 != models_) return;  // a batch is done when its last model's result is in
+    frames_ += static_cast<int64_t>(batch.frames.size());
+    for (const FrameRef& f : batch.frames) {
+      if (static_cast<size_t>(f.stream) >= per_stream_.size()) per_stream_.resize(f.stream + 1, 0);
+      per_stream_[static_cast<size_t>(f.stream)]++;
+    }
+    batches_++;
+    if (draw_ && Clock::now() - last_draw_ > std::chrono::milliseconds(250)) draw();
+  }
+  void end() override {
+    if (draw_ && drawn_) std::fputs("\r\033[K", stderr);
+  }
+  int64_t frames() const { return frames_; }
+  int64_t batches() const { return batches_; }
+  int64_t frames_of(size_t stream) const {
+    return stream < per_stream_.size() ? per_stream_[stream] : 0;
+  }
+
+ private:
+  void draw() {
+    last_draw_ = Clock::now();
+    double s = std::chrono::duration<double>(last_draw_ - start_).count();
+    double fps = s > 0 ? static_cast<double>(frames_) / s : 0;
+    std::string eta = "?";
+    if (expected_ > 0 && fps > 0)
+      eta = fmt::format("{:.0f} s", static_cast<double>(std::max<int64_t>(0, expected_ - frames_)) / fps);
+    fmt::print(stderr, "\r\033[K{} frames{}, {:.1f} frames/s, ETA {}", frames_,
+               expected_ > 0 ? fmt::format("/{}", expected_) : "", fps, eta);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  size_t models_;
+  int64_t expected_;
+  bool draw_;
+  bool drawn_ = false;
+  int64_t frames_ = 0, batches_ = 0;
+  std::vector<int64_t> per_stream_;
+  Clock::time_point start_, last_draw_;
+};
+
+}  // namespace
+
+void check_writable(const std::string& flag, const std::string& path) {
+  if (path.empty() || path == "-") return;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec) || access(dir.c_str(), W_OK) != 0 ||
+      (std::filesystem::exists(path, ec) && access(path.c_str(), W_OK) != 0))
+    throw Error(ErrorCode::io, fmt::format("{} '{}': cannot be written", flag, path));
+}
+
+void validate_job(JobConfig& c) {
+  if (c.videos.empty())
+    throw Error(ErrorCode::bad_flag, "no input given (expected --video FILE|DIR|CAMERA|URL)");
+  if (c.models.empty())
+    throw Error(ErrorCode::bad_flag, "no models given (expected at least one --model or --config)");
+  if (c.batching.batch < 1)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--batch {}: expected a positive integer", c.batching.batch));
+  if (c.strategy_options.drop_late && c.strategy != "pipeline" && c.strategy != "auto")
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--drop-late: only the pipeline drops late frames (expected "
+                            "--strategy pipeline or auto, got {})", c.strategy));
+  if (c.width < 0 || c.height < 0)
+    throw Error(ErrorCode::bad_flag, "--size: expected WxH with positive values");
+  check_writable("--out", c.out_jsonl);
+  make_names_unique(c.models);
+  c.batching.pad_last = false;
+  for (ModelSpec& m : c.models) {
+    resolve_model_spec(m, c.batching.batch, c.width, c.height);
+    if (m.input.shape[0] >= 0) c.batching.pad_last = true;
+  }
+}
+
+RunReport run_job(JobConfig& c, Observer* extra_observer) {
+  validate_job(c);
+  std::unique_ptr<Strategy> strategy = make_strategy(c.strategy, c.strategy_options);
+  std::vector<std::unique_ptr<FrameSource>> sources;
+  std::vector<FrameSource*> raw_sources;
+  int64_t expected = 0;
+  for (size_t i = 0; i < c.videos.size(); ++i) {
+    if (c.loop > 1)
+      sources.push_back(std::make_unique<LoopedSource>(c.videos[i], c.loop, c.max_frames, static_cast<int>(i)));
+    else
+      sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
+    if (c.live_fps > 0) sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps);
+    raw_sources.push_back(sources.back().get());
+    const int64_t n = sources.back()->frame_count_hint();
+    expected = (expected < 0 || n < 0) ? -1 : expected + n;
+  }
+
+  Batcher batcher(raw_sources, c.models, c.batching);
+  BatchSource* feed = &batcher;
+  std::unique_ptr<PreloadedBatches> preloaded;
+  if (c.preload) {
+    preloaded = preload(batcher);
+    feed = preloaded.get();
+  }
+
+  // Outputs are opened last: a bad model or video never truncates an existing results file.
+  std::unique_ptr<JsonlSink> jsonl;
+  std::unique_ptr<NpySink> npy;
+  if (!c.out_jsonl.empty()) jsonl = std::make_unique<JsonlSink>(c.out_jsonl, c.videos);
+  if (!c.save_tensors_dir.empty()) npy = std::make_unique<NpySink>(c.save_tensors_dir);
+
+  ProgressSink progress(c.models.size(), expected, c.progress && isatty(STDERR_FILENO));
+  std::vector<ResultSink*> sinks{&progress};
+  if (jsonl) sinks.push_back(jsonl.get());
+  if (npy) sinks.push_back(npy.get());
+  SinkList sink(sinks);
+  ProfileObserver profile;
+  std::vector<Observer*> observers{&profile};
+  if (extra_observer) observers.push_back(extra_observer);
+  ObserverList observer(observers);
+
+  const double cpu0 = cpu_seconds_self() + cpu_seconds_children();
+  sink.begin(c.models);
+  const auto t0 = Clock::now();
+  try {
+    strategy->run(*feed, c.models, sink, observer);
+  } catch (...) {
+    sink.end();  // what was written stays whole
+    throw;
+  }
+  const auto t1 = Clock::now();
+  sink.end();
+
+  RunReport r;
+  r.strategy = std::string(strategy->name());
+  r.settings = strategy->settings();
+  r.intra_threads = strategy->intra_threads();
+  r.frames = progress.frames();
+  r.batches = progress.batches();
+  r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+  r.fps = r.wall_s > 0 ? static_cast<double>(r.frames) / r.wall_s : 0;
+  std::vector<RunInterval> intervals = profile.intervals();
+  r.models = model_timings(intervals, c.models);
+  r.peak_rss_mib = peak_rss_mib_self() + strategy->worker_peak_rss_mib();
+  const int cores = cores_of(c.strategy_options);
+  r.cpu_util = r.wall_s > 0 ? 100.0 * (cpu_seconds_self() + cpu_seconds_children() - cpu0) /
+                                  (r.wall_s * cores)
+                            : 0;
+  r.interrupted = c.strategy_options.stop && c.strategy_options.stop->load();
+  const std::vector<int64_t>& dropped = strategy->stats().dropped_frames;
+  for (size_t i = 0; i < c.videos.size(); ++i) {
+    StreamReport st;
+    st.source = c.videos[i];
+    st.frames = progress.frames_of(i);
+    st.fps = r.wall_s > 0 ? static_cast<double>(st.frames) / r.wall_s : 0;
+    st.dropped = i < dropped.size() ? dropped[i] : 0;
+    r.streams.push_back(st);
+  }
+  return r;
+}
+
+}  // namespace mvinfer

@@ -1,0 +1,312 @@
+#include "mvinfer/core/model.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <onnxruntime_cxx_api.h>
+
+#include "mvinfer/core/error.h"
+#include "core/ort_env.h"
+
+namespace mvinfer {
+
+Ort::Env& ort_env() {
+  // One per process, by ONNX Runtime's design. FATAL only: load failures are reported by us,
+  // as one line, from the exception ONNX Runtime throws.
+  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "mvinfer");
+  return env;
+}
+
+namespace {
+
+const char* element_type_name(ONNXTensorElementDataType t) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return "uint8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return "int8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: return "uint16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return "int16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: return "string";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return "bool";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: return "uint32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: return "uint64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return "bfloat16";
+    default: return "other";
+  }
+}
+
+TensorInfo describe(const std::string& name, const Ort::TypeInfo& type) {
+  TensorInfo info;
+  info.name = name;
+  if (type.GetONNXType() != ONNX_TYPE_TENSOR) {
+    info.element_type = "non-tensor";
+    return info;
+  }
+  // Keep the TypeInfo alive while reading through this view (see DESIGN.md's pitfalls).
+  auto tensor = type.GetTensorTypeAndShapeInfo();
+  info.element_type = element_type_name(tensor.GetElementType());
+  info.shape = tensor.GetShape();
+  for (const char* d : tensor.GetSymbolicDimensions()) info.dim_names.emplace_back(d ? d : "");
+  info.dim_names.resize(info.shape.size());
+  return info;
+}
+
+Ort::SessionOptions make_session_options(const SessionSettings& s) {
+  Ort::SessionOptions o;
+  o.SetIntraOpNumThreads(std::max(1, s.intra_threads));
+  o.SetInterOpNumThreads(1);
+  o.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+  o.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  o.AddConfigEntry("session.intra_op.allow_spinning", s.allow_spinning ? "1" : "0");
+  o.AddConfigEntry("session.inter_op.allow_spinning", "0");
+  return o;
+}
+
+// The first line of ONNX Runtime's message, without its "[ONNXRuntimeError] : 7 : ..." prefix.
+std::string short_reason(const std::string& what) {
+  std::string s = what.substr(0, what.find('\n'));
+  if (auto p = s.rfind("] "); p != std::string::npos && s.starts_with("[ONNXRuntimeError]"))
+    s = s.substr(p + 2);
+  return s;
+}
+
+Ort::Session open_session(const std::string& path, const SessionSettings& settings) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorCode::bad_model, fmt::format("model '{}': no such file", path));
+  try {
+    return Ort::Session(ort_env(), path.c_str(), make_session_options(settings));
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': not a loadable ONNX model ({})", path, short_reason(e.what())));
+  }
+}
+
+// Converts an ONNX Runtime output to our float32 Tensor.
+template <typename T>
+void copy_as_float(const Ort::Value& v, size_t n, std::vector<float>& out) {
+  const T* p = v.GetTensorData<T>();
+  out.resize(n);
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(p[i]);
+}
+
+Tensor to_tensor(const Ort::Value& v, const std::string& model, const std::string& output) {
+  auto info = v.GetTensorTypeAndShapeInfo();
+  Tensor t;
+  t.shape = info.GetShape();
+  size_t n = info.GetElementCount();
+  switch (info.GetElementType()) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: {
+      const float* p = v.GetTensorData<float>();
+      t.data.assign(p, p + n);
+      break;
+    }
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: copy_as_float<double>(v, n, t.data); break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: copy_as_float<int64_t>(v, n, t.data); break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: copy_as_float<int32_t>(v, n, t.data); break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: copy_as_float<uint8_t>(v, n, t.data); break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: copy_as_float<int8_t>(v, n, t.data); break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: copy_as_float<bool>(v, n, t.data); break;
+    default:
+      throw Error(ErrorCode::bad_model,
+                  fmt::format("model '{}': output '{}' has element type {} (expected a numeric "
+                              "tensor)", model, output, element_type_name(info.GetElementType())));
+  }
+  return t;
+}
+
+}  // namespace
+
+void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int default_height) {
+  if (spec.name.empty()) spec.name = std::filesystem::path(spec.path).stem().string();
+  Ort::Session session = open_session(spec.path, SessionSettings{});
+  Ort::AllocatorWithDefaultOptions alloc;
+  const std::string& m = spec.name;
+
+  if (session.GetInputCount() != 1)
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': has {} inputs (expected exactly one image input)", m,
+                            session.GetInputCount()));
+  spec.input = describe(session.GetInputNameAllocated(0, alloc).get(), session.GetInputTypeInfo(0));
+  spec.outputs.clear();
+  for (size_t i = 0; i < session.GetOutputCount(); ++i)
+    spec.outputs.push_back(
+        describe(session.GetOutputNameAllocated(i, alloc).get(), session.GetOutputTypeInfo(i)));
+
+  TensorInfo& in = spec.input;
+  if (in.element_type != "float32" || in.shape.size() != 4)
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': input '{}' is {} {} (expected float32 N x 3 x H x W, or "
+                            "N x H x W x 3 with layout=nhwc)",
+                            m, in.name, in.element_type, format_shape(in)));
+  const bool nchw = spec.preprocess.layout == Layout::nchw;
+  const size_t c_axis = nchw ? 1 : 3, h_axis = nchw ? 2 : 1, w_axis = nchw ? 3 : 2;
+  if (in.shape[c_axis] >= 0 && in.shape[c_axis] != 3)
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': input '{}' has shape {} with {} channels at axis {} "
+                            "(expected 3 to take colour frames{})",
+                            m, in.name, format_shape(in), in.shape[c_axis], c_axis,
+                            nchw ? "; for N x H x W x 3 inputs use layout=nhwc" : ""));
+  if (in.shape[0] >= 0 && in.shape[0] != batch)
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': input '{}' has a fixed batch of {} (expected --batch {} "
+                            "or a dynamic batch dim)",
+                            m, in.name, in.shape[0], batch));
+
+  // Spatial dims: static value, else size= from the spec, else dim.NAME / dim.AXIS, else --size.
+  auto resolve_dim = [&](size_t axis, int from_spec, int from_flag, const char* what) -> int {
+    int64_t v = in.shape[axis];
+    const std::string& dname = in.dim_names[axis];
+    if (v >= 0) {
+      if (from_spec > 0 && from_spec != v)
+        throw Error(ErrorCode::bad_flag,
+                    fmt::format("model '{}': size= gives {} {} but input '{}' is fixed at {} ({})",
+                                m, what, from_spec, in.name, v, format_shape(in)));
+      return static_cast<int>(v);
+    }
+    if (from_spec > 0) return from_spec;
+    if (auto it = spec.dims.find(dname); !dname.empty() && it != spec.dims.end())
+      return static_cast<int>(it->second);
+    if (auto it = spec.dims.find(std::to_string(axis)); it != spec.dims.end())
+      return static_cast<int>(it->second);
+    if (from_flag > 0) return from_flag;
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': input '{}' ({}) has a dynamic {} dim '{}' that nothing "
+                            "resolves (give --size WxH, or {}:size=WxH, or dim.{}=VALUE)",
+                            m, in.name, format_shape(in), what, dname.empty() ? "?" : dname,
+                            spec.path, dname.empty() ? std::to_string(axis) : dname));
+  };
+  spec.preprocess.height = resolve_dim(h_axis, spec.preprocess.height, default_height, "height");
+  spec.preprocess.width = resolve_dim(w_axis, spec.preprocess.width, default_width, "width");
+  spec.batch = batch;
+  if (spec.preprocess.height <= 0 || spec.preprocess.width <= 0)
+    throw Error(ErrorCode::bad_flag, fmt::format("model '{}': size must be positive", m));
+  spec.resolved = true;
+}
+
+void make_names_unique(std::span<ModelSpec> specs) {
+  std::set<std::string> seen;
+  for (ModelSpec& s : specs) {
+    if (s.name.empty()) s.name = std::filesystem::path(s.path).stem().string();
+    std::string base = s.name;
+    for (int k = 2; !seen.insert(s.name).second; ++k) s.name = fmt::format("{}#{}", base, k);
+  }
+}
+
+struct Model::Impl {
+  ModelSpec spec;
+  SessionSettings settings;
+  mutable Ort::Session session{nullptr};  // Run() is thread-safe; the C++ API calls it non-const
+  Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<std::string> output_names;
+  std::vector<const char*> output_ptrs;
+  const char* input_ptr = nullptr;
+
+  Ort::Value wrap(std::span<const float> data, std::span<const int64_t> shape) const {
+    // ONNX Runtime only reads the input; it is not copied.
+    return Ort::Value::CreateTensor<float>(memory, const_cast<float*>(data.data()), data.size(),
+                                           shape.data(), shape.size());
+  }
+  std::vector<Tensor> convert(const Ort::Value* values, size_t n) const {
+    std::vector<Tensor> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) out.push_back(to_tensor(values[i], spec.name, output_names[i]));
+    return out;
+  }
+
+  // One RunAsync call in flight: owns its input view, its outputs and the user's callback.
+  struct AsyncCall {
+    const Impl* model;
+    Ort::Value input{nullptr};
+    std::vector<Ort::Value> outputs;
+    Model::Callback done;
+  };
+};
+
+Model::Model(const ModelSpec& spec, const SessionSettings& settings) : impl_(new Impl) {
+  if (!spec.resolved)
+    throw Error(ErrorCode::internal, fmt::format("model '{}': spec not resolved", spec.name));
+  impl_->spec = spec;
+  impl_->settings = settings;
+  impl_->session = open_session(spec.path, settings);
+  for (const TensorInfo& o : impl_->spec.outputs) impl_->output_names.push_back(o.name);
+  for (const std::string& n : impl_->output_names) impl_->output_ptrs.push_back(n.c_str());
+  impl_->input_ptr = impl_->spec.input.name.c_str();
+}
+
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+const ModelSpec& Model::spec() const { return impl_->spec; }
+const SessionSettings& Model::settings() const { return impl_->settings; }
+
+std::vector<Tensor> Model::run(const Tensor& input) const {
+  return run(input.data, input.shape);
+}
+
+void Model::warm_up() const {
+  const PreprocessSpec& p = impl_->spec.preprocess;
+  run(Tensor::zeros(p.layout == Layout::nchw
+                        ? std::vector<int64_t>{impl_->spec.batch, 3, p.height, p.width}
+                        : std::vector<int64_t>{impl_->spec.batch, p.height, p.width, 3}));
+}
+
+std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int64_t> shape) const {
+  const Impl& m = *impl_;
+  try {
+    Ort::Value in = m.wrap(data, shape);
+    std::vector<Ort::Value> out = m.session.Run(Ort::RunOptions{nullptr}, &m.input_ptr, &in, 1,
+                                                m.output_ptrs.data(), m.output_ptrs.size());
+    return m.convert(out.data(), out.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::bad_model, fmt::format("model '{}': run failed on input {} ({})",
+                                                  m.spec.name,
+                                                  format_shape({shape.begin(), shape.end()}),
+                                                  short_reason(e.what())));
+  }
+}
+
+void Model::run_async(const Tensor& input, Callback done) const {
+  using AsyncCall = Impl::AsyncCall;
+  auto call = std::make_unique<AsyncCall>();
+  call->model = impl_.get();
+  call->input = impl_->wrap(input.data, input.shape);
+  for (size_t i = 0; i < impl_->output_ptrs.size(); ++i) call->outputs.emplace_back(nullptr);
+  call->done = std::move(done);
+  auto on_done = [](void* user, OrtValue** /*outputs*/, size_t n, OrtStatusPtr status) {
+    std::unique_ptr<AsyncCall> c(static_cast<AsyncCall*>(user));
+    Ort::Status st(status);
+    std::vector<Tensor> result;
+    std::exception_ptr error;
+    try {
+      if (!st.IsOK())
+        throw Error(ErrorCode::bad_model, fmt::format("model '{}': async run failed ({})",
+                                                      c->model->spec.name, st.GetErrorMessage()));
+      // The outputs were written into c->outputs, which owns them.
+      result = c->model->convert(c->outputs.data(), n);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    c->done(std::move(result), error);
+  };
+  const Impl& m = *impl_;
+  AsyncCall* raw = call.get();
+  try {
+    m.session.RunAsync(Ort::RunOptions{nullptr}, &m.input_ptr, &raw->input, 1, m.output_ptrs.data(),
+                  raw->outputs.data(), raw->outputs.size(), on_done, raw);
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::bad_model, fmt::format("model '{}': cannot start an async run ({})",
+                                                  m.spec.name, short_reason(e.what())));
+  }
+  call.release();  // owned by the callback from here on
+}
+
+}  // namespace mvinfer

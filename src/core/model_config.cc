@@ -1,0 +1,187 @@
+// Per-model settings: "PATH:key=value,..." on the command line, or a YAML/JSON config file.
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "mvinfer/core/error.h"
+#include "mvinfer/core/model.h"
+
+namespace mvinfer {
+namespace {
+
+// Both the command line and the config file end up here, so the rules live in one place.
+// `where` names the culprit in messages ("--model 'x.onnx:size=3'" or "config.yaml, model 2").
+class SettingParser {
+ public:
+  SettingParser(ModelSpec& spec, std::string where) : spec_(spec), where_(std::move(where)) {}
+
+  void set(const std::string& key, const std::string& value) {
+    PreprocessSpec& p = spec_.preprocess;
+    if (key == "name") {
+      if (value.empty()) fail(key, value, "a non-empty name");
+      spec_.name = value;
+    } else if (key == "size") {
+      parse_size(value, p.width, p.height);
+    } else if (key == "width") {
+      p.width = positive_int(key, value);
+    } else if (key == "height") {
+      p.height = positive_int(key, value);
+    } else if (key == "color" || key == "colour") {
+      if (value == "rgb") p.color = ColorOrder::rgb;
+      else if (value == "bgr") p.color = ColorOrder::bgr;
+      else fail(key, value, "rgb or bgr");
+    } else if (key == "layout") {
+      if (value == "nchw") p.layout = Layout::nchw;
+      else if (value == "nhwc") p.layout = Layout::nhwc;
+      else fail(key, value, "nchw or nhwc");
+    } else if (key == "scale") {
+      p.scale = number(key, value);
+    } else if (key == "mean") {
+      p.mean = triple(key, value, false);
+    } else if (key == "std") {
+      p.std = triple(key, value, true);
+    } else if (key == "threads") {
+      spec_.intra_threads = positive_int(key, value);
+    } else if (key.starts_with("dim.") && key.size() > 4) {
+      spec_.dims[key.substr(4)] = positive_int(key, value);
+    } else {
+      throw Error(ErrorCode::bad_flag,
+                  fmt::format("{}: unknown setting '{}' (expected name, size, width, height, "
+                              "color, layout, scale, mean, std, threads or dim.NAME)",
+                              where_, key));
+    }
+  }
+
+  void parse_size(const std::string& value, int& w, int& h) {
+    auto x = value.find('x');
+    if (x == std::string::npos) fail("size", value, "WxH, e.g. 256x256");
+    w = positive_int("size", value.substr(0, x));
+    h = positive_int("size", value.substr(x + 1));
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& key, const std::string& value, const char* expected) {
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("{}: {}='{}' is not valid (expected {})", where_, key, value, expected));
+  }
+  float number(const std::string& key, const std::string& value) {
+    float v = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(v))
+      fail(key, value, "a number");
+    return v;
+  }
+  int positive_int(const std::string& key, const std::string& value) {
+    int v = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || ptr != value.data() + value.size() || v <= 0)
+      fail(key, value, "a positive integer");
+    return v;
+  }
+  std::array<float, 3> triple(const std::string& key, const std::string& value, bool nonzero) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t i = 0; i <= value.size(); ++i)
+      if (i == value.size() || value[i] == '/') {
+        parts.push_back(value.substr(start, i - start));
+        start = i + 1;
+      }
+    if (parts.size() != 1 && parts.size() != 3) fail(key, value, "one number or three as a/b/c");
+    std::array<float, 3> out{};
+    for (size_t c = 0; c < 3; ++c) {
+      out[c] = number(key, parts[parts.size() == 1 ? 0 : c]);
+      if (nonzero && out[c] == 0) fail(key, value, "non-zero values");
+    }
+    return out;
+  }
+
+  ModelSpec& spec_;
+  std::string where_;
+};
+
+}  // namespace
+
+ModelSpec parse_model_arg(const std::string& arg) {
+  ModelSpec spec;
+  // PATH:key=value,... : the settings start at the last ':' that is followed by a '='.
+  size_t colon = arg.rfind(':');
+  std::string settings;
+  if (colon != std::string::npos && arg.find('=', colon) != std::string::npos) {
+    spec.path = arg.substr(0, colon);
+    settings = arg.substr(colon + 1);
+  } else {
+    spec.path = arg;
+  }
+  if (spec.path.empty())
+    throw Error(ErrorCode::bad_flag, fmt::format("--model '{}': no model path given", arg));
+  SettingParser parser(spec, fmt::format("--model '{}'", arg));
+  size_t start = 0;
+  while (start < settings.size()) {
+    size_t end = settings.find(',', start);
+    if (end == std::string::npos) end = settings.size();
+    std::string kv = settings.substr(start, end - start);
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorCode::bad_flag,
+                  fmt::format("--model '{}': setting '{}' is not key=value", arg, kv));
+    parser.set(kv.substr(0, eq), kv.substr(eq + 1));
+    start = end + 1;
+  }
+  return spec;
+}
+
+std::vector<ModelSpec> load_model_config(const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw Error(ErrorCode::bad_flag, fmt::format("--config '{}': cannot be read", file));
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--config '{}': not valid YAML or JSON ({})", file, e.msg));
+  }
+  YAML::Node models = root.IsMap() ? root["models"] : YAML::Node();
+  if (!models || !models.IsSequence() || models.size() == 0)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--config '{}': expected a 'models:' list with at least one entry",
+                            file));
+  std::filesystem::path base = std::filesystem::path(file).parent_path();
+  std::vector<ModelSpec> specs;
+  for (size_t i = 0; i < models.size(); ++i) {
+    const YAML::Node& m = models[i];
+    std::string where = fmt::format("--config '{}', model {}", file, i + 1);
+    if (!m.IsMap() || !m["path"] || !m["path"].IsScalar())
+      throw Error(ErrorCode::bad_flag, fmt::format("{}: expected a map with a 'path'", where));
+    ModelSpec spec;
+    std::filesystem::path path = m["path"].as<std::string>();
+    spec.path = (path.is_relative() ? base / path : path).lexically_normal().string();
+    SettingParser parser(spec, where);
+    for (const auto& kv : m) {
+      std::string key = kv.first.as<std::string>();
+      if (key == "path") continue;
+      const YAML::Node& v = kv.second;
+      if (key == "dims") {
+        if (!v.IsMap()) throw Error(ErrorCode::bad_flag, fmt::format("{}: dims must be a map", where));
+        for (const auto& d : v) parser.set(fmt::format("dim.{}", d.first.as<std::string>()), d.second.as<std::string>());
+      } else if ((key == "mean" || key == "std") && v.IsSequence()) {
+        std::string joined;
+        for (size_t k = 0; k < v.size(); ++k) joined += fmt::format("{}{}", k ? "/" : "", v[k].as<std::string>());
+        parser.set(key, joined);
+      } else if (key == "size" && v.IsSequence() && v.size() == 2) {
+        parser.set(key, fmt::format("{}x{}", v[0].as<std::string>(), v[1].as<std::string>()));
+      } else if (v.IsScalar()) {
+        parser.set(key, v.as<std::string>());
+      } else {
+        throw Error(ErrorCode::bad_flag, fmt::format("{}: '{}' must be a single value", where, key));
+      }
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace mvinfer

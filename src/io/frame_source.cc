@@ -1,0 +1,296 @@
+#include "mvinfer/io/frame_source.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
+#include <system_error>
+
+#include "mvinfer/core/error.h"
+
+namespace mvinfer {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kVideoExpected = "expected a video file OpenCV/FFmpeg can read";
+
+// OpenCV and FFmpeg print their own diagnostics when a file cannot be opened or a frame is
+// damaged ("moov atom not found", "ac-tex damaged"); our error is one line, so theirs are
+// silenced. A user's own OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL wins, so they can be brought
+// back for debugging. Once per process: setenv must not race with OpenCV's getenv.
+void quiet_opencv() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("OPENCV_LOG_LEVEL") == nullptr)
+      cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    // OpenCV 4.6's FFmpeg backend passes this to av_log_set_level() on every open; -8 is
+    // AV_LOG_QUIET.
+    setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
+  });
+}
+
+// Sources may deliver grey, 4-channel or 16-bit images; everything downstream expects 8-bit BGR.
+cv::Mat to_bgr8(cv::Mat m) {
+  if (m.depth() != CV_8U) m.convertTo(m, CV_8U, m.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
+  if (m.channels() == 1) {
+    cv::cvtColor(m, m, cv::COLOR_GRAY2BGR);
+  } else if (m.channels() == 4) {
+    cv::cvtColor(m, m, cv::COLOR_BGRA2BGR);
+  }
+  return m;
+}
+
+// A cv::VideoCapture: a video file, a camera or a stream URL.
+class CaptureSource final : public FrameSource {
+ public:
+  CaptureSource(std::string name, cv::VideoCapture cap, bool live, int64_t max_frames, int stream)
+      : name_(std::move(name)),
+        cap_(std::move(cap)),
+        live_(live),
+        max_(max_frames),
+        stream_(stream) {
+    const double fps = cap_.get(cv::CAP_PROP_FPS);
+    if (std::isfinite(fps) && fps > 0 && fps < 1000) fps_ = fps;
+  }
+
+  // Decodes the first frame now: a file that OpenCV opens but cannot decode (a truncated or
+  // mislabelled file) must fail at open time, not look like an empty video.
+  bool prime() {
+    have_first_ = decode(first_);
+    return have_first_;
+  }
+
+  bool next(Frame& frame) override {
+    if (max_ >= 0 && index_ >= max_) return false;
+    if (have_first_) {
+      frame = std::move(first_);
+      have_first_ = false;
+    } else if (!decode(frame)) {
+      return false;
+    }
+    frame.index = index_++;
+    frame.stream = stream_;
+    return true;
+  }
+  const std::string& name() const override { return name_; }
+  bool is_live() const override { return live_; }
+  int64_t frame_count_hint() const override {
+    if (live_) return max_;
+    const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);  // from the container: an estimate
+    if (!(n > 0)) return max_;
+    return max_ >= 0 ? std::min(max_, static_cast<int64_t>(n)) : static_cast<int64_t>(n);
+  }
+
+ private:
+  // OpenCV reports a damaged frame and the end of the file the same way (read() is false), so a
+  // truncated video ends early rather than throwing.
+  bool decode(Frame& f) {
+    if (ended_) return false;
+    cv::Mat m;
+    if (!cap_.read(m) || m.empty()) {
+      ended_ = true;
+      return false;
+    }
+    f.image = to_bgr8(std::move(m));
+    f.timestamp_ms = timestamp_ms();
+    return true;
+  }
+
+  // The container's time for the frame just read when it is usable; streams without
+  // timestamps report 0 or repeat values, and then the nominal rate stands in. Timestamps
+  // always increase, so consumers can rely on them for ordering.
+  double timestamp_ms() {
+    const double step = 1000.0 / fps_;
+    double ms = cap_.get(cv::CAP_PROP_POS_MSEC);
+    const bool first = index_ == 0;
+    if (!std::isfinite(ms) || ms < 0 || (!first && ms <= last_ms_))
+      ms = static_cast<double>(index_) * step;
+    if (!first && ms <= last_ms_) ms = last_ms_ + step;
+    last_ms_ = ms;
+    return ms;
+  }
+
+  std::string name_;
+  cv::VideoCapture cap_;
+  bool live_;
+  int64_t max_;
+  int stream_;
+  double fps_ = 25;
+  double last_ms_ = 0;
+  int64_t index_ = 0;
+  Frame first_;
+  bool have_first_ = false;
+  bool ended_ = false;
+};
+
+bool is_image(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* e : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
+    if (ext == e) return true;
+  return false;
+}
+
+// Images of a folder in byte order of their names, at a nominal 25 frames/s.
+class ImageFolderSource final : public FrameSource {
+ public:
+  ImageFolderSource(std::string name, int64_t max_frames, int stream)
+      : name_(std::move(name)), max_(max_frames), stream_(stream) {
+    std::error_code ec;
+    for (fs::directory_iterator it(name_, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec) && is_image(it->path())) files_.push_back(it->path());
+    if (ec)
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("image folder '{}': cannot be listed: {}", name_, ec.message()));
+    std::sort(files_.begin(), files_.end());
+    if (files_.empty())
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("image folder '{}': no images (expected .jpg, .jpeg, .png, .bmp, "
+                              ".tif, .tiff or .webp files)",
+                              name_));
+  }
+
+  bool next(Frame& frame) override {
+    const auto i = static_cast<int64_t>(pos_);
+    if (pos_ >= files_.size() || (max_ >= 0 && i >= max_)) return false;
+    const fs::path& p = files_[pos_];
+    // IMREAD_COLOR gives 8-bit BGR for grey, alpha and 16-bit files alike, and applies the EXIF
+    // orientation of camera JPEGs.
+    cv::Mat m = cv::imread(p.string(), cv::IMREAD_COLOR);
+    if (m.empty())
+      throw Error(
+          ErrorCode::bad_input,
+          fmt::format("image '{}': cannot be decoded (expected an image file)", p.string()));
+    frame.image = to_bgr8(std::move(m));
+    frame.index = i;
+    frame.timestamp_ms = static_cast<double>(i) * 40.0;
+    frame.stream = stream_;
+    ++pos_;
+    return true;
+  }
+  const std::string& name() const override { return name_; }
+  int64_t frame_count_hint() const override {
+    const auto n = static_cast<int64_t>(files_.size());
+    return max_ >= 0 ? std::min(max_, n) : n;
+  }
+
+ private:
+  std::string name_;
+  int64_t max_;
+  int stream_;
+  std::vector<fs::path> files_;
+  size_t pos_ = 0;
+};
+
+std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_frames, int stream) {
+  int index = 0;
+  const auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), index);
+  if (ec != std::errc() || end != spec.data() + spec.size())
+    throw Error(ErrorCode::bad_input, fmt::format("camera {}: not a camera index", spec));
+  cv::VideoCapture cap(index);
+  if (!cap.isOpened())
+    throw Error(ErrorCode::bad_input,
+                fmt::format("camera {}: cannot be opened (expected the index of a connected "
+                            "camera)",
+                            spec));
+  auto src = std::make_unique<CaptureSource>(spec, std::move(cap), true, max_frames, stream);
+  if (!src->prime())
+    throw Error(ErrorCode::bad_input, fmt::format("camera {}: delivered no frame", spec));
+  return src;
+}
+
+std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_frames, int stream) {
+  cv::VideoCapture cap(spec, cv::CAP_FFMPEG);
+  if (!cap.isOpened())
+    throw Error(ErrorCode::bad_input,
+                fmt::format("stream '{}': cannot be opened (expected a URL FFmpeg can read, "
+                            "e.g. rtsp://host/path)",
+                            spec));
+  auto src = std::make_unique<CaptureSource>(spec, std::move(cap), true, max_frames, stream);
+  if (!src->prime())
+    throw Error(
+        ErrorCode::bad_input,
+        fmt::format("stream '{}': no frame could be decoded (expected a video stream)", spec));
+  return src;
+}
+
+// FFmpeg first; then OpenCV's other file backends, except GStreamer, whose failure path prints
+// "GStreamer-CRITICAL" through GLib (seen here on a text file given as a video) and no OpenCV
+// setting silences that.
+bool open_video_file(cv::VideoCapture& cap, const std::string& path) {
+  if (cap.open(path, cv::CAP_FFMPEG)) return true;
+  for (cv::VideoCaptureAPIs api : cv::videoio_registry::getStreamBackends()) {
+    if (api == cv::CAP_FFMPEG || api == cv::CAP_GSTREAMER) continue;
+    // Some backends throw instead of returning false (CV_IMAGES on a name without a number).
+    try {
+      if (cap.open(path, api)) return true;
+    } catch (const cv::Exception&) {
+    }
+  }
+  return false;
+}
+
+std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_frames, int stream) {
+  std::error_code ec;
+  if (!fs::exists(spec, ec))
+    throw Error(ErrorCode::bad_input, fmt::format("video '{}': no such file or directory", spec));
+  if (!std::ifstream(spec, std::ios::binary))
+    throw Error(ErrorCode::bad_input, fmt::format("video '{}': cannot be read", spec));
+  cv::VideoCapture cap;
+  if (!open_video_file(cap, spec))
+    throw Error(ErrorCode::bad_input,
+                fmt::format("video '{}': cannot be opened ({})", spec, kVideoExpected));
+  auto src = std::make_unique<CaptureSource>(spec, std::move(cap), false, max_frames, stream);
+  if (!src->prime())
+    throw Error(ErrorCode::bad_input,
+                fmt::format("video '{}': cannot be decoded ({})", spec, kVideoExpected));
+  return src;
+}
+
+}  // namespace
+
+std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames,
+                                               int stream) {
+  quiet_opencv();
+  if (spec.empty())
+    throw Error(ErrorCode::bad_input,
+                "video '': empty name (expected a video file, image folder, camera index or "
+                "stream URL)");
+  std::error_code ec;
+  if (fs::is_directory(spec, ec))
+    return std::make_unique<ImageFolderSource>(spec, max_frames, stream);
+  if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return open_camera(spec, max_frames, stream);
+  if (spec.find("://") != std::string::npos) return open_stream(spec, max_frames, stream);
+  return open_video(spec, max_frames, stream);
+}
+
+PreloadedFrameSource::PreloadedFrameSource(std::string name, std::vector<Frame> frames)
+    : name_(std::move(name)), frames_(std::move(frames)) {}
+
+bool PreloadedFrameSource::next(Frame& frame) {
+  if (pos_ >= frames_.size()) return false;
+  frame = frames_[pos_++];
+  return true;
+}
+
+std::unique_ptr<PreloadedFrameSource> preload(FrameSource& source) {
+  std::vector<Frame> frames;
+  for (Frame f; source.next(f);) frames.push_back(std::move(f));
+  return std::make_unique<PreloadedFrameSource>(source.name(), std::move(frames));
+}
+
+}  // namespace mvinfer

@@ -1,0 +1,204 @@
+// The bench report's three forms: the table `bench` prints, its JSON, and its SVG chart.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mvinfer/tools/bench.h"
+
+namespace mvinfer {
+namespace {
+using json = nlohmann::ordered_json;  // keys in the documented order
+}  // namespace
+
+std::string format_table(const BenchReport& r) {
+  auto opt = [](const std::optional<double>& v, const char* f) {
+    return v ? fmt::format(fmt::runtime(f), *v) : std::string("n/a");
+  };
+  std::string s = fmt::format(
+      "machine: {} cores, {}, GPU {}\nworkload: {} frames of {}, batch {}{}, {}x{}, {} models, "
+      "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s\n"
+      "peak: 1024^3 MatMul on one core {:.0f} GFLOP/s, x {} cores = {:.0f} GFLOP/s\n",
+      r.cores, r.cpu, r.gpu.value_or("n/a"), r.frames, r.video, r.batch,
+      r.replicate ? " (replicated)" : "", r.width, r.height, r.models.size(),
+      r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s,
+      r.matmul_gflops_per_core, r.cores, r.matmul_gflops_per_core * r.cores);
+  for (size_t m = 0; m < r.models.size(); ++m)
+    s += r.flops_per_call[m] >= 0
+             ? fmt::format("model {}: {:.2f} GFLOPs per call\n", r.models[m].name, r.flops_per_call[m] / 1e9)
+             : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)\n", r.models[m].name);
+  s += "\n";
+  s += fmt::format("{:<17} {:>7} {:>8} {:>8} {:>10} {:>8} {:>7} {:>9} {:>6} {:>8} {:>6} {:>6} "
+                   "{:>7}\n",
+                   "strategy", "wall s", "frames/s", "speedup", "wall/limit", "GFLOP/s", "% peak",
+                   "RSS MiB", "CPU %", "GPU MiB", "GPU %", "intra", "match");
+  for (const BenchStrategyResult& x : r.strategies)
+    s += fmt::format("{:<17} {:>7.2f} {:>8.1f} {:>8.2f} {:>10.2f} {:>8.0f} {:>7.0f} {:>9.0f} "
+                     "{:>6.0f} {:>8} {:>6} {:>6} {:>7}\n",
+                     x.report.strategy, x.report.wall_s, x.report.fps, x.speedup_vs_serial,
+                     x.limit_ratio, x.gflops, 100 * x.peak_fraction, x.report.peak_rss_mib,
+                     x.report.cpu_util,
+                     opt(x.gpu_mem_mib, "{:.0f}"), opt(x.gpu_util, "{:.0f}"),
+                     x.report.intra_threads, x.outputs_match_serial ? "yes" : "NO");
+  s += fmt::format("\n{:<17} {:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>12}\n", "strategy",
+                   "model", "calls", "Run() s", "p50 ms", "p90 ms", "p99 ms", "intra",
+                   "interference");
+  for (const BenchStrategyResult& x : r.strategies)
+    for (const BenchModelResult& m : x.models)
+      s += fmt::format("{:<17} {:<14} {:>6} {:>8.2f} {:>8.1f} {:>8.1f} {:>8.1f} {:>6} {:>12.2f}\n",
+                       x.report.strategy, m.timing.name, m.timing.calls, m.timing.run_s,
+                       m.timing.p50_ms, m.timing.p90_ms, m.timing.p99_ms, m.intra_threads,
+                       m.interference);
+  return s;
+}
+
+std::string to_json(const BenchReport& r) {
+  auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  json models = json::array();
+  for (size_t i = 0; i < r.models.size(); ++i)
+    models.push_back({{"name", r.models[i].name},
+                      {"path", r.models[i].path},
+                      {"flops_per_call", r.flops_per_call[i] >= 0 ? json(r.flops_per_call[i]) : json(nullptr)}});
+  json strategies = json::array();
+  for (const BenchStrategyResult& s : r.strategies) {
+    json ms = json::array();
+    for (const BenchModelResult& m : s.models)
+      ms.push_back({{"name", m.timing.name},
+                    {"calls", m.timing.calls},
+                    {"run_s", m.timing.run_s},
+                    {"mean_ms", m.timing.mean_ms},
+                    {"p50_ms", m.timing.p50_ms},
+                    {"p90_ms", m.timing.p90_ms},
+                    {"p99_ms", m.timing.p99_ms},
+                    {"intra_threads", m.intra_threads},
+                    {"interference", m.interference}});
+    strategies.push_back({{"name", s.report.strategy},
+                          {"wall_s", s.report.wall_s},
+                          {"setup_s", s.setup_s},
+                          {"fps", s.report.fps},
+                          {"speedup_vs_serial", s.speedup_vs_serial},
+                          {"limit_ratio", s.limit_ratio},
+                          {"gflops", s.gflops},
+                          {"peak_fraction", s.peak_fraction},
+                          {"peak_rss_mib", s.report.peak_rss_mib},
+                          {"cpu_util", s.report.cpu_util},
+                          {"gpu_mem_mib", opt(s.gpu_mem_mib)},
+                          {"gpu_util", opt(s.gpu_util)},
+                          {"intra_threads", s.report.intra_threads},
+                          {"settings", s.report.settings},
+                          {"outputs_match_serial", s.outputs_match_serial},
+                          {"max_rel_diff_vs_serial", std::isfinite(s.max_abs_diff) ? json(s.max_abs_diff) : json(nullptr)},
+                          {"models", ms}});
+  }
+  json alone = json::array();
+  for (size_t m = 0; m < r.models.size(); ++m)
+    alone.push_back({{"name", r.models[m].name}, {"mean_ms_1thread", r.alone_ms_1thread[m]}});
+  json j{{"machine",
+          {{"cores", r.cores},
+           {"cpu", r.cpu},
+           {"gpu", r.gpu ? json(*r.gpu) : json(nullptr)},
+           {"matmul_gflops_per_core", r.matmul_gflops_per_core}}},
+         {"workload",
+          {{"video", r.video},
+           {"frames", r.frames},
+           {"batch", r.batch},
+           {"size", {r.width, r.height}},
+           {"replicate", r.replicate},
+           {"stream", r.stream},
+           {"models", models}}},
+         {"limit", {{"work_s", r.work_s}, {"cores", r.cores}, {"limit_s", r.limit_s}, {"alone", alone}}},
+         {"strategies", strategies}};
+  return j.dump(2) + "\n";
+}
+
+namespace {
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+}  // namespace
+
+std::string to_svg(const BenchReport& r) {
+  const char* palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759",
+                           "#76b7b2", "#edc948", "#b07aa1", "#9c755f"};
+  const int n = static_cast<int>(r.strategies.size());
+  const int m = static_cast<int>(r.models.size());
+  const int left = 150, bar_w = 520, row = 28, top1 = 60;
+  const int top2 = top1 + n * row + 80;
+  const int group = std::max(row, m * 12 + 10);
+  const int height = top2 + n * group + 40 + 20 * ((m + 3) / 4);
+  double max_wall = r.limit_s;
+  double max_run = 0;
+  for (const auto& s : r.strategies) {
+    max_wall = std::max(max_wall, s.report.wall_s);
+    for (const auto& mm : s.models) max_run = std::max(max_run, mm.timing.run_s);
+  }
+  max_wall = max_wall > 0 ? max_wall * 1.1 : 1;
+  max_run = max_run > 0 ? max_run * 1.1 : 1;
+  std::string s = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">mvinfer bench: {} frames, "
+      "batch {}, {}x{}, {} models, {} cores</text>\n"
+      "<text x=\"10\" y=\"{}\" font-weight=\"bold\">Wall time per strategy (s); dashed line: the "
+      "limit W / cores = {:.2f} s</text>\n",
+      left + bar_w + 160, height, r.frames, r.batch, r.width, r.height, m, r.cores, top1 - 12,
+      r.limit_s);
+  for (int i = 0; i < n; ++i) {
+    const auto& x = r.strategies[static_cast<size_t>(i)];
+    const double w = bar_w * x.report.wall_s / max_wall;
+    const int y = top1 + i * row;
+    s += fmt::format(
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n"
+        "<rect class=\"wall\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#4e79a7\">"
+        "<title>{}: {:.2f} s</title></rect>\n"
+        "<text x=\"{:.1f}\" y=\"{}\">{:.2f} s ({:.2f}x limit)</text>\n",
+        left - 8, y + 15, esc(x.report.strategy), left, y + 2, w, row - 8,
+        esc(x.report.strategy), x.report.wall_s, left + w + 6, y + 15, x.report.wall_s,
+        x.limit_ratio);
+  }
+  const double lx = left + bar_w * r.limit_s / max_wall;
+  s += fmt::format(
+      "<line class=\"limit\" x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"#e15759\" "
+      "stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n"
+      "<text x=\"{:.1f}\" y=\"{}\" fill=\"#e15759\" text-anchor=\"middle\">limit {:.2f} s</text>\n",
+      lx, top1 - 4, lx, top1 + n * row, lx, top1 + n * row + 14, r.limit_s);
+  s += fmt::format("<text x=\"10\" y=\"{}\" font-weight=\"bold\">Cumulative Run() time per model "
+                   "(s)</text>\n",
+                   top2 - 12);
+  for (int i = 0; i < n; ++i) {
+    const auto& x = r.strategies[static_cast<size_t>(i)];
+    const int y0 = top2 + i * group;
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", left - 8,
+                     y0 + group / 2 + 4, esc(x.report.strategy));
+    for (int k = 0; k < m; ++k) {
+      const auto& mm = x.models[static_cast<size_t>(k)];
+      const double w = bar_w * mm.timing.run_s / max_run;
+      s += fmt::format(
+          "<rect class=\"run\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"10\" fill=\"{}\">"
+          "<title>{} / {}: {:.2f} s, interference {:.2f}</title></rect>\n",
+          left, y0 + 4 + k * 12, w, palette[k % 8], esc(x.report.strategy), esc(mm.timing.name),
+          mm.timing.run_s, mm.interference);
+    }
+  }
+  const int ly = top2 + n * group + 16;
+  for (int k = 0; k < m; ++k)
+    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
+                     "<text x=\"{}\" y=\"{}\">{}</text>\n",
+                     left + (k % 4) * 160, ly + (k / 4) * 20, palette[k % 8], left + (k % 4) * 160 + 16,
+                     ly + (k / 4) * 20 + 11, esc(r.models[static_cast<size_t>(k)].name));
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace mvinfer

@@ -1,0 +1,496 @@
+#include "mvinfer/tools/onnx_graph.h"
+
+#include <fmt/format.h>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "mvinfer/core/error.h"
+
+namespace mvinfer {
+namespace {
+
+// ONNX stores raw tensor data little-endian; it is read with memcpy.
+static_assert(std::endian::native == std::endian::little);
+
+using Ints = std::vector<int64_t>;
+
+const char* type_name(int t) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT:
+      return "float32";
+    case onnx::TensorProto::UINT8:
+      return "uint8";
+    case onnx::TensorProto::INT8:
+      return "int8";
+    case onnx::TensorProto::INT32:
+      return "int32";
+    case onnx::TensorProto::INT64:
+      return "int64";
+    case onnx::TensorProto::BOOL:
+      return "bool";
+    case onnx::TensorProto::FLOAT16:
+      return "float16";
+    case onnx::TensorProto::DOUBLE:
+      return "float64";
+    case onnx::TensorProto::STRING:
+      return "string";
+    case onnx::TensorProto::BFLOAT16:
+      return "bfloat16";
+    default:
+      return "other";
+  }
+}
+
+TensorInfo describe(const onnx::ValueInfoProto& v) {
+  TensorInfo info;
+  info.name = v.name();
+  if (!v.type().has_tensor_type()) {
+    info.element_type = "non-tensor";
+    return info;
+  }
+  const auto& t = v.type().tensor_type();
+  info.element_type = type_name(t.elem_type());
+  for (const auto& d : t.shape().dim()) {
+    info.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    info.dim_names.push_back(d.has_dim_param() ? d.dim_param() : "");
+  }
+  return info;
+}
+
+onnx::ModelProto load_model(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': not an ONNX model (no such file)", path));
+  onnx::ModelProto model;
+  std::ifstream in(path, std::ios::binary);
+  if (!model.ParseFromIstream(&in) || !model.has_graph())
+    throw Error(ErrorCode::bad_model, fmt::format("model '{}': not an ONNX model", path));
+  return model;
+}
+
+// Fully known shapes of values after inference.
+using Shapes = std::unordered_map<std::string, Ints>;
+
+void collect(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& values, Shapes& s) {
+  for (const auto& v : values) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) continue;
+    Ints dims;
+    bool known = true;
+    for (const auto& d : v.type().tensor_type().shape().dim()) {
+      known = known && d.has_dim_value();
+      dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    }
+    if (known) s[v.name()] = std::move(dims);
+  }
+}
+
+// Product of v[from:].
+int64_t product(const Ints& v, size_t from = 0) {
+  if (from >= v.size()) return 1;
+  return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.end(), int64_t{1},
+                         std::multiplies<>());
+}
+
+const onnx::AttributeProto* find_attr(const onnx::NodeProto& n, const char* name) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+int64_t attr_int(const onnx::NodeProto& n, const char* name, int64_t fallback) {
+  const onnx::AttributeProto* a = find_attr(n, name);
+  return a ? a->i() : fallback;
+}
+
+Ints attr_ints(const onnx::NodeProto& n, const char* name) {
+  const onnx::AttributeProto* a = find_attr(n, name);
+  return a ? Ints(a->ints().begin(), a->ints().end()) : Ints{};
+}
+
+std::optional<Ints> int_values(const onnx::TensorProto& t) {
+  const std::string& raw = t.raw_data();
+  if (t.data_type() == onnx::TensorProto::INT64) {
+    if (!t.has_raw_data()) return Ints(t.int64_data().begin(), t.int64_data().end());
+    Ints v(raw.size() / sizeof(int64_t));
+    std::memcpy(v.data(), raw.data(), v.size() * sizeof(int64_t));
+    return v;
+  }
+  if (t.data_type() == onnx::TensorProto::INT32) {
+    if (!t.has_raw_data()) return Ints(t.int32_data().begin(), t.int32_data().end());
+    std::vector<int32_t> v(raw.size() / sizeof(int32_t));
+    std::memcpy(v.data(), raw.data(), v.size() * sizeof(int32_t));
+    return Ints(v.begin(), v.end());
+  }
+  return std::nullopt;
+}
+
+// Integer tensors computed from shapes at run time: exporters write a Reshape whose target
+// depends on the input size as Shape -> Slice -> Cast -> Concat -> Reshape. libonnx 1.12's
+// data propagation does not cover the opset-9 forms PaddleOCR's exports use, so the few ops
+// such chains are made of are evaluated here, on the shapes inference has settled so far.
+// Values are kept flat: the chains compute 1-D tensors.
+class ShapeValues {
+ public:
+  ShapeValues(const onnx::GraphProto& g, const Shapes& shapes, int64_t opset)
+      : shapes_(shapes), opset_(opset) {
+    for (const auto& t : g.initializer()) initializers_[t.name()] = &t;
+    for (const auto& n : g.node())
+      for (const auto& o : n.output()) producer_[o] = &n;
+  }
+
+  std::optional<Ints> value(const std::string& name, int depth = 0) {
+    if (auto it = memo_.find(name); it != memo_.end()) return it->second;
+    if (depth >= 64) return std::nullopt;  // not remembered: nearer the root it may resolve
+    std::optional<Ints> v;
+    if (auto it = initializers_.find(name); it != initializers_.end())
+      v = int_values(*it->second);
+    else if (auto jt = producer_.find(name); jt != producer_.end())
+      v = evaluate(*jt->second, depth);
+    memo_[name] = v;
+    return v;
+  }
+
+ private:
+  std::optional<Ints> evaluate(const onnx::NodeProto& n, int depth) {
+    auto in = [&](int i) -> std::optional<Ints> {
+      if (i >= n.input_size() || n.input(i).empty()) return std::nullopt;
+      return value(n.input(i), depth + 1);
+    };
+    const std::string& op = n.op_type();
+    if (op == "Constant") {
+      if (const auto* a = find_attr(n, "value"); a && a->has_t()) return int_values(a->t());
+      if (const auto* a = find_attr(n, "value_ints"))
+        return Ints(a->ints().begin(), a->ints().end());
+      if (const auto* a = find_attr(n, "value_int")) return Ints{a->i()};
+      return std::nullopt;
+    }
+    if (op == "Shape") {
+      auto it = shapes_.find(n.input(0));
+      if (it == shapes_.end()) return std::nullopt;
+      const Ints& s = it->second;
+      const auto rank = static_cast<int64_t>(s.size());
+      auto clamp = [&](int64_t i) { return std::clamp(i < 0 ? i + rank : i, int64_t{0}, rank); };
+      const int64_t start = clamp(attr_int(n, "start", 0)), end = clamp(attr_int(n, "end", rank));
+      if (end <= start) return Ints{};
+      return Ints(s.begin() + start, s.begin() + end);
+    }
+    if (op == "Cast" || op == "Identity") return in(0);
+    if (op == "Squeeze" || op == "Unsqueeze") {
+      // Between a scalar and a one-element vector the flat values are the same.
+      std::optional<Ints> v = in(0);
+      return v && v->size() <= 1 ? v : std::nullopt;
+    }
+    if (op == "Concat") {
+      Ints out;
+      for (int i = 0; i < n.input_size(); ++i) {
+        std::optional<Ints> v = in(i);
+        if (!v) return std::nullopt;
+        out.insert(out.end(), v->begin(), v->end());
+      }
+      return out;
+    }
+    if (op == "Gather") {
+      std::optional<Ints> data = in(0), indices = in(1);
+      if (!data || !indices || attr_int(n, "axis", 0) != 0) return std::nullopt;
+      const auto size = static_cast<int64_t>(data->size());
+      Ints out;
+      for (int64_t i : *indices) {
+        if (i < 0) i += size;
+        if (i < 0 || i >= size) return std::nullopt;
+        out.push_back((*data)[static_cast<size_t>(i)]);
+      }
+      return out;
+    }
+    if (op == "Slice") return slice(n, in);
+    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+      std::optional<Ints> a = in(0), b = in(1);
+      if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1))
+        return std::nullopt;
+      Ints out(std::max(a->size(), b->size()));
+      for (size_t i = 0; i < out.size(); ++i) {
+        const int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
+        if (op == "Div" && y == 0) return std::nullopt;
+        out[i] = op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y;
+      }
+      return out;
+    }
+    return std::nullopt;
+  }
+
+  // Slice of a 1-D tensor, with numpy's clamping; attributes before opset 10, inputs since.
+  std::optional<Ints> slice(const onnx::NodeProto& n,
+                            const std::function<std::optional<Ints>(int)>& in) {
+    std::optional<Ints> data = in(0);
+    if (!data) return std::nullopt;
+    Ints starts, ends, axes, steps;
+    if (opset_ < 10) {
+      starts = attr_ints(n, "starts");
+      ends = attr_ints(n, "ends");
+      axes = attr_ints(n, "axes");
+    } else {
+      std::optional<Ints> s = in(1), e = in(2);
+      if (!s || !e) return std::nullopt;
+      starts = *s;
+      ends = *e;
+      if (n.input_size() > 3 && !n.input(3).empty()) {
+        std::optional<Ints> a = in(3);
+        if (!a) return std::nullopt;
+        axes = *a;
+      }
+      if (n.input_size() > 4 && !n.input(4).empty()) {
+        std::optional<Ints> st = in(4);
+        if (!st) return std::nullopt;
+        steps = *st;
+      }
+    }
+    if (starts.size() != 1 || ends.size() != 1) return std::nullopt;
+    if (!axes.empty() && (axes.size() != 1 || (axes[0] != 0 && axes[0] != -1))) return std::nullopt;
+    const int64_t step = steps.empty() ? 1 : steps[0];
+    if (step == 0 || steps.size() > 1) return std::nullopt;
+    const auto size = static_cast<int64_t>(data->size());
+    int64_t s = starts[0] < 0 ? starts[0] + size : starts[0];
+    int64_t e = ends[0] < 0 ? ends[0] + size : ends[0];
+    Ints out;
+    if (step > 0) {
+      s = std::clamp(s, int64_t{0}, size);
+      e = std::clamp(e, int64_t{0}, size);
+      for (int64_t i = s; i < e; i += step) out.push_back((*data)[static_cast<size_t>(i)]);
+    } else {
+      s = std::clamp(s, int64_t{-1}, size - 1);
+      e = std::clamp(e, int64_t{-1}, size - 1);
+      for (int64_t i = s; i > e; i += step) out.push_back((*data)[static_cast<size_t>(i)]);
+    }
+    return out;
+  }
+
+  const Shapes& shapes_;
+  int64_t opset_;
+  std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
+  std::unordered_map<std::string, const onnx::NodeProto*> producer_;
+  std::unordered_map<std::string, std::optional<Ints>> memo_;
+};
+
+// Inputs (first, last) of an op that hold a shape, axes or indices as int64.
+std::optional<std::pair<int, int>> shape_inputs(const std::string& op, int64_t opset) {
+  if (op == "Reshape" || op == "Expand" || op == "Tile") return std::pair{1, 1};
+  if (op == "ConstantOfShape") return std::pair{0, 0};
+  if (op == "Slice" && opset >= 10) return std::pair{1, 4};
+  if ((op == "Squeeze" || op == "Unsqueeze") && opset >= 13) return std::pair{1, 1};
+  return std::nullopt;
+}
+
+// Replaces the computed shape inputs of nodes whose outputs inference left unknown by
+// initializers holding their values, so that the next round of inference can use them.
+// Returns the number replaced.
+int resolve_computed_shapes(onnx::GraphProto& g, const Shapes& shapes, int64_t opset) {
+  ShapeValues values(g, shapes, opset);
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
+  std::vector<std::pair<std::string, Ints>> resolved;
+  int replaced = 0;
+  for (auto& n : *g.mutable_node()) {
+    const auto range = shape_inputs(n.op_type(), opset);
+    if (!range || n.output_size() == 0 || shapes.count(n.output(0))) continue;
+    for (int i = range->first; i <= range->second && i < n.input_size(); ++i) {
+      if (n.input(i).empty() || initializers.count(n.input(i))) continue;
+      std::optional<Ints> v = values.value(n.input(i));
+      if (!v) continue;
+      const std::string name = n.input(i) + ":mvinfer.resolved";
+      if (initializers.insert(name).second) resolved.emplace_back(name, *v);
+      n.set_input(i, name);
+      ++replaced;
+    }
+  }
+  for (auto& [name, v] : resolved) {
+    onnx::TensorProto* t = g.add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<int64_t>(v.size()));
+    for (int64_t x : v) t->add_int64_data(x);
+  }
+  return replaced;
+}
+
+// Multiply-adds of Conv, ConvTranspose, Gemm and MatMul; -1 when a needed shape is unknown.
+double count_macs(const onnx::GraphProto& g, const Shapes& s) {
+  double macs = 0;
+  auto shape = [&](const std::string& name) -> const Ints* {
+    auto it = s.find(name);
+    return it == s.end() ? nullptr : &it->second;
+  };
+  // Element count of a value whose shape inference could not settle: ops that only rearrange
+  // keep their input's count.
+  std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) producer[o] = &n;
+  std::function<int64_t(const std::string&, int)> elements = [&](const std::string& name,
+                                                                 int depth) -> int64_t {
+    if (const auto* sh = shape(name)) return product(*sh);
+    auto it = producer.find(name);
+    if (depth > 16 || it == producer.end()) return -1;
+    const std::string& op = it->second->op_type();
+    if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
+        op == "Transpose" || op == "Identity")
+      return elements(it->second->input(0), depth + 1);
+    return -1;
+  };
+  // A x B with B a known [K, N] matrix: rows(A) x K x N = elements(A) x N.
+  auto matmul_by_weight = [&](const onnx::NodeProto& n, bool transposed_b) -> double {
+    const auto* b = n.input_size() > 1 ? shape(n.input(1)) : nullptr;
+    const int64_t a = elements(n.input(0), 0);
+    if (!b || b->size() != 2 || a < 0) return -1;
+    return static_cast<double>(a) * static_cast<double>(transposed_b ? (*b)[0] : (*b)[1]);
+  };
+  for (const auto& n : g.node()) {
+    if (n.op_type() == "Conv" || n.op_type() == "ConvTranspose") {
+      const auto* w = n.input_size() > 1 ? shape(n.input(1)) : nullptr;
+      const auto* y = shape(n.output(0));
+      const auto* x = shape(n.input(0));
+      if (!w || !y || !x || w->size() < 3) return -1;
+      // Conv: every output element sums Cin/group x kernel products (W is Cout x Cin/group x
+      // k...); ConvTranspose: every input element spreads over Cout/group x kernel (W is Cin x
+      // Cout/group x k...).
+      const Ints& counted = n.op_type() == "Conv" ? *y : *x;
+      macs += static_cast<double>(product(counted)) * static_cast<double>(product(*w, 1));
+    } else if (n.op_type() == "Gemm") {
+      const auto* a = shape(n.input(0));
+      const auto* y = shape(n.output(0));
+      if (a && y && a->size() == 2) {
+        const int64_t k = attr_int(n, "transA", 0) ? (*a)[0] : (*a)[1];
+        macs += static_cast<double>(product(*y)) * static_cast<double>(k);
+      } else if (attr_int(n, "transA", 0) == 0) {
+        const double m = matmul_by_weight(n, attr_int(n, "transB", 0) != 0);
+        if (m < 0) return -1;
+        macs += m;
+      } else {
+        return -1;
+      }
+    } else if (n.op_type() == "MatMul") {
+      const auto* a = shape(n.input(0));
+      const auto* y = shape(n.output(0));
+      if (a && y && !a->empty()) {
+        macs += static_cast<double>(product(*y)) * static_cast<double>(a->back());
+      } else {
+        const double m = matmul_by_weight(n, false);
+        if (m < 0) return -1;
+        macs += m;
+      }
+    }
+  }
+  return macs;
+}
+
+// The checker's complaints span lines (message, then context); errors here are one line.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool space = std::isspace(static_cast<unsigned char>(c));
+    if (!space)
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+GraphStats inspect_graph(const std::string& path, const std::map<std::string, int64_t>& dims) {
+  onnx::ModelProto model = load_model(path);
+  GraphStats st;
+  std::error_code ec;
+  st.file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  st.producer = model.producer_name();
+  if (!model.producer_version().empty()) st.producer += " " + model.producer_version();
+  st.ir_version = model.ir_version();
+  for (const auto& o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") st.opset = o.version();
+  onnx::GraphProto& g = *model.mutable_graph();
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) {
+    initializers.insert(t.name());
+    st.parameters += product(Ints(t.dims().begin(), t.dims().end()));
+  }
+  // Some exporters (PaddleOCR's) keep weights in Constant nodes instead of initializers.
+  Shapes constants;
+  for (const auto& n : g.node())
+    if (n.op_type() == "Constant" && n.output_size() == 1)
+      if (const auto* a = find_attr(n, "value"); a && a->has_t()) {
+        constants[n.output(0)] = Ints(a->t().dims().begin(), a->t().dims().end());
+        st.parameters += product(constants[n.output(0)]);
+      }
+  for (const auto& v : g.input())
+    if (!initializers.count(v.name())) st.inputs.push_back(describe(v));
+  for (const auto& v : g.output()) st.outputs.push_back(describe(v));
+
+  // Concrete input dims for shape inference: by name, by position, else 1.
+  for (auto& v : *g.mutable_input()) {
+    if (initializers.count(v.name()) || !v.type().has_tensor_type()) continue;
+    auto* shape = v.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int i = 0; i < shape->dim_size(); ++i) {
+      auto* d = shape->mutable_dim(i);
+      if (d->has_dim_value()) continue;
+      DynamicDim dd{v.name(), i, d->has_dim_param() ? d->dim_param() : "", 1, false};
+      auto it = dd.name.empty() ? dims.end() : dims.find(dd.name);
+      if (it == dims.end()) it = dims.find(std::to_string(i));
+      if (it != dims.end()) {
+        dd.value = it->second;
+        dd.given = true;
+      }
+      d->set_dim_value(dd.value);
+      st.dynamic_dims.push_back(std::move(dd));
+    }
+  }
+  try {
+    // Each round settles at least one computed shape; a chain of N such reshapes takes N + 1.
+    constexpr int kMaxRounds = 32;
+    const onnx::ShapeInferenceOptions options(/*check_type=*/false, /*strict_mode=*/0,
+                                              /*data_prop=*/true);
+    // Shapes the file itself declares for inner values stay: inference may not derive them.
+    const auto declared = g.value_info();
+    Shapes shapes;
+    for (int round = 0; round < kMaxRounds; ++round) {
+      *g.mutable_value_info() = declared;
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+      shapes = constants;
+      collect(g.input(), shapes);
+      collect(g.value_info(), shapes);
+      collect(g.output(), shapes);
+      for (const auto& t : g.initializer())
+        shapes[t.name()] = Ints(t.dims().begin(), t.dims().end());
+      if (resolve_computed_shapes(g, shapes, st.opset) == 0) break;
+    }
+    const double macs = count_macs(g, shapes);
+    st.flops = macs < 0 ? -1 : 2 * macs;
+  } catch (const std::exception&) {
+    st.flops = -1;  // shapes could not be inferred; the rest of the description stands
+  }
+  return st;
+}
+
+void check_model(const std::string& path) {
+  load_model(path);  // a file that is no model at all gets the same error as everywhere else
+  try {
+    onnx::checker::check_model(path);
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': fails ONNX's checker: {}", path, one_line(e.what())));
+  }
+}
+
+}  // namespace mvinfer

@@ -55,8 +55,8 @@ SlowRun run_with_slow_sink(std::vector<ModelSpec>& specs, int frames) {
   SlowSink sink;
   ProfileObserver profile;
   reset_peak_rss();
-  pipeline->run(batcher, specs, sink, profile);
-  return {pipeline->stats(), sink.results, current_peak_rss_mib()};
+  StrategyStats stats = pipeline->run(batcher, specs, sink, profile);
+  return {stats, sink.results, current_peak_rss_mib()};
 }
 
 TEST(Pipeline, BackpressureBoundsQueuesAndMemory) {

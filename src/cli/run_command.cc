@@ -56,9 +56,7 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--size", flags->size, "Input size WxH for models whose H/W are dynamic");
   run->add_option("--out", flags->out, "Write JSON Lines results here ('-' = stdout)");
   run->add_option("--save-tensors", flags->save_tensors, "Write every output as .npy under DIR");
-  run->add_option("--strategy", flags->strategy,
-                  "Schedule: auto (probe the others on the first frames, keep the fastest), "
-                  "serial, threads, processes, coroutines, coroutines-async, pipeline")
+  run->add_option("--strategy", flags->strategy, "Schedule, one of:\n" + describe_strategies())
       ->default_val("auto");
   run->add_option("--probe", flags->probe,
                   "auto's probe budget: a share of the frames and/or seconds, e.g. 5%,10s "

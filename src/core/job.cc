@@ -142,35 +142,25 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   if (extra_observer) observers.push_back(extra_observer);
   ObserverList observer(observers);
 
+  RunReadings readings;
+  readings.cores = cores_of(c.strategy_options);
   const double cpu0 = cpu_seconds_self() + cpu_seconds_children();
   sink.begin(c.models);
-  const auto t0 = Clock::now();
+  readings.called = Clock::now();
+  StrategyStats stats;
   try {
-    strategy->run(*feed, c.models, sink, observer);
+    stats = strategy->run(*feed, c.models, sink, observer);
   } catch (...) {
     sink.end();  // what was written stays whole
     throw;
   }
-  const auto t1 = Clock::now();
+  readings.returned = Clock::now();
   sink.end();
-
-  RunReport r;
-  r.strategy = std::string(strategy->name());
-  r.settings = strategy->settings();
-  r.intra_threads = strategy->intra_threads();
-  r.frames = progress.frames();
-  r.batches = progress.batches();
-  r.wall_s = std::chrono::duration<double>(t1 - t0).count();
-  r.fps = r.wall_s > 0 ? static_cast<double>(r.frames) / r.wall_s : 0;
-  std::vector<RunInterval> intervals = profile.intervals();
-  r.models = model_timings(intervals, c.models);
-  r.peak_rss_mib = peak_rss_mib_self() + strategy->worker_peak_rss_mib();
-  const int cores = cores_of(c.strategy_options);
-  r.cpu_util = r.wall_s > 0 ? 100.0 * (cpu_seconds_self() + cpu_seconds_children() - cpu0) /
-                                  (r.wall_s * cores)
-                            : 0;
-  r.interrupted = c.strategy_options.stop && c.strategy_options.stop->load();
-  const std::vector<int64_t>& dropped = strategy->stats().dropped_frames;
+  readings.cpu_s = cpu_seconds_self() + cpu_seconds_children() - cpu0;
+  readings.peak_rss_mib = peak_rss_mib_self();
+  readings.interrupted = c.strategy_options.stop && c.strategy_options.stop->load();
+  RunReport r = make_run_report(strategy->name(), stats, profile.intervals(), c.models, readings);
+  const std::vector<int64_t>& dropped = stats.dropped_frames;
   for (size_t i = 0; i < c.videos.size(); ++i) {
     StreamReport st;
     st.source = c.videos[i];

@@ -31,16 +31,6 @@ void ProfileObserver::clear() {
   done_.clear();
 }
 
-void FirstRunObserver::on_run_begin(const RunEvent& e) {
-  std::lock_guard lock(mu_);
-  if (!first_ || e.time < *first_) first_ = e.time;
-}
-
-std::optional<Clock::time_point> FirstRunObserver::first() const {
-  std::lock_guard lock(mu_);
-  return first_;
-}
-
 void ObserverList::on_run_begin(const RunEvent& e) {
   for (Observer* o : observers_) o->on_run_begin(e);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -37,6 +38,33 @@ std::vector<ModelTiming> model_timings(std::span<const RunInterval> intervals,
     out.push_back(std::move(t));
   }
   return out;
+}
+
+RunReport make_run_report(std::string_view strategy, const StrategyStats& stats,
+                          std::span<const RunInterval> runs, std::span<const ModelSpec> models,
+                          const RunReadings& in) {
+  RunReport r;
+  r.strategy = std::string(strategy);
+  r.settings = stats.settings;
+  r.intra_threads = stats.intra_threads();
+  Clock::time_point first = in.returned;
+  std::map<int64_t, int64_t> frames_of_batch;  // seq -> frames
+  for (const RunInterval& i : runs) {
+    first = std::min(first, i.begin);
+    frames_of_batch[i.batch] = i.frames;
+  }
+  if (runs.empty()) first = in.called;
+  r.batches = static_cast<int64_t>(frames_of_batch.size());
+  for (const auto& [seq, n] : frames_of_batch) r.frames += n;
+  r.setup_s = std::max(0.0, std::chrono::duration<double>(first - in.called).count());
+  r.wall_s = std::max(0.0, std::chrono::duration<double>(in.returned - first).count());
+  r.fps = r.wall_s > 0 ? static_cast<double>(r.frames) / r.wall_s : 0;
+  const double elapsed = std::chrono::duration<double>(in.returned - in.called).count();
+  r.cpu_util = elapsed > 0 ? 100.0 * in.cpu_s / (elapsed * std::max(1, in.cores)) : 0;
+  r.peak_rss_mib = in.peak_rss_mib + stats.worker_private_mib;
+  r.interrupted = in.interrupted;
+  r.models = model_timings(runs, models);
+  return r;
 }
 
 std::string format_summary(const RunReport& r) {

@@ -10,24 +10,37 @@
 
 namespace mvinfer {
 
+int StrategyStats::intra_threads() const {
+  int n = 0;
+  for (const SessionSettings& s : sessions) n = std::max(n, s.intra_threads);
+  return n;
+}
+
+const StrategyInfo* find_strategy(std::string_view name) {
+  for (const StrategyInfo& s : strategy_table())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
 std::vector<std::string> strategy_names() {
-  return {"serial", "threads", "processes", "coroutines", "coroutines-async", "pipeline", "auto"};
+  std::vector<std::string> names;
+  for (const StrategyInfo& s : strategy_table()) names.emplace_back(s.name);
+  return names;
+}
+
+std::string describe_strategies() {
+  std::string out;
+  for (const StrategyInfo& s : strategy_table())
+    out += fmt::format("  {:<17} {}\n", s.name, s.description);
+  return out;
 }
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options) {
   if (options.intra_threads < 0)
     throw Error(ErrorCode::bad_flag, "--intra-threads must be 'auto' or a positive integer");
-  if (name == "serial") return strategies::make_serial(options);
-  if (name == "threads") return strategies::make_threads(options);
-  if (name == "processes") return strategies::make_processes(options);
-  if (name == "coroutines") return strategies::make_coroutines(options);
-  if (name == "coroutines-async") return strategies::make_coroutines_async(options);
-  if (name == "pipeline") return strategies::make_pipeline(options);
-  if (name == "auto") return strategies::make_auto(options);
-  std::string known;
-  for (const std::string& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error(ErrorCode::bad_flag,
-              fmt::format("--strategy '{}': unknown strategy (expected one of: {})", name, known));
+  if (const StrategyInfo* s = find_strategy(name)) return s->make(options);
+  throw Error(ErrorCode::bad_flag, fmt::format("--strategy '{}': unknown strategy (expected one of: {})", name,
+                                               fmt::join(strategy_names(), ", ")));
 }
 
 int cores_of(const StrategyOptions& o) {
@@ -50,33 +63,31 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
 
 namespace strategies {
 
-const std::vector<SessionSettings>& StrategyBase::plan_sessions(std::span<const ModelSpec> specs) {
+StrategyStats StrategyBase::plan_sessions(std::span<const ModelSpec> specs) const {
   const SessionPlan plan = session_plan(specs);
-  const int concurrent = plan.concurrent, min_threads = plan.min_threads;
-  sessions_.clear();
-  intra_threads_ = 0;
+  StrategyStats stats;
   std::string threads;
   bool spinning = false;
   for (const ModelSpec& spec : specs) {
-    SessionSettings s = session_settings_for(spec, concurrent, options_);
-    s.intra_threads = std::max(s.intra_threads, min_threads);
-    sessions_.push_back(s);
-    intra_threads_ = std::max(intra_threads_, s.intra_threads);
+    SessionSettings s = session_settings_for(spec, plan.concurrent, options_);
+    s.intra_threads = std::max(s.intra_threads, plan.min_threads);
+    stats.sessions.push_back(s);
     threads += fmt::format("{}{}={}", threads.empty() ? "" : ",", spec.name, s.intra_threads);
     spinning = spinning || s.allow_spinning;
   }
-  settings_ = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
-                          concurrent, concurrent == 1 ? "" : "s", cores_of(options_), threads,
-                          spinning ? "on" : "off");
-  return sessions_;
+  stats.settings = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
+                               plan.concurrent, plan.concurrent == 1 ? "" : "s", cores_of(options_),
+                               threads, spinning ? "on" : "off");
+  return stats;
 }
 
-std::vector<const Model*> StrategyBase::create_models(std::span<const ModelSpec> specs) {
-  plan_sessions(specs);
+std::vector<const Model*> StrategyBase::create_models(std::span<const ModelSpec> specs,
+                                                      const StrategyStats& plan) {
   ModelCache& cache = options_.cache ? *options_.cache : own_models_;
   if (!options_.cache) own_models_.clear();
   std::vector<const Model*> models;
-  for (size_t i = 0; i < specs.size(); ++i) models.push_back(&cache.get(specs[i], sessions_[i]));
+  for (size_t i = 0; i < specs.size(); ++i)
+    models.push_back(&cache.get(specs[i], plan.sessions[i]));
   return models;
 }
 

@@ -54,7 +54,21 @@ Batcher::Batcher(std::vector<FrameSource*> sources, std::span<const ModelSpec> m
   }
 }
 
-std::optional<Batcher::Formed> Batcher::form(
+std::optional<BatchSource::Formed> BatchSource::form(const std::function<bool(size_t, Frame&)>&) {
+  throw Error(ErrorCode::internal, "BatchSource::form: this source has no streams to decode");
+}
+
+Batch BatchSource::make_batch(int64_t, const std::vector<Frame>&) const {
+  throw Error(ErrorCode::internal, "BatchSource::make_batch: this source has no streams to decode");
+}
+
+bool BatchSource::has_live_stream() const {
+  for (const FrameSource* s : streams())
+    if (s->is_live()) return true;
+  return false;
+}
+
+std::optional<BatchSource::Formed> Batcher::form(
     const std::function<bool(size_t, Frame&)>& next_frame) {
   std::vector<Frame> frames = former_.next(next_frame);
   if (frames.empty()) return std::nullopt;

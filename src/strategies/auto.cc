@@ -1,49 +1,62 @@
 // auto: finds the fastest schedule for this workload on this machine, then keeps it.
 //
-// It creates the sessions of every candidate first (shared through a ModelCache, so the one
-// it keeps starts at once), then probes the candidates one after another on consecutive
-// slices of the first batches (by default at most 5% of the video or 10 s), measuring
-// frames/s from each one's first Run() to its last result. The probe's results are real:
-// they are emitted in frame order like any other. The rest of the video goes to the winner.
-// Live sources skip the probe: the pipeline is the only candidate that can drop late frames.
+// It creates the sessions of every candidate first (shared through a ModelCache, so the one it
+// keeps starts at once), then probes the candidates one after another on consecutive slices
+// of the first batches, as plan_probe() shares out the budget (--probe: a fraction of the
+// video and seconds, both checked before every batch). The probe's results are real: they are
+// emitted in frame order like any other. choose_strategy() decides from what the probe
+// measured (strategies/rules.h names each rule); the rest of the video goes to the winner.
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
-#include <numeric>
 
 #include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/strategies/rules.h"
 #include "strategies.h"
 
 namespace mvinfer::strategies {
 namespace {
 
-// The next `limit` batches of `source`, for one probe.
+// The next batches of `source`, up to `limit` of them and until `deadline`: one probe slice.
 class Slice : public BatchSource {
  public:
-  Slice(BatchSource& source, int64_t limit) : source_(source), limit_(limit) {}
+  Slice(BatchSource& source, int64_t limit, Clock::time_point deadline)
+      : source_(source), limit_(limit), deadline_(deadline) {}
   std::optional<Batch> next() override {
-    if (taken_ >= limit_) return std::nullopt;
+    if (taken_ >= limit_ || Clock::now() >= deadline_) return std::nullopt;
     std::optional<Batch> b = source_.next();
     if (b) ++taken_;
+    else ended_ = true;
     return b;
   }
   int64_t next_seq() const override { return source_.next_seq(); }
   int64_t taken() const { return taken_; }
+  bool source_ended() const { return ended_; }
 
  private:
   BatchSource& source_;
   int64_t limit_, taken_ = 0;
+  Clock::time_point deadline_;
+  bool ended_ = false;
 };
 
-bool has_live_input(BatchSource& source) {
-  auto* b = dynamic_cast<Batcher*>(&source);
-  if (!b) return false;
-  return std::any_of(b->sources().begin(), b->sources().end(),
-                     [](const FrameSource* s) { return s->is_live(); });
-}
+// Counts the frames a probe finished (when a batch's last model reports).
+class CountingSink : public ResultSink {
+ public:
+  CountingSink(ResultSink& sink, size_t models) : sink_(sink), models_(models) {}
+  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override {
+    if (model + 1 == models_) frames_ += static_cast<int64_t>(batch.frames.size());
+    sink_.consume(batch, model, outputs);
+  }
+  int64_t frames() const { return frames_; }
+
+ private:
+  ResultSink& sink_;
+  size_t models_;
+  int64_t frames_ = 0;
+};
 
 class Auto : public StrategyBase {
  public:
@@ -52,129 +65,74 @@ class Auto : public StrategyBase {
   SessionPlan session_plan(std::span<const ModelSpec>) const override { return {1, 1}; }
   void prepare(std::span<const ModelSpec>) override {}
 
-  // Candidates, cheapest to start first. processes is left out: on one machine it does the
-  // same work as threads with more memory and a slower start.
-  static constexpr const char* kCandidates[] = {"serial", "threads", "coroutines-async", "pipeline"};
-  static constexpr double kTieBreak = 0.97;
-  static_assert(std::size(kCandidates) == 4, "one probe weight per candidate");
-
-  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
-           Observer& observer) override {
+  StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+                    Observer& observer) override {
     StrategyOptions opts = options_;
     opts.cache = options_.cache ? options_.cache : &own_models_;
     if (!options_.cache) own_models_.clear();
-    stats_ = {};
+    const int cores = cores_of(opts);
 
-    if (has_live_input(source)) {
-      auto pipeline = make_strategy("pipeline", opts);
-      pipeline->run(source, specs, sink, observer);
-      adopt(*pipeline, "auto: live input, no probe: pipeline");
-      return;
-    }
+    ProbeResults probe;
+    for (const ModelSpec& s : specs) probe.model_names.push_back(s.name);
+    probe.live = source.has_live_stream();
+    std::vector<std::string> names;
+    for (const StrategyInfo& s : strategy_table())
+      if (s.auto_candidate && (!probe.live || s.drops_late)) names.emplace_back(s.name);
+    const ProbePlan plan = plan_probe(names, probe.live ? 0 : source.batch_count_hint(),
+                                      opts.probe_fraction, opts.probe_seconds);
+    probe.short_run = plan.short_run;
 
-    // Each model's share of the cost, from the serial probe (every model alone on all cores).
-    std::vector<double> costs(specs.size(), 0.0);
     std::vector<std::unique_ptr<Strategy>> candidates;
-    for (const char* name : kCandidates) {
-      candidates.push_back(make_strategy(name, opts));
-      candidates.back()->prepare(specs);  // sessions before any timing
+    for (size_t i = 0; i < names.size(); ++i) {
+      candidates.push_back(make_strategy(names[i], opts));
+      // Sessions before any timing, for every candidate that may run.
+      if (plan.batches[i] > 0 || names[i] == "pipeline") candidates.back()->prepare(specs);
     }
-    const int64_t total = source.batch_count_hint();
-    const auto k = static_cast<int64_t>(candidates.size());
-    const int64_t budget = total > 0 ? std::max<int64_t>(k, static_cast<int64_t>(
-                                                                std::floor(opts.probe_fraction * total)))
-                                     : 2 * k;
-    // Serial's steady state shows in one batch; the concurrent candidates need more batches in
-    // flight, the pipeline most (its queues fill before it runs at full speed). The budget is
-    // shared out 1 : 2 : 2 : 4 accordingly (at least one batch each).
-    const int64_t weights[] = {1, 2, 2, 4};
-    const int64_t unit = std::max<int64_t>(1, budget / 9);
-    auto slice_of = [&](size_t i) { return std::max<int64_t>(1, unit * weights[i]); };
 
-    double spent = 0;
-    std::vector<std::pair<double, std::string>> measured;  // frames/s, name
-    size_t best = 0;
+    std::vector<StrategyStats> stats(names.size());
     bool ended = false;
-    for (size_t i = 0; i < candidates.size() && !ended && !stop_requested(); ++i) {
-      if (spent > opts.probe_seconds) break;
-      const int64_t per = slice_of(i);
-      Slice slice(source, per);
-      FirstRunObserver watch;
+    for (size_t i = 0; i < names.size() && !ended && !stop_requested(); ++i) {
+      if (plan.batches[i] == 0) continue;
+      const auto deadline =
+          Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(plan.seconds[i]));
+      Slice slice(source, plan.batches[i], deadline);
       ProfileObserver profile;
-      ObserverList all({&observer, &watch, &profile});
-      FrameCounter frames;
-      CountingSink counting(sink, frames, specs.size());
-      candidates[i]->run(slice, specs, counting, all);
-      if (candidates[i]->name() == "serial")
-        for (const RunInterval& r : profile.intervals()) costs[r.model] += r.seconds();
+      ObserverList all({&observer, &profile});
+      CountingSink counting(sink, specs.size());
+      stats[i] = candidates[i]->run(slice, specs, counting, all);
       const auto end = Clock::now();
-      ended = slice.taken() < per;
+      ended = slice.source_ended();
       if (slice.taken() == 0) break;
-      const double s = std::chrono::duration<double>(end - watch.first().value_or(end)).count();
-      spent += s;
-      measured.push_back({s > 0 ? frames.n / s : 0, std::string(candidates[i]->name())});
-      if (measured.back().first > measured[best].first) best = measured.size() - 1;
+      const std::vector<RunInterval> runs = profile.intervals();
+      Clock::time_point first = end;
+      for (const RunInterval& r : runs) first = std::min(first, r.begin);
+      const double s = std::chrono::duration<double>(end - first).count();
+      probe.candidates.push_back(
+          {names[i], s > 0 ? static_cast<double>(counting.frames()) / s : 0, slice.taken()});
+      if (names[i] == "serial") {
+        probe.serial_costs.assign(specs.size(), 0.0);
+        for (const RunInterval& r : runs) probe.serial_costs[r.model] += r.seconds();
+      }
     }
-    // What a short probe cannot show: with one worker per model, a model costing more than
-    // 1/cores of the total is the bottleneck of every schedule but the pipeline, which gives it
-    // more workers (its own measurement decides how many); so such uneven costs choose the
-    // pipeline. Otherwise, within the probe's
-    // noise of the best, prefer the pipeline too (it also hides decoding, which a probe over
-    // preloaded batches does not see).
-    const double total_cost = std::accumulate(costs.begin(), costs.end(), 0.0);
-    const double top = costs.empty() ? 0 : *std::max_element(costs.begin(), costs.end());
-    // (With one model there is nothing to divide: serial already gives it every core.)
-    const bool uneven = costs.size() > 1 && total_cost > 0 &&
-                        top / total_cost > 1.0 / cores_of(opts) + 0.02;
-    for (size_t i = 0; i < measured.size(); ++i)
-      if (measured[i].second == "pipeline" &&
-          (uneven || measured[i].first >= kTieBreak * measured[best].first))
-        best = i;
-    std::string probe;
-    for (size_t i = 0; i < measured.size(); ++i)
-      probe += fmt::format("{}{} {:.1f} over {} batch{}", i ? ", " : "", measured[i].second,
-                           measured[i].first, slice_of(i), slice_of(i) == 1 ? "" : "es");
-    if (!costs.empty()) {
-      probe += "; cost shares in the serial probe:";
-      for (size_t m = 0; m < costs.size() && total_cost > 0; ++m)
-        probe += fmt::format(" {} {:.0f}%", specs[m].name, 100 * costs[m] / total_cost);
-    }
-    Strategy& winner = *candidates[measured.empty() ? 0 : best];
+
+    const Choice choice = choose_strategy(probe, cores);
+    const size_t w = static_cast<size_t>(
+        std::find(names.begin(), names.end(), choice.name) - names.begin());
+    if (w == names.size())
+      throw Error(ErrorCode::internal, fmt::format("auto chose '{}', not a candidate", choice.name));
     // The rest goes to the winner straight from the source (a pipeline decodes it on its own
     // threads); batch numbers simply go on from where the probe stopped.
-    if (!ended && !stop_requested()) winner.run(source, specs, sink, observer);
-    adopt(winner, fmt::format("auto chose {}{} (probe, frames/s: {})", winner.name(),
-                              uneven && winner.name() == "pipeline"
-                                  ? fmt::format(": one model is {:.0f}% of the cost", 100 * top / total_cost)
-                                  : "",
-                              probe));
-  }
-
- private:
-  struct FrameCounter {
-    double n = 0;
-  };
-  // Counts the frames a probe finished (when a batch's last model reports).
-  class CountingSink : public ResultSink {
-   public:
-    CountingSink(ResultSink& sink, FrameCounter& c, size_t models) : sink_(sink), c_(c), models_(models) {}
-    void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override {
-      if (model + 1 == models_) c_.n += static_cast<double>(batch.frames.size());
-      sink_.consume(batch, model, outputs);
-    }
-
-   private:
-    ResultSink& sink_;
-    FrameCounter& c_;
-    size_t models_;
-  };
-
-  void adopt(const Strategy& chosen, const std::string& what) {
-    settings_ = fmt::format("{}; {}", what, chosen.settings());
-    intra_threads_ = chosen.intra_threads();
-    sessions_ = chosen.sessions();
-    stats_ = chosen.stats();
-    worker_peak_rss_mib_ = chosen.worker_peak_rss_mib();
+    if (!ended && !stop_requested()) stats[w] = candidates[w]->run(source, specs, sink, observer);
+    std::string measured;
+    for (const CandidateProbe& c : probe.candidates)
+      measured += fmt::format("{}{} {:.1f} over {} batch{}", measured.empty() ? "" : ", ", c.name,
+                              c.fps, c.batches, c.batches == 1 ? "" : "es");
+    StrategyStats out = std::move(stats[w]);
+    out.settings = fmt::format("auto chose {} by rule {} ({}; probe frames/s: {}); {}",
+                               choice.name, choice.rule, choice.reason,
+                               measured.empty() ? "none" : measured, out.settings);
+    return out;
   }
 };
 

@@ -169,10 +169,11 @@ class Coroutines : public StrategyBase {
     return async_ ? SessionPlan{static_cast<int>(specs.size()), 2} : SessionPlan{1, 1};
   }
 
-  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
-           Observer& observer) override {
-    std::vector<const Model*> models = create_models(specs);
-    settings_ += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
+  StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+                    Observer& observer) override {
+    StrategyStats stats = plan_sessions(specs);
+    std::vector<const Model*> models = create_models(specs, stats);
+    stats.settings += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
                         : ", one thread, Run() blocks so coroutines never interleave";
     BatchFanout fanout(source, specs.size());
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
@@ -190,6 +191,8 @@ class Coroutines : public StrategyBase {
     for (Task& t : tasks)
       if (t.handle().promise().error) error.set(t.handle().promise().error);
     error.rethrow_if_failed();
+    stats.max_pending_results = emitter.max_pending();
+    return stats;
   }
 
  private:

@@ -1,16 +1,20 @@
-// pipeline: decode -> preprocess -> per-model workers -> per-frame join -> sink, over bounded
-// queues, so decoding hides behind inference and memory is bounded by the queue depths.
+// pipeline: decode -> form + preprocess -> per-model workers -> per-frame join -> sink, over
+// bounded queues, so decoding hides behind inference and memory is bounded by the queue depths.
 //
-//   decode (a thread per stream) --frames--> form + preprocess (one thread, once per distinct
-//   input spec) --batches--> one queue per model --> that model's workers --> OrderedEmitter
+//   DecodeStage (a thread per stream) --frames--> FormStage (one thread: batches formed and
+//   preprocessed once per distinct input spec) --batches--> a queue per model --> ModelStage
+//   (that model's workers) --> OrderedEmitter (the join: results in frame order) --> sink
 //
 // Cores are divided by measured cost: the first batch runs through every model in turn (its
-// results are emitted like any other), and a model that costs k times another gets about k
-// times the workers. Workers of one model share its session: ONNX Runtime allows concurrent
-// Run() calls on one session, so an extra worker costs no extra copy of the weights.
+// results are emitted like any other), each model's Run() time is read from the Observer's
+// intervals, and workers_by_cost() (strategies/rules.h) turns those costs into workers. Workers
+// of one model share its session: ONNX Runtime allows concurrent Run() calls on one session,
+// so an extra worker costs no extra copy of the weights.
+//
+// Every stage reports its error to one FirstError, which cancels every queue: no thread is
+// ever left blocked, and run() joins them all before it rethrows.
 #include <unistd.h>
 
-#include <cmath>
 #include <numeric>
 #include <thread>
 
@@ -18,6 +22,7 @@
 
 #include "mvinfer/core/bounded_queue.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/strategies/rules.h"
 #include "shared.h"
 #include "strategies.h"
 
@@ -25,6 +30,122 @@ namespace mvinfer::strategies {
 namespace {
 
 using BatchPtr = std::shared_ptr<const Batch>;
+
+// What the stages of one run share: the queues between them, the join and the first error.
+struct PipelineRun {
+  std::vector<std::unique_ptr<BoundedQueue<Frame>>> frames;       // per stream
+  std::vector<std::unique_ptr<BoundedQueue<BatchPtr>>> batches;   // per model
+  OrderedEmitter& emitter;
+  FirstError error;
+
+  void cancel() {
+    for (auto& q : frames) q->cancel();
+    for (auto& q : batches) q->cancel();
+  }
+  void fail(std::exception_ptr e) {
+    error.set(e);
+    cancel();
+  }
+};
+
+// Reads one stream into its frame queue. With drop_late (live streams only) the queue holds
+// just the newest frame, and every frame it replaces is counted as dropped.
+class DecodeStage {
+ public:
+  DecodeStage(FrameSource& source, BoundedQueue<Frame>& out, bool drop_late)
+      : source_(source), out_(out), drop_late_(drop_late) {}
+  // Queue capacity for a stream: one frame when dropping, else `depth` batches' worth.
+  static size_t capacity(bool drop_late, size_t depth, int batch_size) {
+    return drop_late ? 1 : depth * static_cast<size_t>(std::max(1, batch_size));
+  }
+  void run(PipelineRun& run, const std::function<bool()>& stopping) {
+    try {
+      for (Frame f; !stopping() && source_.next(f);) {
+        if (drop_late_) {
+          bool accepted = false;
+          dropped_ += static_cast<int64_t>(out_.push_newest(std::move(f), &accepted));
+          if (!accepted) break;
+        } else if (!out_.push(std::move(f))) {
+          break;
+        }
+      }
+      out_.close();
+    } catch (...) {
+      run.fail(std::current_exception());
+    }
+  }
+  int64_t dropped() const { return dropped_; }
+
+ private:
+  FrameSource& source_;
+  BoundedQueue<Frame>& out_;
+  bool drop_late_;
+  std::atomic<int64_t> dropped_{0};
+};
+
+// Forms batches (from the frame queues when the source has streams, else takes the source's
+// ready-made batches), preprocesses each once, and hands the same batch to every model queue.
+class FormStage {
+ public:
+  explicit FormStage(BatchSource& source) : source_(source) {}
+  void run(PipelineRun& run, const std::function<bool()>& stopping) {
+    try {
+      // When decoding, a stop ends the decoders, whose queues then run dry: forming goes on
+      // until they do, so no decoder is left blocked on a full queue.
+      const bool decoding = !source_.streams().empty();
+      while (decoding ? !run.error.failed() : !stopping()) {
+        std::optional<Batch> b;
+        if (decoding) {
+          auto formed = source_.form([&](size_t s, Frame& f) {
+            std::optional<Frame> got = run.frames[s]->pop();
+            if (got) f = std::move(*got);
+            return got.has_value();
+          });
+          if (formed) b = source_.make_batch(formed->seq, formed->frames);
+        } else {
+          b = source_.next();
+        }
+        if (!b) break;
+        auto shared = std::make_shared<const Batch>(std::move(*b));
+        for (auto& q : run.batches)
+          if (!q->push(shared)) break;
+      }
+      for (auto& q : run.batches) q->close();
+    } catch (...) {
+      run.fail(std::current_exception());
+    }
+  }
+
+ private:
+  BatchSource& source_;
+};
+
+// One model's Run()s: pops its queue, runs, hands the outputs to the join.
+class ModelStage {
+ public:
+  ModelStage(const Model& model, size_t index, PipelineRun& run)
+      : model_(model), index_(index), run_(run) {}
+  // Runs one batch; exceptions go to the caller.
+  void run_one(const BatchPtr& b, Observer& observer) {
+    std::vector<Tensor> out =
+        observe_run(observer, index_, b->seq, static_cast<int64_t>(b->frames.size()), getpid(),
+                    [&] { return model_.run(*b->inputs[index_]); });
+    run_.emitter.submit(b, index_, std::move(out));
+  }
+  // A worker: runs batches until the queue ends or is cancelled.
+  void work(Observer& observer) {
+    try {
+      while (std::optional<BatchPtr> b = run_.batches[index_]->pop()) run_one(*b, observer);
+    } catch (...) {
+      run_.fail(std::current_exception());
+    }
+  }
+
+ private:
+  const Model& model_;
+  size_t index_;
+  PipelineRun& run_;
+};
 
 class Pipeline : public StrategyBase {
  public:
@@ -36,152 +157,100 @@ class Pipeline : public StrategyBase {
     return {cores_of(options_), 1};
   }
 
-  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
-           Observer& observer) override {
+  StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+                    Observer& observer) override {
     const int cores = cores_of(options_);
     const size_t n = specs.size();
     const size_t depth = static_cast<size_t>(std::max(1, options_.queue_depth));
-    // One intra-op thread per session unless told otherwise: parallelism comes from workers.
-    std::vector<const Model*> models = create_models(specs);
-    stats_ = {};
-    stats_.queue_capacity = depth;
+    StrategyStats stats = plan_sessions(specs);
+    std::vector<const Model*> models = create_models(specs, stats);
+    stats.queue_capacity = depth;
 
     OrderedEmitter emitter(sink, n, source.next_seq());
-    FirstError error;
-    const int pid = getpid();
-    std::vector<std::unique_ptr<BoundedQueue<BatchPtr>>> model_queues;
-    for (size_t m = 0; m < n; ++m) model_queues.push_back(std::make_unique<BoundedQueue<BatchPtr>>(depth));
-
-    Batcher* batcher = dynamic_cast<Batcher*>(&source);
-    const size_t streams = batcher ? batcher->sources().size() : 0;
-    stats_.dropped_frames.assign(std::max<size_t>(streams, 1), 0);
-    std::vector<std::unique_ptr<BoundedQueue<Frame>>> frame_queues;
-    std::vector<std::atomic<int64_t>> dropped(std::max<size_t>(streams, 1));
-    for (size_t s = 0; s < streams; ++s) {
-      const bool drop = options_.drop_late && batcher->sources()[s]->is_live();
-      // Dropping late frames keeps just the newest one waiting.
-      const size_t cap = drop ? 1 : depth * static_cast<size_t>(std::max(1, batcher->options().batch));
-      frame_queues.push_back(std::make_unique<BoundedQueue<Frame>>(cap));
+    PipelineRun run{{}, {}, emitter, {}};
+    for (size_t m = 0; m < n; ++m)
+      run.batches.push_back(std::make_unique<BoundedQueue<BatchPtr>>(depth));
+    std::vector<std::unique_ptr<DecodeStage>> decoders;
+    for (FrameSource* s : source.streams()) {
+      const bool drop = options_.drop_late && s->is_live();
+      run.frames.push_back(std::make_unique<BoundedQueue<Frame>>(
+          DecodeStage::capacity(drop, depth, source.batch_size())));
+      decoders.push_back(std::make_unique<DecodeStage>(*s, *run.frames.back(), drop));
     }
-    auto cancel_all = [&] {
-      for (auto& q : frame_queues) q->cancel();
-      for (auto& q : model_queues) q->cancel();
-    };
-    auto fail = [&](std::exception_ptr e) {
-      error.set(e);
-      cancel_all();
-    };
+    std::vector<ModelStage> stages;
+    for (size_t m = 0; m < n; ++m) stages.emplace_back(*models[m], m, run);
+    const std::function<bool()> stopping = [&] { return stop_requested() || run.error.failed(); };
 
-    std::vector<std::jthread> threads;
-    // Whatever happens below, no thread is left blocked on a queue when `threads` joins.
-    struct CancelOnExit {
-      std::function<void()> f;
-      ~CancelOnExit() { f(); }
-    };
+    std::vector<int> workers;
+    {
+      std::vector<std::jthread> threads;
+      // Whatever happens below, no thread is left blocked on a queue when `threads` joins.
+      struct CancelOnExit {
+        PipelineRun& run;
+        ~CancelOnExit() { run.cancel(); }
+      };
+      for (auto& d : decoders) threads.emplace_back([&, d = d.get()] { d->run(run, stopping); });
+      FormStage form(source);
+      threads.emplace_back([&] { form.run(run, stopping); });
+      CancelOnExit guard{run};
 
-    // Decode: one thread per stream.
-    for (size_t s = 0; s < streams; ++s)
-      threads.emplace_back([&, s] {
-        FrameSource& src = *batcher->sources()[s];
-        BoundedQueue<Frame>& q = *frame_queues[s];
-        const bool drop = options_.drop_late && src.is_live();
-        try {
-          for (Frame f; !stop_requested() && !error.failed() && src.next(f);) {
-            if (drop) {
-              bool accepted = false;
-              dropped[s] += static_cast<int64_t>(q.push_newest(std::move(f), &accepted));
-              if (!accepted) break;
-            } else if (!q.push(std::move(f))) {
-              break;
-            }
-          }
-          q.close();
-        } catch (...) {
-          fail(std::current_exception());
-        }
-      });
+      const std::vector<double> cost = probe_costs(run, stages, observer);
+      workers = workers_by_cost(cost, cores);
+      stats.model_costs = cost;
+      stats.settings = describe(specs, decoders.size(), stats, cost, workers, cores);
+      if (!run.error.failed())
+        for (size_t m = 0; m < n; ++m)
+          for (int w = 0; w < workers[m]; ++w)
+            threads.emplace_back([&, m] { stages[m].work(observer); });
+      for (std::jthread& t : threads) t.join();
+    }
+    for (const auto& d : decoders) stats.dropped_frames.push_back(d->dropped());
+    if (decoders.empty()) stats.dropped_frames.push_back(0);
+    for (auto& q : run.batches)
+      stats.max_queue_depth = std::max(stats.max_queue_depth, q->max_depth());
+    stats.max_pending_results = emitter.max_pending();
+    run.error.rethrow_if_failed();
+    return stats;
+  }
 
-    // Form batches and preprocess them (or just hand out ready-made ones), once for all models.
-    threads.emplace_back([&] {
-      try {
-        for (;;) {
-          std::optional<Batch> b;
-          if (batcher) {
-            auto formed = batcher->form([&](size_t s, Frame& f) {
-              std::optional<Frame> got = frame_queues[s]->pop();
-              if (!got) return false;
-              f = std::move(*got);
-              return true;
-            });
-            if (formed) b = batcher->make_batch(formed->seq, formed->frames);
-          } else if (!stop_requested()) {
-            b = source.next();
-          }
-          if (!b || error.failed()) break;
-          auto shared = std::make_shared<const Batch>(std::move(*b));
-          for (auto& q : model_queues)
-            if (!q->push(shared)) break;
-        }
-        for (auto& q : model_queues) q->close();
-      } catch (...) {
-        fail(std::current_exception());
-      }
-    });
-    CancelOnExit guard{cancel_all};
-
-    auto run_one = [&](size_t m, const BatchPtr& b) {
-      std::vector<Tensor> out =
-          observe_run(observer, m, b->seq, static_cast<int64_t>(b->frames.size()), pid,
-                      [&] { return models[m]->run(*b->inputs[m]); });
-      emitter.submit(b, m, std::move(out));
-    };
-
-    // Each model's cost, measured on the first batch with the pipeline's own sessions (a real
-    // run: its results are emitted like any other).
-    std::vector<double> cost(n, 1.0);
+ private:
+  // Each model's cost: its Run() time on the first batch, one model after another with the
+  // pipeline's own sessions, as the Observer saw it (a real run: the results are emitted).
+  static std::vector<double> probe_costs(PipelineRun& run, std::vector<ModelStage>& stages,
+                                         Observer& observer) {
+    ProfileObserver probe;
+    ObserverList both({&observer, &probe});
     try {
-      for (size_t m = 0; m < n; ++m) {
-        std::optional<BatchPtr> b = model_queues[m]->pop();
+      for (size_t m = 0; m < stages.size(); ++m) {
+        std::optional<BatchPtr> b = run.batches[m]->pop();
         if (!b) break;
-        const auto t0 = Clock::now();
-        run_one(m, *b);
-        cost[m] = std::max(1e-6, std::chrono::duration<double>(Clock::now() - t0).count());
+        stages[m].run_one(*b, both);
       }
     } catch (...) {
-      fail(std::current_exception());
+      run.fail(std::current_exception());
     }
+    std::vector<double> cost(stages.size(), 0.0);
+    for (const RunInterval& r : probe.intervals()) cost[r.model] += r.seconds();
+    return cost;
+  }
 
-    // Workers in proportion to cost, rounded up: a model that needs 1.1 cores' worth gets two
-    // workers, so that while the others wait on a full queue it can use the idle core.
+  static std::string describe(std::span<const ModelSpec> specs, size_t streams,
+                              const StrategyStats& stats,
+                              const std::vector<double>& cost, const std::vector<int>& workers,
+                              int cores) {
     const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
-    std::vector<int> workers(n);
-    settings_ = fmt::format("pipeline: decode {} stream{}, queues of {} batches; workers by cost:",
-                            std::max<size_t>(streams, 1), streams == 1 ? "" : "s", depth);
-    for (size_t m = 0; m < n; ++m) {
-      // Up only past 2% of a core: measurement noise does not split near-equal models.
-      workers[m] = std::max(1, static_cast<int>(std::ceil(cores * cost[m] / total - 0.02)));
-      settings_ += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{})", specs[m].name,
-                               workers[m], 100 * cost[m] / total, sessions_[m].intra_threads,
-                               sessions_[m].intra_threads == 1 ? "" : "s");
-      settings_ += m + 1 < n ? "," : "";
-    }
-    settings_ += fmt::format("; spinning off, {} cores", cores);
-    if (!error.failed())
-      for (size_t m = 0; m < n; ++m)
-        for (int w = 0; w < workers[m]; ++w)
-          threads.emplace_back([&, m] {
-            try {
-              while (std::optional<BatchPtr> b = model_queues[m]->pop()) run_one(m, *b);
-            } catch (...) {
-              fail(std::current_exception());
-            }
-          });
-    for (std::jthread& t : threads) t.join();
-    for (size_t s = 0; s < streams; ++s) stats_.dropped_frames[s] = dropped[s];
-    for (auto& q : model_queues) stats_.max_queue_depth = std::max(stats_.max_queue_depth, q->max_depth());
-    stats_.max_pending_results = emitter.max_pending();
-    stats_.model_costs = cost;
-    error.rethrow_if_failed();
+    std::string s = fmt::format("pipeline: {}queues of {} batches; workers by cost:",
+                                streams ? fmt::format("decode {} stream{}, ", streams,
+                                                      streams == 1 ? "" : "s")
+                                        : "",
+                                stats.queue_capacity);
+    for (size_t m = 0; m < specs.size(); ++m)
+      s += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{}){}", specs[m].name,
+                       workers[m], total > 0 ? 100 * cost[m] / total : 0,
+                       stats.sessions[m].intra_threads,
+                       stats.sessions[m].intra_threads == 1 ? "" : "s",
+                       m + 1 < specs.size() ? "," : "");
+    return s + fmt::format("; spinning off, {} cores", cores);
   }
 };
 

@@ -109,6 +109,7 @@ class ChildProcess {
   void kill_now() {
     if (pid_ > 0) kill(pid_, SIGKILL);
   }
+  // The worker's peak RSS (shared pages included), once reaped.
   double peak_rss_mib() const { return static_cast<double>(usage_.ru_maxrss) / 1024.0; }
 
  private:
@@ -300,11 +301,11 @@ class Processes : public StrategyBase {
   }
   void prepare(std::span<const ModelSpec>) override {}  // sessions live in the workers
 
-  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
-           Observer& observer) override {
-    worker_peak_rss_mib_ = 0;
-    const std::vector<SessionSettings>& plan = plan_sessions(specs);
-    settings_ += ", one worker process per model, inputs in shared memory";
+  StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+                    Observer& observer) override {
+    StrategyStats stats = plan_sessions(specs);
+    stats.settings += ", one worker process per model, inputs in shared memory";
+    const std::vector<SessionSettings>& plan = stats.sessions;
 
     // Every batch's inputs go into shared memory once; models that share a preprocessing
     // share the bytes too.
@@ -397,9 +398,11 @@ class Processes : public StrategyBase {
       if (failure || stop_requested()) workers[m].kill_now();
       workers[m].reap();
       // A worker's own memory; what it shares with the parent is in the parent's RSS.
-      worker_peak_rss_mib_ += streams[m].done ? streams[m].unique_mib : workers[m].peak_rss_mib();
+      stats.worker_private_mib += streams[m].done ? streams[m].unique_mib : workers[m].peak_rss_mib();
     }
     if (failure) throw *failure;
+    stats.max_pending_results = emitter.max_pending();
+    return stats;
   }
 };
 

@@ -13,9 +13,10 @@ class Serial : public StrategyBase {
   std::string_view name() const override { return "serial"; }
   SessionPlan session_plan(std::span<const ModelSpec>) const override { return {1, 1}; }
 
-  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
-           Observer& observer) override {
-    std::vector<const Model*> models = create_models(specs);
+  StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+                    Observer& observer) override {
+    StrategyStats stats = plan_sessions(specs);
+    std::vector<const Model*> models = create_models(specs, stats);
     const int pid = getpid();
     while (!stop_requested()) {
       std::optional<Batch> batch = source.next();
@@ -28,6 +29,7 @@ class Serial : public StrategyBase {
         sink.consume(*batch, m, out);
       }
     }
+    return stats;
   }
 };
 

@@ -15,15 +15,12 @@ std::unique_ptr<Strategy> make_coroutines_async(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_pipeline(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_auto(const StrategyOptions& options);
 
-// The settings of every model's session when `concurrent` sessions run at once, with at least
-// `min_threads` intra-op threads each; describes them in `settings` / `intra_threads` for the
-// report.
 // Strategies derive from StrategyBase to have their sessions planned and described the same way.
 class StrategyBase : public Strategy {
  public:
   // Sessions created and warmed up (their first, slow Run() done on zeros).
   void prepare(std::span<const ModelSpec> specs) override {
-    for (const Model* m : create_models(specs)) m->warm_up();
+    for (const Model* m : create_models(specs, plan_sessions(specs))) m->warm_up();
   }
 
  protected:
@@ -34,12 +31,13 @@ class StrategyBase : public Strategy {
     int min_threads = 1;
   };
   virtual SessionPlan session_plan(std::span<const ModelSpec> specs) const = 0;
-  // Chooses every model's session settings following session_plan() and records them for
-  // settings()/sessions().
-  const std::vector<SessionSettings>& plan_sessions(std::span<const ModelSpec> specs);
-  // plan_sessions(), then one Model per spec with those settings (from options_.cache when
-  // set, else from a cache of this strategy's own).
-  std::vector<const Model*> create_models(std::span<const ModelSpec> specs);
+  // Every model's session settings following session_plan(), described: the StrategyStats
+  // a run starts from (settings and sessions filled in).
+  StrategyStats plan_sessions(std::span<const ModelSpec> specs) const;
+  // One Model per spec with the planned settings (from options_.cache when set, else from a
+  // cache of this strategy's own).
+  std::vector<const Model*> create_models(std::span<const ModelSpec> specs,
+                                          const StrategyStats& plan);
   bool stop_requested() const;
 
   StrategyOptions options_;

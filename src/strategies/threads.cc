@@ -20,9 +20,10 @@ class Threads : public StrategyBase {
     return {static_cast<int>(specs.size()), 1};
   }
 
-  void run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
-           Observer& observer) override {
-    std::vector<const Model*> models = create_models(specs);
+  StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
+                    Observer& observer) override {
+    StrategyStats stats = plan_sessions(specs);
+    std::vector<const Model*> models = create_models(specs, stats);
     BatchFanout fanout(source, specs.size());
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
@@ -46,6 +47,8 @@ class Threads : public StrategyBase {
         });
     }  // joins every worker, also when one failed
     error.rethrow_if_failed();
+    stats.max_pending_results = emitter.max_pending();
+    return stats;
   }
 };
 

@@ -154,8 +154,6 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     auto strategy = make_strategy(name, c.options);
     CollectingSink sink;
     ProfileObserver profile;
-    FirstRunObserver first;
-    ObserverList observer({&profile, &first});
 
     std::unique_ptr<FrameSource> source;
     std::unique_ptr<Batcher> batcher;
@@ -168,30 +166,20 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
       preloaded->rewind();
     }
     const bool rss_reset = reset_peak_rss();
+    RunReadings readings;
+    readings.cores = r.cores;
     const double cpu0 = cpu_seconds_self() + cpu_seconds_children();
     gpu.start();
-    const auto t0 = Clock::now();
-    strategy->run(*feed, c.models, sink, observer);
-    const auto t1 = Clock::now();
+    readings.called = Clock::now();
+    const StrategyStats stats = strategy->run(*feed, c.models, sink, profile);
+    readings.returned = Clock::now();
     GpuMonitor::Usage g = gpu.stop();
-    const double cpu = cpu_seconds_self() + cpu_seconds_children() - cpu0;
+    readings.cpu_s = cpu_seconds_self() + cpu_seconds_children() - cpu0;
+    readings.peak_rss_mib = rss_reset ? current_peak_rss_mib() : peak_rss_mib_self();
 
     BenchStrategyResult s;
-    const auto start = first.first().value_or(t0);
-    s.setup_s = std::chrono::duration<double>(start - t0).count();
-    RunReport& rep = s.report;
-    rep.strategy = name;
-    rep.settings = strategy->settings();
-    rep.intra_threads = strategy->intra_threads();
-    rep.frames = r.frames;
-    rep.batches = static_cast<int64_t>(batches.size());
-    rep.wall_s = std::chrono::duration<double>(t1 - start).count();
-    rep.fps = static_cast<double>(r.frames) / rep.wall_s;
-    rep.cpu_util = 100.0 * cpu / (std::chrono::duration<double>(t1 - t0).count() * r.cores);
-    rep.peak_rss_mib = (rss_reset ? current_peak_rss_mib() : peak_rss_mib_self()) +
-                       strategy->worker_peak_rss_mib();
-    std::vector<RunInterval> intervals = profile.intervals();
-    rep.models = model_timings(intervals, c.models);
+    s.report = make_run_report(name, stats, profile.intervals(), c.models, readings);
+    const RunReport& rep = s.report;
     s.gpu_mem_mib = g.memory_mib;
     s.gpu_util = g.util_pct;
     s.limit_ratio = rep.wall_s / r.limit_s;
@@ -203,7 +191,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     for (size_t m = 0; m < c.models.size(); ++m) {
       BenchModelResult mr;
       mr.timing = rep.models[m];
-      mr.intra_threads = strategy->sessions().at(m).intra_threads;
+      mr.intra_threads = m < stats.sessions.size() ? stats.sessions[m].intra_threads : 1;
       mr.interference = mr.timing.mean_ms / alone_ms(m, mr.intra_threads);
       s.models.push_back(mr);
     }

@@ -75,7 +75,7 @@ std::string to_json(const BenchReport& r) {
                     {"interference", m.interference}});
     strategies.push_back({{"name", s.report.strategy},
                           {"wall_s", s.report.wall_s},
-                          {"setup_s", s.setup_s},
+                          {"setup_s", s.report.setup_s},
                           {"fps", s.report.fps},
                           {"speedup_vs_serial", s.speedup_vs_serial},
                           {"limit_ratio", s.limit_ratio},

@@ -62,18 +62,6 @@ class ProfileObserver : public Observer {
   std::vector<RunInterval> done_;
 };
 
-// Remembers when the earliest Run() began: where a strategy's timed work starts, after its
-// sessions (and worker processes) were set up. Thread-safe.
-class FirstRunObserver : public Observer {
- public:
-  void on_run_begin(const RunEvent& e) override;
-  std::optional<Clock::time_point> first() const;
-
- private:
-  mutable std::mutex mu_;
-  std::optional<Clock::time_point> first_;
-};
-
 // Forwards to several observers.
 class ObserverList : public Observer {
  public:

@@ -1,15 +1,23 @@
-// RunReport: what one run measured, built from a ProfileObserver's intervals plus wall time and
-// resource use. Formats the one-line summary `run` prints.
+// RunReport: what one run measured. Built in one place, make_run_report(), from the Observer's
+// Run() intervals, the StrategyStats the strategy returned, and the clock and resource readings
+// its caller took around Strategy::run(). Formats the one-line summary `run` prints.
+//
+// The one wall-time definition: wall_s runs from the run's first Run() (the earliest begin the
+// Observer saw) to the moment Strategy::run() returned, after the last result was emitted.
+// Creating sessions and starting worker processes before the first Run() is setup_s, not
+// wall time. frames/s = frames / wall_s.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/observer.h"
+#include "mvinfer/core/strategy.h"
 
 namespace mvinfer {
 
@@ -33,14 +41,30 @@ struct RunReport {
   int intra_threads = 0;
   int64_t frames = 0;
   int64_t batches = 0;
-  double wall_s = 0;
+  double wall_s = 0;   // first Run() -> Strategy::run() returned
+  double setup_s = 0;  // Strategy::run() called -> first Run()
   double fps = 0;
-  double peak_rss_mib = 0;  // this process (plus its worker processes, for `processes`)
-  double cpu_util = 0;      // CPU time / (wall * cores), in %
+  // This process's peak, plus the private memory of worker processes (`processes`).
+  double peak_rss_mib = 0;
+  double cpu_util = 0;      // CPU time / ((setup + wall) * cores), in %
   bool interrupted = false; // stopped early (Ctrl-C); the numbers cover what was done
   std::vector<ModelTiming> models;
   std::vector<StreamReport> streams;
 };
+
+// What the caller of Strategy::run() read around it.
+struct RunReadings {
+  Clock::time_point called, returned;  // Strategy::run() called and returned
+  double cpu_s = 0;                    // CPU seconds (this process and waited-for children) between
+  double peak_rss_mib = 0;             // this process's peak RSS over the run
+  int cores = 1;
+  bool interrupted = false;
+};
+
+// The report of one run (streams left empty: the caller knows them).
+RunReport make_run_report(std::string_view strategy, const StrategyStats& stats,
+                          std::span<const RunInterval> runs, std::span<const ModelSpec> models,
+                          const RunReadings& readings);
 
 // Nearest-rank percentile of `values` (not necessarily sorted); 0 when empty.
 double percentile(std::vector<double> values, double p);

@@ -9,10 +9,7 @@
 #pragma once
 
 #include <atomic>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <tuple>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,51 +46,61 @@ struct StrategyOptions {
   ModelCache* cache = nullptr;
 };
 
-// What a strategy's own machinery saw during a run (filled by the strategies that have it).
+// What a strategy did in one run, returned by Strategy::run(). Timing is not here: it comes
+// from the Observer's events, and RunReport is built from both (run_report.h).
 struct StrategyStats {
+  // How the sessions were set up, e.g. "4 sessions at once on 2 cores, intra-op threads
+  // zoo0=1,zoo1=1, spinning off"; auto prefixes what it chose and why.
+  std::string settings;
+  std::vector<SessionSettings> sessions;  // per model, in spec order
+  // processes: the worker processes' private memory (USS, MiB) at their exit, summed: what
+  // they held beyond the pages shared with this process. 0 for in-process strategies.
+  double worker_private_mib = 0;
   size_t queue_capacity = 0;        // pipeline: per queue, in batches (frames for frame queues)
   size_t max_queue_depth = 0;       // pipeline: the most any model queue held
   size_t max_pending_results = 0;   // results held back to be emitted in frame order
   std::vector<int64_t> dropped_frames;  // per stream (pipeline --drop-late on live sources)
   std::vector<double> model_costs;      // pipeline: the relative cost of each model it used
+  // Intra-op threads per session (the largest when they differ).
+  int intra_threads() const;
 };
 
 class Strategy {
  public:
   virtual ~Strategy() = default;
   virtual std::string_view name() const = 0;
-  virtual void run(BatchSource& source, std::span<const ModelSpec> models, ResultSink& sink,
-                   Observer& observer) = 0;
+  // Runs every batch of `source` through every model; see the lifecycle above.
+  virtual StrategyStats run(BatchSource& source, std::span<const ModelSpec> models,
+                            ResultSink& sink, Observer& observer) = 0;
   // Creates ahead of time the sessions run() will use (into StrategyOptions::cache), so that
   // a later run() starts at once. Optional; no-op where sessions live elsewhere (processes).
   virtual void prepare(std::span<const ModelSpec> /*models*/) {}
-  // The session settings used by the last run, e.g. "4 sessions at once, 1 intra-op thread
-  // each, spinning off".
-  virtual std::string settings() const { return settings_; }
-  // Intra-op threads per session used by the last run (the largest when they differ).
-  int intra_threads() const { return intra_threads_; }
-  // Memory of the worker processes of the last run beyond what they share with this process:
-  // the sum of their private pages (USS) at the end of their run (0 for in-process strategies).
-  double worker_peak_rss_mib() const { return worker_peak_rss_mib_; }
-  // The session settings each model got in the last run (in spec order).
-  const std::vector<SessionSettings>& sessions() const { return sessions_; }
-  const StrategyStats& stats() const { return stats_; }
-
- protected:
-  std::string settings_;
-  int intra_threads_ = 0;
-  double worker_peak_rss_mib_ = 0;
-  std::vector<SessionSettings> sessions_;
-  StrategyStats stats_;
 };
+
+// One row per strategy: everything else (strategy_names(), make_strategy(), auto's
+// candidates, the CLI's help, the tests' parameter lists) is derived from this table, which
+// lives in src/strategies/table.cc. Adding a strategy = one .cc file + one row.
+struct StrategyInfo {
+  std::string_view name;
+  std::string_view description;  // one line, for `--help` and the README
+  bool auto_candidate;           // auto may choose it (auto probes these, in table order)
+  bool drops_late;               // can drop late frames of live sources (--drop-late)
+  bool forks;                    // runs models in child processes (ThreadSanitizer cannot follow)
+  std::unique_ptr<Strategy> (*make)(const StrategyOptions&);
+};
+std::span<const StrategyInfo> strategy_table();
+// The row named `name`, or null.
+const StrategyInfo* find_strategy(std::string_view name);
+// "name: description" lines, for help texts.
+std::string describe_strategies();
 
 // The cores a run may use: options.cores, or all of the machine's.
 int cores_of(const StrategyOptions& options);
 
-// Names accepted by make_strategy(), in the order `bench` runs them.
+// Names accepted by make_strategy(), in table order (the order `bench` runs them).
 std::vector<std::string> strategy_names();
 
-// Throws Error{bad_flag} naming `name` and listing the known strategies.
+// Throws Error{bad_flag} naming `name` and listing the known strategies, or naming a bad option.
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options);
 
 // The session settings for `spec` when `concurrent` sessions run at once under `options`.

@@ -41,6 +41,24 @@ class BatchSource {
   // The seq of the batch next() will return: results are emitted in seq order from here
   // (not 0 when an earlier run already took the first batches, as auto's probe does).
   virtual int64_t next_seq() const { return 0; }
+
+  // The frame sources this source decodes, one per stream; empty when its batches are made
+  // already (preloaded, or a slice of another source). When not empty, a strategy may decode
+  // on threads of its own (the pipeline does) and use form()/make_batch() instead of next().
+  virtual std::span<FrameSource* const> streams() const { return {}; }
+  // next() in two halves, for sources with streams(): form() picks the next batch's frames,
+  // pulled through `next_frame(stream, frame)` (false once that stream ended), and numbers
+  // them in the order next() would; make_batch() preprocesses them and is thread-safe.
+  struct Formed {
+    int64_t seq;
+    std::vector<Frame> frames;
+  };
+  virtual std::optional<Formed> form(const std::function<bool(size_t, Frame&)>& next_frame);
+  virtual Batch make_batch(int64_t seq, const std::vector<Frame>& frames) const;
+  // Frames per batch (the most a batch holds).
+  virtual int batch_size() const { return 1; }
+  // Whether any of streams() is live (a camera or a paced replay).
+  bool has_live_stream() const;
 };
 
 struct BatchingOptions {
@@ -83,17 +101,10 @@ class Batcher : public BatchSource {
   int64_t batch_count_hint() const override;
   int64_t next_seq() const override { return seq_; }
 
-  // next() in two halves, for pipelines that decode and preprocess on different threads:
-  // form() picks the next batch's frames (pulled through `next_frame(stream, frame)`, e.g.
-  // from per-stream queues) and numbers it, in the same order next() would; make_batch()
-  // preprocesses them and is thread-safe.
-  struct Formed {
-    int64_t seq;
-    std::vector<Frame> frames;
-  };
-  std::optional<Formed> form(const std::function<bool(size_t, Frame&)>& next_frame);
-  Batch make_batch(int64_t seq, const std::vector<Frame>& frames) const;
-  const std::vector<FrameSource*>& sources() const { return sources_; }
+  std::span<FrameSource* const> streams() const override { return sources_; }
+  std::optional<Formed> form(const std::function<bool(size_t, Frame&)>& next_frame) override;
+  Batch make_batch(int64_t seq, const std::vector<Frame>& frames) const override;
+  int batch_size() const override { return options_.batch; }
   const BatchingOptions& options() const { return options_; }
 
  private:

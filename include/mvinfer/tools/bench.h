@@ -36,10 +36,9 @@ struct BenchModelResult {
 };
 
 struct BenchStrategyResult {
-  RunReport report;       // wall_s: from the first Run() to the last result (sessions ready)
+  RunReport report;       // wall_s and setup_s as defined in run_report.h
   double gflops = 0;      // achieved: every model's FLOPs per call x calls / wall_s
   double peak_fraction = 0;  // gflops / (cores x single-core MatMul peak)
-  double setup_s = 0;     // sessions (and worker processes) created before the first Run()
   double speedup_vs_serial = 0;
   double limit_ratio = 0;  // wall_s / limit_s
   std::optional<double> gpu_mem_mib, gpu_util;

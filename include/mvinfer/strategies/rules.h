@@ -1,0 +1,75 @@
+// The scheduling rules with numbers in them, as pure functions: how the pipeline divides the
+// cores among models, how auto shares out its probe, and how auto chooses. Each rule is named;
+// the numbers are here and nowhere else, and tests/rules_test.cc checks them on synthetic inputs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mvinfer {
+
+// pipeline: workers per model from each model's measured cost (seconds per batch, any unit).
+// Rule `workers_by_cost`: cores x cost share, rounded up, at least one; rounding up gives a
+// model that needs 1.1 cores' worth two workers, so that while the others wait on a full queue
+// it can use the idle core. A share must pass a whole core by 2% of one (kWorkerSlack) before
+// it earns another worker: measurement noise does not split near-equal models.
+inline constexpr double kWorkerSlack = 0.02;
+std::vector<int> workers_by_cost(std::span<const double> costs, int cores);
+
+// auto's probe: how many batches each candidate runs, and for how long at most.
+// Rule `probe_weight`: serial shows its steady state in one batch; threads and
+// coroutines-async need batches in flight (2); the pipeline most (4), its queues fill first.
+int probe_weight(std::string_view candidate);
+struct ProbePlan {
+  std::vector<int64_t> batches;  // per candidate (in the order given); 0 = not probed
+  std::vector<double> seconds;   // per candidate: the most its slice may take
+  bool short_run = false;        // too short to probe every candidate: serial alone, if any
+};
+// Rule `probe_budget`: at most floor(fraction x total_batches) batches and `seconds` in all,
+// each candidate's share in proportion to its weight. When that budget cannot give every
+// candidate its weight in batches (`short_run`), probing them all would cost more than the
+// choice can win back: only serial is probed (one batch, if the budget has one), and the
+// choice falls to the rules. total_batches < 0 (unknown length): one unit of batches each.
+ProbePlan plan_probe(std::span<const std::string> candidates, int64_t total_batches,
+                     double fraction, double seconds);
+
+// What auto's probe measured.
+struct CandidateProbe {
+  std::string name;
+  double fps = 0;      // frames/s from its first Run() to its last result
+  int64_t batches = 0;
+};
+struct ProbeResults {
+  std::vector<CandidateProbe> candidates;  // the ones probed, in probe order
+  std::vector<double> serial_costs;        // per model: Run() seconds in the serial probe
+  std::vector<std::string> model_names;   // in spec order
+  bool live = false;       // a live stream among the inputs
+  bool short_run = false;  // from ProbePlan
+};
+struct Choice {
+  std::string name;    // the strategy to keep
+  std::string rule;    // the rule that decided, by its name below
+  std::string reason;  // one line for the report
+};
+// auto's choice, rules in order; the first that applies decides:
+//  `live_input`:   a live stream -> pipeline, the only strategy that drops late frames.
+//  `one_model`:    one model -> pipeline: several Run() calls in flight on its one session fill
+//                  the cores whatever the model's size, where intra-op threads fill them only
+//                  for heavy models (measured: a light model at batch 1, pipeline 0.95 of the
+//                  limit vs serial with 2 intra-op threads 1.43).
+//  `uneven_costs`: one model above 1/cores of the serial probe's cost (+ kUnevenSlack) is the
+//                  bottleneck of every schedule with one worker per model -> pipeline, which
+//                  gives it more workers.
+//  `short_run`:    no candidate but serial was probed -> pipeline, which sizes itself by cost and
+//                  hides decoding behind inference.
+//  `fastest`:      the candidate with the most frames/s; the pipeline when it is within
+//                  kTieBreak of the best (`tie_prefers_pipeline`: it also hides decoding, which
+//                  a probe over preloaded batches does not see).
+inline constexpr double kUnevenSlack = 0.02;
+inline constexpr double kTieBreak = 0.97;
+Choice choose_strategy(const ProbeResults& probe, int cores);
+
+}  // namespace mvinfer

@@ -84,27 +84,37 @@ std::vector<std::string> small_zoo(const std::filesystem::path& dir, int count, 
   return paths;
 }
 
-DirectRun direct_onnx_run(const std::string& model, std::vector<float>& input,
-                          std::vector<int64_t> shape) {
+std::vector<DirectRun> direct_onnx_runs(const std::string& model,
+                                        std::vector<DirectInput>& inputs) {
   static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "test");
   Ort::SessionOptions so;
   so.SetIntraOpNumThreads(1);
   Ort::Session s(env, model.c_str(), so);
   Ort::AllocatorWithDefaultOptions alloc;
-  DirectRun r;
-  r.input_name = s.GetInputNameAllocated(0, alloc).get();
-  r.output_name = s.GetOutputNameAllocated(0, alloc).get();
+  const std::string input_name = s.GetInputNameAllocated(0, alloc).get();
+  const std::string output_name = s.GetOutputNameAllocated(0, alloc).get();
   auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  Ort::Value in = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(),
-                                                  shape.size());
-  const char* in_names[] = {r.input_name.c_str()};
-  const char* out_names[] = {r.output_name.c_str()};
-  auto out = s.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names, 1);
-  auto info = out[0].GetTensorTypeAndShapeInfo();
-  r.shape = info.GetShape();
-  const float* p = out[0].GetTensorData<float>();
-  r.data.assign(p, p + info.GetElementCount());
-  return r;
+  std::vector<DirectRun> runs;
+  for (DirectInput& input : inputs) {
+    DirectRun r{input_name, output_name, {}, {}};
+    Ort::Value in = Ort::Value::CreateTensor<float>(mem, input.data.data(), input.data.size(),
+                                                    input.shape.data(), input.shape.size());
+    const char* in_names[] = {r.input_name.c_str()};
+    const char* out_names[] = {r.output_name.c_str()};
+    auto out = s.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names, 1);
+    auto info = out[0].GetTensorTypeAndShapeInfo();
+    r.shape = info.GetShape();
+    const float* p = out[0].GetTensorData<float>();
+    r.data.assign(p, p + info.GetElementCount());
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+DirectRun direct_onnx_run(const std::string& model, std::vector<float>& input,
+                          std::vector<int64_t> shape) {
+  std::vector<DirectInput> inputs{{input, std::move(shape)}};
+  return std::move(direct_onnx_runs(model, inputs).front());
 }
 
 std::vector<std::string> read_lines(const std::filesystem::path& file) {

@@ -39,6 +39,15 @@ struct DirectRun {
 DirectRun direct_onnx_run(const std::string& model, std::vector<float>& input,
                           std::vector<int64_t> shape);
 
+// The same, for many inputs through one session (one intra-op thread): the first output of
+// each Run(), in input order.
+struct DirectInput {
+  std::vector<float> data;
+  std::vector<int64_t> shape;
+};
+std::vector<DirectRun> direct_onnx_runs(const std::string& model,
+                                        std::vector<DirectInput>& inputs);
+
 // Lines of a text file.
 std::vector<std::string> read_lines(const std::filesystem::path& file);
 

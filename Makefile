@@ -3,12 +3,13 @@
 #   make demo   set up + build + run 4 zoo models and the PaddleOCR classifier on vtest.avi
 #   make test   set up + build + CTest
 #   make asan / make tsan: the tests under AddressSanitizer+UBSan / ThreadSanitizer
+#   make format / make format-check: clang-format (.clang-format) over our sources
 BUILD ?= build
 JOBS ?= $(shell nproc)
 VIDEO ?= /usr/share/doc/opencv-doc/examples/data/vtest.avi
 CLS ?= .deps/models/ch_ppocr_mobile_v2.0_cls_infer.onnx
 
-.PHONY: all setup build demo test asan tsan clean
+.PHONY: all setup build demo test asan tsan format format-check clean
 all: build
 
 setup:
@@ -46,6 +47,14 @@ tsan: setup
 	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -R 'Conformance|MultiStream|Threads|Coroutines|Pipeline' \
 	    -E 'processes'
+
+SOURCES = $(shell git ls-files '*.cc' '*.h')
+format:
+	@clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run -Werror $(SOURCES)
+	@echo "format: $(words $(SOURCES)) files formatted as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan demo

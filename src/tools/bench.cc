@@ -192,6 +192,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
                        strategy->worker_peak_rss_mib();
     std::vector<RunInterval> intervals = profile.intervals();
     rep.models = model_timings(intervals, c.models);
+    s.runs = intervals;
     s.gpu_mem_mib = g.memory_mib;
     s.gpu_util = g.util_pct;
     s.limit_ratio = rep.wall_s / r.limit_s;

@@ -283,6 +283,8 @@ std::string to_svg(const BenchReport& r) {
         "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\">{:g}</text>\n",
         tx, y - block_gap + 2, tx, y - block_gap + 6, tx, y - block_gap + 17, k * step);
   }
+  s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\">s</text>\n", left + tl_w + 8,
+                   y - block_gap + 17);
   s += "</svg>\n";
   return s;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -157,11 +158,14 @@ Traced run_traced(const std::string& strategy) {
 // One event per Run(): as many per model as the run's own profile counted.
 void expect_one_event_per_run(const Traced& t) {
   std::map<std::string, int64_t> per_model;
+  double first = INFINITY;
   for (const json& e : events_of(t.doc, "X")) {
     per_model[e.at("name")]++;
+    first = std::min(first, e.at("ts").get<double>());
     EXPECT_GE(e.at("ts").get<double>(), 0);
     EXPECT_GT(e.at("dur").get<double>(), 0);
   }
+  EXPECT_EQ(first, 0) << "ts is not relative to the first Run()";
   ASSERT_EQ(per_model.size(), t.report.models.size());
   for (const ModelTiming& m : t.report.models) {
     EXPECT_EQ(m.calls, 3) << m.name;

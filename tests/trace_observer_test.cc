@@ -4,6 +4,7 @@
 // write it from the CLI.
 #include "mvinfer/core/trace_observer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
 #include <set>
 #include <sstream>
 
@@ -244,6 +247,29 @@ TEST(TraceCommand, UnwritableTraceFailsBeforeRunning) {
   EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(fs::exists(out)) << "the run started";
+}
+
+TEST(TraceCommand, RunFailingMidwayTracesWhatRan) {
+  // An image folder whose 7th image is corrupt: 3 batches of 2 run, then the run fails.
+  const fs::path dir = scratch_dir("trace-cli");
+  const std::vector<std::string> zoo = small_zoo(dir / "zoo", 1, 64);
+  const fs::path frames = dir / "frames";
+  fs::create_directories(frames);
+  cv::VideoCapture cap(kVideo);
+  cv::Mat f;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(cap.read(f));
+    cv::imwrite((frames / fmt::format("f{}.png", 100 + i)).string(), f);
+  }
+  std::ofstream(frames / "f106.png", std::ios::trunc) << "garbage, not a PNG";
+  const fs::path trace = dir / "run.json";
+  CommandResult r =
+      run_cli({"run", "--video", frames.string(), "--model", zoo[0], "--size", "64x64", "--batch",
+               "2", "--strategy", "serial", "-q", "--trace", trace.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("f106.png"), std::string::npos) << r.err;
+  ASSERT_TRUE(fs::exists(trace));
+  EXPECT_EQ(events_of(json::parse(slurp(trace)), "X").size(), 3u);
 }
 
 TEST(TraceCommand, BenchWritesOneTracePerStrategy) {

@@ -59,11 +59,17 @@ std::string chrome_trace_json(std::span<const RunInterval> intervals,
   for (size_t i : order) {
     const RunInterval& r = intervals[i];
     const int tid = static_cast<int>(lanes[i]) + 1;  // tid 0 reads as "no thread" in some UIs
-    if (pids.insert(r.pid).second)
+    if (pids.insert(r.pid).second) {
       events.push_back({{"name", "process_name"},
                         {"ph", "M"},
                         {"pid", r.pid},
                         {"args", {{"name", fmt::format("mvinfer pid {}", r.pid)}}}});
+      // Processes in the order they first ran, not by pid.
+      events.push_back({{"name", "process_sort_index"},
+                        {"ph", "M"},
+                        {"pid", r.pid},
+                        {"args", {{"sort_index", pids.size()}}}});
+    }
     if (named.insert({r.pid, lanes[i]}).second) {
       events.push_back({{"name", "thread_name"},
                         {"ph", "M"},

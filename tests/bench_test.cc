@@ -126,6 +126,8 @@ TEST(BenchCommand, JsonShapeSvgAndMatchingOutputs) {
   EXPECT_EQ(count(text, "class=\"wall\""), 5u);
   EXPECT_EQ(count(text, "class=\"limit\""), 1u);
   EXPECT_EQ(count(text, "class=\"run\""), 15u);
+  // The timeline: one rect per Run(), 5 strategies x 3 models x 4 batches.
+  EXPECT_EQ(count(text, "class=\"span\""), 60u);
   // The table on stdout has a row per strategy.
   for (const char* s : {"serial", "threads", "processes", "coroutines-async"})
     EXPECT_NE(r.out.find(s), std::string::npos) << r.out;

@@ -12,13 +12,15 @@
 #include "mvinfer/tools/bench.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
+#include "mvinfer/core/trace_observer.h"
 #include "mvinfer/tools/zoo.h"
 
 namespace mvinfer::cli {
 namespace {
 
 struct BenchFlags {
-  std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir;
+  std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
+      trace;
   std::vector<std::string> models;
   int zoo = 0, batch = 4, sample = 16;
   int64_t frames = 300;
@@ -67,6 +69,9 @@ Command add_bench_command(CLI::App& app) {
       ->default_val(16)->check(CLI::PositiveNumber);
   b->add_option("--json", f->json, "Write the report as JSON");
   b->add_option("--svg", f->svg, "Write a chart as SVG");
+  b->add_option("--trace", f->trace,
+                "Write each strategy's Run()s as a Chrome trace (for Perfetto or "
+                "chrome://tracing) to DIR/<strategy>.json");
 
   return [f] {
     BenchConfig c;
@@ -81,6 +86,11 @@ Command add_bench_command(CLI::App& app) {
     if (!f->strategies.empty()) c.strategies = split(f->strategies);
     check_writable("--json", f->json);
     check_writable("--svg", f->svg);
+    if (!f->trace.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(f->trace, ec);
+      check_writable("--trace", (std::filesystem::path(f->trace) / "serial.json").string());
+    }
     if (f->zoo > 0 && !f->models.empty())
       throw Error(ErrorCode::bad_flag, "give either --zoo N or --model, not both");
     for (const std::string& m : f->models) c.models.push_back(parse_model_arg(m));
@@ -103,6 +113,14 @@ Command add_bench_command(CLI::App& app) {
     fmt::print("{}", format_table(report));
     if (!f->json.empty()) write_file("--json", f->json, to_json(report));
     if (!f->svg.empty()) write_file("--svg", f->svg, to_svg(report));
+    if (!f->trace.empty()) {
+      std::vector<std::string> names;
+      for (const ModelSpec& m : report.models) names.push_back(m.name);
+      for (const BenchStrategyResult& s : report.strategies)
+        write_chrome_trace(
+            (std::filesystem::path(f->trace) / (s.report.strategy + ".json")).string(), s.runs,
+            names);
+    }
     if (!report.all_outputs_match()) {
       for (const BenchStrategyResult& s : report.strategies)
         if (!s.outputs_match_serial)

@@ -11,6 +11,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/core/strategy.h"
+#include "mvinfer/core/trace_observer.h"
 
 namespace mvinfer::cli {
 namespace {
@@ -26,7 +27,7 @@ extern "C" void on_sigint(int) {
 struct RunFlags {
   std::vector<std::string> videos, models;
   std::string config, size, out, save_tensors, strategy = "auto", intra_threads = "auto",
-      probe;
+      probe, trace;
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
@@ -56,6 +57,9 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--size", flags->size, "Input size WxH for models whose H/W are dynamic");
   run->add_option("--out", flags->out, "Write JSON Lines results here ('-' = stdout)");
   run->add_option("--save-tensors", flags->save_tensors, "Write every output as .npy under DIR");
+  run->add_option("--trace", flags->trace,
+                  "Write when each Run() happened, on which worker, as a Chrome trace (JSON) "
+                  "for Perfetto or chrome://tracing");
   run->add_option("--strategy", flags->strategy, "Schedule, one of:\n" + describe_strategies())
       ->default_val("auto");
   run->add_option("--probe", flags->probe,
@@ -107,10 +111,35 @@ Command add_run_command(CLI::App& app) {
     job.save_tensors_dir = f.save_tensors;
     job.progress = !f.quiet;
 
+    if (f.trace == "-")
+      throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");
+    check_writable("--trace", f.trace);
+
     struct sigaction sa {};
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, nullptr);
-    RunReport report = run_job(job);
+    ChromeTraceObserver trace;
+    // The models' names are final (made unique) once run_job has validated them.
+    auto write_trace = [&] {
+      std::vector<std::string> names;
+      for (const ModelSpec& m : job.models) names.push_back(m.name);
+      trace.write(f.trace, names);
+    };
+    RunReport report;
+    try {
+      report = run_job(job, f.trace.empty() ? nullptr : &trace);
+    } catch (...) {
+      // What ran before the failure is what a trace is for; the run's error is the one to
+      // report, so a trace that cannot be written then is not.
+      if (!f.trace.empty() && !trace.intervals().empty()) {
+        try {
+          write_trace();
+        } catch (const Error&) {
+        }
+      }
+      throw;
+    }
+    if (!f.trace.empty()) write_trace();
     fmt::print(stderr, "strategy {}: {}\n", report.strategy, report.settings);
     fmt::print(stderr, "{}{}\n", format_summary(report), report.interrupted ? " (interrupted)" : "");
     return report.interrupted ? exit_code(ErrorCode::interrupted) : 0;

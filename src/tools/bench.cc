@@ -178,7 +178,9 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     readings.peak_rss_mib = rss_reset ? current_peak_rss_mib() : peak_rss_mib_self();
 
     BenchStrategyResult s;
-    s.report = make_run_report(name, stats, profile.intervals(), c.models, readings);
+    const std::vector<RunInterval> intervals = profile.intervals();
+    s.report = make_run_report(name, stats, intervals, c.models, readings);
+    s.runs = intervals;
     const RunReport& rep = s.report;
     s.gpu_mem_mib = g.memory_mib;
     s.gpu_util = g.util_pct;

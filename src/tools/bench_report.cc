@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mvinfer/core/trace_observer.h"
 #include "mvinfer/tools/bench.h"
 
 namespace mvinfer {
@@ -124,6 +125,34 @@ std::string esc(const std::string& s) {
   }
   return o;
 }
+
+// A round step (1, 2 or 5 x 10^k) that cuts [0, span] into about `parts` pieces.
+double tick_step(double span, int parts) {
+  const double raw = span / parts;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double f : {1.0, 2.0, 5.0})
+    if (f * p >= raw) return f * p;
+  return 10 * p;
+}
+
+// Where a strategy's Run()s fall in the timeline: its lanes and its first and last moments.
+struct Timeline {
+  std::vector<size_t> lanes;  // per run
+  size_t lane_count = 0;
+  Clock::time_point first, last;
+  double span_s() const { return std::chrono::duration<double>(last - first).count(); }
+};
+
+Timeline timeline_of(const std::vector<RunInterval>& runs) {
+  Timeline t;
+  t.lanes = trace_lanes(runs);
+  for (size_t l : t.lanes) t.lane_count = std::max(t.lane_count, l + 1);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (i == 0 || runs[i].begin < t.first) t.first = runs[i].begin;
+    if (i == 0 || runs[i].end > t.last) t.last = runs[i].end;
+  }
+  return t;
+}
 }  // namespace
 
 std::string to_svg(const BenchReport& r) {
@@ -134,7 +163,20 @@ std::string to_svg(const BenchReport& r) {
   const int left = 150, bar_w = 520, row = 28, top1 = 60;
   const int top2 = top1 + n * row + 80;
   const int group = std::max(row, m * 12 + 10);
-  const int height = top2 + n * group + 40 + 20 * ((m + 3) / 4);
+  // The timeline: a lane per worker, a rect per Run(), on one time axis for every strategy.
+  const int top3 = top2 + n * group + 20 * ((m + 3) / 4) + 70;
+  const int lane_h = 8, block_gap = 12, tl_w = bar_w + 100;
+  std::vector<Timeline> timelines;
+  int tl_h = 0;
+  double max_span = 0;
+  for (const auto& x : r.strategies) {
+    timelines.push_back(timeline_of(x.runs));
+    tl_h += std::max<int>(2 * lane_h, static_cast<int>(timelines.back().lane_count) * lane_h) +
+            block_gap;
+    max_span = std::max(max_span, timelines.back().span_s());
+  }
+  max_span = max_span > 0 ? max_span * 1.02 : 1;
+  const int height = top3 + tl_h + 40;
   double max_wall = r.limit_s;
   double max_run = 0;
   for (const auto& s : r.strategies) {
@@ -197,6 +239,52 @@ std::string to_svg(const BenchReport& r) {
                      "<text x=\"{}\" y=\"{}\">{}</text>\n",
                      left + (k % 4) * 160, ly + (k / 4) * 20, palette[k % 8], left + (k % 4) * 160 + 16,
                      ly + (k / 4) * 20 + 11, esc(r.models[static_cast<size_t>(k)].name));
+
+  s += fmt::format(
+      "<text x=\"10\" y=\"{}\" font-weight=\"bold\">Timeline: each Run() on its worker (thread "
+      "or process), colour = model; x = s since the strategy's first Run(); grey = idle</text>\n",
+      top3 - 26);
+  int y = top3;
+  for (int i = 0; i < n; ++i) {
+    const auto& x = r.strategies[static_cast<size_t>(i)];
+    const Timeline& t = timelines[static_cast<size_t>(i)];
+    const int block = std::max<int>(2 * lane_h, static_cast<int>(t.lane_count) * lane_h);
+    s += fmt::format(
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n"
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"9\" fill=\"#666\">{} "
+        "worker{}</text>\n",
+        left - 8, y + 9, esc(x.report.strategy), left - 8, y + 19, t.lane_count,
+        t.lane_count == 1 ? "" : "s");
+    const double span_w = tl_w * t.span_s() / max_span;
+    for (size_t l = 0; l < t.lane_count; ++l)
+      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" "
+                       "fill=\"#e8e8e8\"/>\n",
+                       left, y + static_cast<int>(l) * lane_h, span_w, lane_h - 1);
+    for (size_t k = 0; k < x.runs.size(); ++k) {
+      const RunInterval& run = x.runs[k];
+      const double x0 = std::chrono::duration<double>(run.begin - t.first).count();
+      // Thin but visible: a Run() shorter than a pixel still shows as a sliver.
+      const double w = std::max(0.6, tl_w * run.seconds() / max_span);
+      const std::string name = run.model < r.models.size() ? r.models[run.model].name
+                                                           : fmt::format("model {}", run.model);
+      s += fmt::format(
+          "<rect class=\"span\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
+          "fill=\"{}\"><title>{}: batch {}, {:.1f} ms (worker {})</title></rect>\n",
+          left + tl_w * x0 / max_span, y + static_cast<int>(t.lanes[k]) * lane_h, w, lane_h - 1,
+          palette[run.model % 8], esc(name), run.batch, 1e3 * run.seconds(), t.lanes[k] + 1);
+    }
+    y += block + block_gap;
+  }
+  const double step = tick_step(max_span, 6);
+  for (int k = 0; k * step <= max_span; ++k) {
+    const double tx = left + tl_w * k * step / max_span;
+    s += fmt::format(
+        "<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"#999\"/>"
+        "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\">{:g}</text>\n",
+        tx, y - block_gap + 2, tx, y - block_gap + 6, tx, y - block_gap + 17, k * step);
+  }
+  s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\">s</text>\n", left + tl_w + 8,
+                   y - block_gap + 17);
   s += "</svg>\n";
   return s;
 }

@@ -12,6 +12,7 @@
 
 #include "mvinfer/io/batch.h"
 #include "mvinfer/core/model.h"
+#include "mvinfer/core/observer.h"
 #include "mvinfer/core/run_report.h"
 #include "mvinfer/core/strategy.h"
 
@@ -45,6 +46,7 @@ struct BenchStrategyResult {
   bool outputs_match_serial = false;
   double max_abs_diff = 0;  // largest element difference from serial's outputs
   std::vector<BenchModelResult> models;
+  std::vector<RunInterval> runs;  // every Run(), as its observer saw it: the timeline
 };
 
 struct BenchReport {

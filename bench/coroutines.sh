@@ -29,12 +29,13 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # Per model, the best (smallest) total of each strategy over the rounds, and the ratios.
-awk '{ k = $1 SUBSEP $2; if (!(k in best) || $3 < best[k]) best[k] = $3; model[$2] = 1 }
+awk '{ k = $1 SUBSEP $2; if (!(k in best) || $3 < best[k]) best[k] = $3
+       if (!($2 in seen)) { seen[$2] = 1; model[++n] = $2 } }
   END {
     ok = 1
     print "\ncoroutines / serial per-model Run() totals (best of each over the rounds):"
-    for (m in model) {
-      s = best["serial", m]; c = best["coroutines", m]; t = best["threads", m]
+    for (i = 1; i <= n; ++i) {
+      m = model[i]; s = best["serial", m]; c = best["coroutines", m]; t = best["threads", m]
       r = c / s
       pass = (r >= 0.90 && r <= 1.10)
       if (!pass) ok = 0

@@ -35,8 +35,8 @@ std::string leftover(int pid) {
   std::string line;
   std::getline(stat, line);
   // The state follows the ")" that closes the command name (which may itself hold spaces).
-  const size_t close = line.rfind(')');
-  const char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+  const size_t paren = line.rfind(')');
+  const char state = paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : '?';
   return fmt::format("worker pid {} is still there (state {}{})", pid, state,
                      state == 'Z' ? ": a zombie nobody reaped" : "");
 }

@@ -2,6 +2,7 @@
 // worker killed mid-run, no worker process and no shared-memory object is left, and a dead
 // worker is reported with its model and its signal.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,32 @@ namespace mvinfer::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+// "" when `pid` is gone; otherwise what is left of it: still running, or a zombie that its
+// parent never reaped (kill(pid, 0) succeeds on both).
+std::string leftover(int pid) {
+  errno = 0;
+  if (kill(pid, 0) == -1 && errno == ESRCH) return "";
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(stat, line);
+  // The state follows the ")" that closes the command name (which may itself hold spaces).
+  const size_t paren = line.rfind(')');
+  const char state = paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : '?';
+  return fmt::format("worker pid {} is still there (state {}{})", pid, state,
+                     state == 'Z' ? ": a zombie nobody reaped" : "");
+}
+
+void expect_all_gone(const std::set<int>& pids) {
+  for (int pid : pids) EXPECT_EQ(leftover(pid), "");
+}
+
+// The pid of every process that ran a model (for `processes`, the workers).
+class PidRecorder : public Observer {
+ public:
+  void on_run_begin(const RunEvent& e) override { pids.insert(e.pid); }
+  std::set<int> pids;
+};
 
 bool has_children() {
   // -1/ECHILD: no child at all, running or zombie.
@@ -83,6 +110,7 @@ TEST(Processes, NormalRunLeavesNothingBehind) {
     pids.insert(r.pid);
   }
   EXPECT_EQ(pids.size(), 2u);
+  expect_all_gone(pids);
   EXPECT_FALSE(has_children());
   EXPECT_EQ(our_shm_objects(), std::vector<std::string>{});
 }
@@ -94,14 +122,15 @@ TEST(Processes, FailedWorkerIsReportedAndCleanedUp) {
   std::ofstream(dir / "garbage.onnx") << "not a model";
   f.specs[1].path = (dir / "garbage.onnx").string();
   CollectingSink sink;
-  ProfileObserver profile;
+  PidRecorder pids;  // model 0's worker, if it ran before the failure was seen
   try {
-    make_strategy("processes", {})->run(*f.batches, f.specs, sink, profile);
+    make_strategy("processes", {})->run(*f.batches, f.specs, sink, pids);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::bad_model);
     EXPECT_NE(std::string(e.what()).find("garbage.onnx"), std::string::npos) << e.what();
   }
+  expect_all_gone(pids.pids);
   EXPECT_FALSE(has_children());
   EXPECT_EQ(our_shm_objects(), std::vector<std::string>{});
 }
@@ -110,8 +139,10 @@ TEST(Processes, WorkerKilledMidRunIsNamedWithItsSignal) {
   Fixture f = make(scratch_dir("zoo"), 300);
   CollectingSink sink;
   KillWorker killer(1);
+  PidRecorder pids;
+  ObserverList observers({&pids, &killer});
   try {
-    make_strategy("processes", {})->run(*f.batches, f.specs, sink, killer);
+    make_strategy("processes", {})->run(*f.batches, f.specs, sink, observers);
     FAIL() << "no error";
   } catch (const Error& e) {
     const std::string what = e.what();
@@ -120,6 +151,8 @@ TEST(Processes, WorkerKilledMidRunIsNamedWithItsSignal) {
     EXPECT_NE(what.find("signal 9"), std::string::npos) << what;
   }
   EXPECT_LT(sink.entries().size(), 600u);
+  EXPECT_GE(pids.pids.size(), 1u);  // at least the killed one ran
+  expect_all_gone(pids.pids);
   EXPECT_FALSE(has_children());
   EXPECT_EQ(our_shm_objects(), std::vector<std::string>{});
 }
@@ -127,6 +160,14 @@ TEST(Processes, WorkerKilledMidRunIsNamedWithItsSignal) {
 TEST(Processes, CliReportsAKilledWorker) {
   // The same through the CLI, with the kill coming from outside: a worker that dies makes
   // `run` exit with the worker code and a one-line message naming model and signal.
+  //
+  // The CLI must reap its own workers. Workers it left behind would be re-parented when it
+  // exits, and die with it (PR_SET_PDEATHSIG): to still see them, this test becomes their
+  // subreaper, so that a worker the CLI did not reap stays here as a zombie.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  struct NoLongerSubreaper {
+    ~NoLongerSubreaper() { prctl(PR_SET_CHILD_SUBREAPER, 0); }
+  } restore;
   fs::path dir = scratch_dir("cli");
   ZooOptions o;  // big enough that the run lasts seconds, long after the kill
   o.count = 2;
@@ -135,8 +176,8 @@ TEST(Processes, CliReportsAKilledWorker) {
   std::string cmd = fmt::format(
       "exec 2>&1; {} run --video {} --model {} --model {} --batch 4 --strategy processes -q & "
       "parent=$!; for i in $(seq 1 200); do kids=$(cat /proc/$parent/task/*/children 2>/dev/null); "
-      "set -- $kids; [ $# -ge 2 ] && break; sleep 0.05; done; sleep 0.3; kill -9 $2; wait $parent; "
-      "echo \"exit=$?\"; sleep 0.2; ps -o pid= --ppid $parent | wc -l",
+      "set -- $kids; [ $# -ge 2 ] && break; sleep 0.05; done; echo \"workers $1 $2\"; "
+      "sleep 0.3; kill -9 $2; wait $parent; echo \"exit=$?\"",
       kCli, kVideo, zoo[0].path, zoo[1].path);
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
@@ -147,7 +188,16 @@ TEST(Processes, CliReportsAKilledWorker) {
   EXPECT_NE(out.find("exit=6"), std::string::npos) << out;
   EXPECT_NE(out.find("worker process for model 'zoo"), std::string::npos) << out;
   EXPECT_NE(out.find("signal 9"), std::string::npos) << out;
-  EXPECT_TRUE(out.ends_with("0\n")) << "workers left behind:\n" << out;
+
+  int a = 0, b = 0;
+  const size_t at = out.find("workers ");
+  ASSERT_NE(at, std::string::npos) << out;
+  ASSERT_EQ(std::sscanf(out.c_str() + at, "workers %d %d", &a, &b), 2) << out;
+  expect_all_gone({a, b});
+  // Anything else the CLI left (and died with it) would be a zombie of ours now.
+  EXPECT_FALSE(has_children()) << out;
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
 }
 
 }  // namespace

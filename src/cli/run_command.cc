@@ -35,6 +35,7 @@ struct RunFlags {
   double live_fps = 0;
   int queue_depth = 4;
   int loop = 1;
+  int cores = 0;
 };
 
 }  // namespace
@@ -83,6 +84,8 @@ Command add_run_command(CLI::App& app) {
       ->default_val(1)->check(CLI::PositiveNumber);
   run->add_option("--queue-depth", flags->queue_depth, "Pipeline: batches per queue")
       ->default_val(4)->check(CLI::PositiveNumber);
+  run->add_option("--cores", flags->cores, "Cores the run may use (default: all of them)")
+      ->check(CLI::PositiveNumber);
 
   return [flags] {
     const RunFlags& f = *flags;
@@ -98,6 +101,7 @@ Command add_run_command(CLI::App& app) {
     job.loop = f.loop;
     job.strategy_options.drop_late = f.drop_late;
     job.strategy_options.queue_depth = f.queue_depth;
+    job.strategy_options.cores = f.cores;
     if (!f.size.empty()) parse_size("--size", f.size, job.width, job.height);
     job.strategy = f.strategy;
     job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);

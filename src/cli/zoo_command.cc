@@ -46,6 +46,10 @@ Command add_zoo_command(CLI::App& app) {
   z->add_option("--depth", o->depth, "Residual blocks per stage")->default_val(o->depth);
   z->add_option("--classes", o->classes, "Size of the output")->default_val(o->classes);
   z->add_option("--seed", o->seed, "Random seed of the weights")->default_val(o->seed);
+  z->add_option("--only-batch", o->only_batch,
+                "For failure tests: models that fail in Run() on a batch of another size "
+                "(0: any batch)")
+      ->default_val(0);
   return [o, out, input] {
     parse_input(*input, *o);
     for (const ZooModel& m : write_zoo(*out, *o))

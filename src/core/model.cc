@@ -288,8 +288,9 @@ void Model::run_async(const Tensor& input, Callback done) const {
     std::exception_ptr error;
     try {
       if (!st.IsOK())
-        throw Error(ErrorCode::bad_model, fmt::format("model '{}': async run failed ({})",
-                                                      c->model->spec.name, st.GetErrorMessage()));
+        throw Error(ErrorCode::bad_model,
+                    fmt::format("model '{}': async run failed ({})", c->model->spec.name,
+                                short_reason(st.GetErrorMessage())));
       // The outputs were written into c->outputs, which owns them.
       result = c->model->convert(c->outputs.data(), n);
     } catch (...) {

@@ -81,6 +81,17 @@ class GraphBuilder {
     a->set_i(1);
     return name;
   }
+  // `x` reshaped to the constant `shape`: works only when `x` has that many elements.
+  std::string reshape(const std::string& x, const std::vector<int64_t>& shape,
+                      const std::string& name) {
+    onnx::TensorProto* t = g_.add_initializer();
+    t->set_name(name + ".shape");
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<int64_t>(shape.size()));
+    for (int64_t d : shape) t->add_int64_data(d);
+    node("Reshape", {x, name + ".shape"}, name);
+    return name;
+  }
   int64_t parameters() const { return parameters_; }
 
  private:
@@ -159,7 +170,10 @@ onnx::ModelProto build(const ZooOptions& o, int index, bool weights, int64_t* pa
   model.set_producer_name("mvinfer-zoo");
   model.set_producer_version("0.1.0");
   model.set_doc_string(
-      fmt::format("mvinfer zoo model {} (seed {}): random weights, ResNet-like", index, o.seed));
+      fmt::format("mvinfer zoo model {} (seed {}): random weights, ResNet-like{}", index, o.seed,
+                  o.only_batch > 0
+                      ? fmt::format("; fails in Run() on batches other than {}", o.only_batch)
+                      : ""));
   onnx::OperatorSetIdProto* opset = model.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
@@ -188,7 +202,9 @@ onnx::ModelProto build(const ZooOptions& o, int index, bool weights, int64_t* pa
     }
   }
   x = b.unary("Flatten", b.unary("GlobalAveragePool", x));
-  std::string logits = b.gemm(x, c, o.classes, "logits");
+  std::string logits = b.gemm(x, c, o.classes, o.only_batch > 0 ? "head" : "logits");
+  // The declared output keeps its dynamic batch dim: only Run() finds out.
+  if (o.only_batch > 0) logits = b.reshape(logits, {o.only_batch, o.classes}, "logits");
   set_shape(g.add_output(), logits, {std::string("batch"), int64_t{o.classes}});
   *parameters = b.parameters();
   return model;
@@ -211,6 +227,9 @@ std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
     throw Error(ErrorCode::bad_flag, fmt::format("--depth {}: expected 1 to 1000", o.depth));
   if (o.classes < 1 || o.classes > 1000000)
     throw Error(ErrorCode::bad_flag, fmt::format("--classes {}: expected 1 to 1000000", o.classes));
+  if (o.only_batch < 0 || o.only_batch > 65536)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("--only-batch {}: expected 0 (any batch) to 65536", o.only_batch));
   int64_t parameters = 0;
   build(o, 0, /*weights=*/false, &parameters);
   // Protobuf cannot serialise a message of 2 GiB or more; the weights are almost all of it.
@@ -257,7 +276,10 @@ std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
       std::filesystem::remove(part, ec);
       throw Error(ErrorCode::io, fmt::format("--out '{}': cannot write {} ({})", dir, z.path, why));
     }
-    z.flops = inspect_graph(z.path, {{"batch", 1}}).flops;
+    // Shapes are inferred at the one batch size the model takes, then counted per image.
+    const int64_t batch = o.only_batch > 0 ? o.only_batch : 1;
+    z.flops = inspect_graph(z.path, {{"batch", batch}}).flops;
+    if (z.flops > 0) z.flops /= static_cast<double>(batch);
     out.push_back(std::move(z));
   }
   return out;

@@ -23,6 +23,10 @@ struct ZooOptions {
   int depth = 2;        // residual blocks per stage
   int classes = 1000;
   uint64_t seed = 1;  // model i's weights come from (seed, i) alone
+  // For failure tests: a model that fails in Run() on a batch of another size. When > 0 the
+  // input's batch dim is still declared dynamic (so batches are not padded to it), but the
+  // logits are reshaped to a constant [only_batch, classes]. 0: an ordinary model.
+  int only_batch = 0;
 };
 
 struct ZooModel {
@@ -36,7 +40,7 @@ struct ZooModel {
 // files of those names. The same options give byte-identical files (with one standard library:
 // its normal distribution is implementation-defined). Throws Error{io} naming `dir` when it
 // cannot be written, Error{bad_flag} on nonsense options (count outside 1-1000, H or W below
-// 8, more parameters than an ONNX file can hold, ...).
+// 8, more parameters than an ONNX file can hold, only_batch outside 0-65536, ...).
 std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& options);
 
 }  // namespace mvinfer

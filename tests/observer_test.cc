@@ -133,16 +133,6 @@ TEST(ObserverList, ForwardsEveryEventToEveryObserver) {
   EXPECT_EQ(profile.intervals()[0].batch, 3);
 }
 
-TEST(FirstRunObserver, KeepsTheEarliestBegin) {
-  FirstRunObserver first;
-  EXPECT_FALSE(first.first().has_value());
-  first.on_run_begin(event(0, 1, 500));
-  first.on_run_begin(event(1, 0, 200));  // reported later, began earlier
-  first.on_run_begin(event(0, 2, 900));
-  ASSERT_TRUE(first.first().has_value());
-  EXPECT_EQ(*first.first(), Clock::time_point(microseconds(200)));
-}
-
 TEST(ObserveRun, TimesTheCallAndReportsTheCallingThread) {
   ProfileObserver profile;
   const int result = observe_run(profile, 2, 9, 4, 77, [] {

@@ -31,7 +31,6 @@ void OrderedEmitter::submit(std::shared_ptr<const Batch> batch, size_t model,
   const auto key = std::make_pair(batch->seq, model);  // before `batch` is moved from
   std::lock_guard lock(mu_);
   waiting_[key] = Entry{std::move(batch), std::move(outputs)};
-  max_pending_ = std::max(max_pending_, waiting_.size());
   for (auto it = waiting_.find({next_seq_, next_model_}); it != waiting_.end();
        it = waiting_.find({next_seq_, next_model_})) {
     sink_.consume(*it->second.batch, next_model_, it->second.outputs);
@@ -41,6 +40,8 @@ void OrderedEmitter::submit(std::shared_ptr<const Batch> batch, size_t model,
       ++next_seq_;
     }
   }
+  // What is left waits for an earlier result.
+  max_pending_ = std::max(max_pending_, waiting_.size());
 }
 
 size_t OrderedEmitter::max_pending() const {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include "mvinfer/tools/bench.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
+#include "mvinfer/io/preprocess.h"
 #include "mvinfer/tools/zoo.h"
 
 namespace mvinfer::cli {
@@ -71,7 +73,7 @@ Command add_bench_command(CLI::App& app) {
   return [f] {
     BenchConfig c;
     c.video = f->video;
-    parse_size("--size", f->size, c.width, c.height);
+    std::tie(c.width, c.height) = parse_size(f->size);
     c.frames = f->frames;
     c.batching.batch = f->batch;
     c.batching.replicate = f->replicate;

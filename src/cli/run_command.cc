@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/core/strategy.h"
+#include "mvinfer/io/preprocess.h"
 
 namespace mvinfer::cli {
 namespace {
@@ -96,7 +98,7 @@ Command add_run_command(CLI::App& app) {
     job.loop = f.loop;
     job.strategy_options.drop_late = f.drop_late;
     job.strategy_options.queue_depth = f.queue_depth;
-    if (!f.size.empty()) parse_size("--size", f.size, job.width, job.height);
+    if (!f.size.empty()) std::tie(job.width, job.height) = parse_size(f.size);
     job.strategy = f.strategy;
     job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);
     job.strategy_options.allow_spinning = f.spin;

@@ -275,6 +275,33 @@ TEST(Graph, InitializersListedAsInputsAreNotInputs) {
   EXPECT_NO_THROW(check_model(path));
 }
 
+TEST(Graph, NoFlopsWhileAnyDynamicDimLacksAValue) {
+  // y = x W^T with x [n, 4], and an unrelated input z [m] passed through: the count could be
+  // made without m, but a dim without a value is never given one.
+  Pb g;
+  g.msg(
+      kGraphNode,
+      node("Gemm", {"x", "W"}, "y")
+          .msg(kNodeAttr,
+               Pb().str(kAttrName, "transB").varint(kAttrInt, 1).varint(kAttrType, kAttrTypeInt)));
+  g.msg(kGraphNode, node("Identity", {"z"}, "w")).str(kGraphName, "two");
+  g.msg(kGraphInit, initializer("W", {3, 4}));
+  g.msg(kGraphInput, value_info("x", {-1, 4}, {"n"}));
+  g.msg(kGraphInput, value_info("z", {-1}, {"m"}));
+  g.msg(kGraphOutput, value_info("y", {-1, 3}, {"n"}));
+  g.msg(kGraphOutput, value_info("w", {-1}, {"m"}));
+  const std::string path = write_model(scratch_dir("two") / "two.onnx", g);
+  GraphStats s = inspect_graph(path, {{"n", 5}});
+  EXPECT_EQ(s.flops, -1);
+  ASSERT_EQ(s.dynamic_dims.size(), 2u);
+  EXPECT_TRUE(s.dynamic_dims[0].given);
+  EXPECT_EQ(s.dynamic_dims[0].value, 5);
+  EXPECT_FALSE(s.dynamic_dims[1].given);
+  EXPECT_EQ(s.dynamic_dims[1].value, 0);
+  EXPECT_EQ(to_string(s.dynamic_dims[1]), "m (z position 0)");
+  EXPECT_DOUBLE_EQ(inspect_graph(path, {{"n", 5}, {"m", 2}}).flops, 2.0 * 5 * 4 * 3);
+}
+
 TEST(Graph, UnknownShapesGiveNoFlopsAndNoCrash) {
   // A Conv whose weight is an input of unknown shape: its output size cannot be inferred.
   Pb g;

@@ -27,7 +27,8 @@ enum class ErrorCode {
 
 class Error : public std::runtime_error {
  public:
-  // The library's name of a setting: a field or parameter name ("batch", "out", "live_fps").
+  // The library's name of a setting: a field or parameter name ("batch", "out_jsonl",
+  // "live_fps").
   struct Option {
     std::string name;
   };

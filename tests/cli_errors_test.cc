@@ -98,13 +98,29 @@ TEST_F(CliErrors, ModelThatCannotTakeColourFrames) {
 TEST_F(CliErrors, DynamicDimThatNothingResolves) {
   std::string det = paddle_model("ch_PP-OCRv4_det_infer.onnx");
   expect_one_line_error(run_cli({"run", "--video", kVideo, "--model", det, "-q"}),
-                        {4, {"ch_PP-OCRv4_det_infer", "dynamic", "--size"}});
+                        {4, {"ch_PP-OCRv4_det_infer", "dynamic", "(give --size WxH, or "}});
 }
 
 TEST_F(CliErrors, BatchZero) {
   std::vector<std::string> a = run_args(kVideo, zoo_);
   a.insert(a.end(), {"--batch", "0"});
   expect_one_line_error(run_cli(a), {2, {"--batch"}});
+}
+
+TEST_F(CliErrors, LibraryErrorsNameTheFlag) {
+  // The library names its settings ("size '0x5': ..."); the CLI names them by their flags.
+  expect_one_line_error(run_cli({"run", "--video", kVideo, "--model", zoo_, "--size", "0x5"}),
+                        {2, {"mvinfer: error: --size '0x5': expected WxH"}});
+  const std::string m = zoo_ + ":size=3";
+  expect_one_line_error(run_cli(run_args(kVideo, m)),
+                        {2, {"mvinfer: error: --model '" + m + "': size='3' is not valid"}});
+  const std::string config = (dir_ / "absent.yaml").string();
+  expect_one_line_error(run_cli({"run", "--video", kVideo, "--config", config}),
+                        {2, {"mvinfer: error: --config '" + config + "': cannot be read"}});
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.insert(a.end(), {"--save-tensors", "/proc/no/such"});
+  expect_one_line_error(
+      run_cli(a), {5, {"mvinfer: error: --save-tensors '/proc/no/such': cannot create directory"}});
 }
 
 TEST_F(CliErrors, UnknownFlag) {

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "mvinfer/core/error.h"
 #include "test_support.h"
@@ -144,14 +147,70 @@ TEST(Graph, PaddleClassifierDescription) {
   EXPECT_EQ(s.outputs[0].shape.back(), 2);  // two orientations
   EXPECT_GT(s.file_bytes, 0);
   EXPECT_NO_THROW(check_model(cls_model()));
-  // Nothing given: every dynamic dim was assumed 1, and is listed as such.
+  // Nothing given: no value is assumed for any dynamic dim, so no FLOPs are counted.
   ASSERT_EQ(s.dynamic_dims.size(), 3u);
   for (const DynamicDim& d : s.dynamic_dims) {
     EXPECT_EQ(d.input, "x");
     EXPECT_FALSE(d.given);
-    EXPECT_EQ(d.value, 1);
+    EXPECT_EQ(d.value, 0);
   }
   EXPECT_EQ(s.dynamic_dims[1].position, 2);
+  EXPECT_EQ(s.flops, -1);
+  // One dim missing is enough to count nothing.
+  EXPECT_EQ(inspect_graph(cls_model(), {{"0", 1}, {"2", 48}}).flops, -1);
+}
+
+// Calls inspect_graph(), which must throw a bad_flag Error about option "dim" naming `key` and
+// listing every dynamic dim of the model.
+void expect_bad_dim(const std::string& path, const std::map<std::string, int64_t>& dims,
+                    const std::string& mention) {
+  std::string listed;
+  for (const DynamicDim& d : inspect_graph(path).dynamic_dims)
+    listed += (listed.empty() ? "" : ", ") + to_string(d);
+  try {
+    inspect_graph(path, dims);
+    ADD_FAILURE() << mention << " accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::bad_flag) << what;
+    EXPECT_EQ(e.option(), "dim") << what;
+    EXPECT_TRUE(what.starts_with("dim " + mention + ": model '" + path + "'")) << what;
+    EXPECT_NE(what.find("(its dynamic dims: " + (listed.empty() ? "none" : listed) + ")"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("--"), std::string::npos) << what;
+  }
+}
+
+TEST(Graph, DimsTheModelDoesNotHaveAreBadFlags) {
+  // The classifier: x [N, 3, H, W] with N, H and W dynamic.
+  expect_bad_dim(cls_model(), {{"0", 1}, {"2", 48}, {"3", 192}, {"height", 48}}, "height=48");
+  expect_bad_dim(cls_model(), {{"4", 2}}, "4=2");  // no input has a 5th dim
+  expect_bad_dim(cls_model(), {{"1", 4}}, "1=4");  // channels are fixed at 3
+  const std::vector<std::string> zoo = small_zoo(scratch_dir("zoo"), 1, 64);
+  expect_bad_dim(zoo[0], {{"0", 1}, {"2", 65}}, "2=65");
+  expect_bad_dim(zoo[0], {{"batch", 1}, {"N", 1}}, "N=1");
+  try {
+    inspect_graph(cls_model(), {{"1", 4}});
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("input 'x' is fixed at 3 at position 1"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Graph, PositionsOfStaticDimsWithTheirOwnValueAreAccepted) {
+  // bench passes the batch, H and W by position whether the model's are dynamic or not.
+  const std::vector<std::string> zoo = small_zoo(scratch_dir("zoo"), 1, 64);
+  const GraphStats one = inspect_graph(zoo[0], {{"0", 1}, {"2", 64}, {"3", 64}});
+  const GraphStats four = inspect_graph(zoo[0], {{"0", 4}, {"1", 3}, {"2", 64}, {"3", 64}});
+  ASSERT_GT(one.flops, 0);
+  EXPECT_NEAR(four.flops / one.flops, 4.0, 1e-9);
+  ASSERT_EQ(one.dynamic_dims.size(), 1u);
+  EXPECT_TRUE(one.dynamic_dims[0].given);
+  EXPECT_EQ(inspect_graph(zoo[0], {{"batch", 1}}).flops, one.flops);
+  EXPECT_EQ(inspect_graph(zoo[0]).flops, -1);
+  EXPECT_EQ(to_string(one.dynamic_dims[0]), "batch (images position 0)");
 }
 
 TEST(Graph, ClassifierFlopsThroughAComputedReshape) {
@@ -214,6 +273,33 @@ TEST(Graph, InitializersListedAsInputsAreNotInputs) {
   EXPECT_DOUBLE_EQ(s.flops, 2.0 * 5 * 4 * 3);
   EXPECT_DOUBLE_EQ(inspect_graph(path, {{"0", 2}}).flops, 2.0 * 2 * 4 * 3);  // by position
   EXPECT_NO_THROW(check_model(path));
+}
+
+TEST(Graph, NoFlopsWhileAnyDynamicDimLacksAValue) {
+  // y = x W^T with x [n, 4], and an unrelated input z [m] passed through: the count could be
+  // made without m, but a dim without a value is never given one.
+  Pb g;
+  g.msg(
+      kGraphNode,
+      node("Gemm", {"x", "W"}, "y")
+          .msg(kNodeAttr,
+               Pb().str(kAttrName, "transB").varint(kAttrInt, 1).varint(kAttrType, kAttrTypeInt)));
+  g.msg(kGraphNode, node("Identity", {"z"}, "w")).str(kGraphName, "two");
+  g.msg(kGraphInit, initializer("W", {3, 4}));
+  g.msg(kGraphInput, value_info("x", {-1, 4}, {"n"}));
+  g.msg(kGraphInput, value_info("z", {-1}, {"m"}));
+  g.msg(kGraphOutput, value_info("y", {-1, 3}, {"n"}));
+  g.msg(kGraphOutput, value_info("w", {-1}, {"m"}));
+  const std::string path = write_model(scratch_dir("two") / "two.onnx", g);
+  GraphStats s = inspect_graph(path, {{"n", 5}});
+  EXPECT_EQ(s.flops, -1);
+  ASSERT_EQ(s.dynamic_dims.size(), 2u);
+  EXPECT_TRUE(s.dynamic_dims[0].given);
+  EXPECT_EQ(s.dynamic_dims[0].value, 5);
+  EXPECT_FALSE(s.dynamic_dims[1].given);
+  EXPECT_EQ(s.dynamic_dims[1].value, 0);
+  EXPECT_EQ(to_string(s.dynamic_dims[1]), "m (z position 0)");
+  EXPECT_DOUBLE_EQ(inspect_graph(path, {{"n", 5}, {"m", 2}}).flops, 2.0 * 5 * 4 * 3);
 }
 
 TEST(Graph, UnknownShapesGiveNoFlopsAndNoCrash) {
@@ -285,7 +371,10 @@ TEST(GraphInfoCommand, DynamicSizesNeedDims) {
   EXPECT_NE(r.out.find("G per call with"), std::string::npos) << r.out;
   r = run_cli({"info", det, "--dim", "height=256"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("height"), std::string::npos) << r.err;
+  // inspect_graph's error, about its option "dim", under the CLI's flag.
+  EXPECT_TRUE(r.err.starts_with("mvinfer: error: --dim height=256: model '" + det +
+                                "' has no input dim of that name or position (its dynamic dims: "))
+      << r.err;
   r = run_cli({"info", det, "--dim", "2=big"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--dim"), std::string::npos) << r.err;

@@ -1,11 +1,13 @@
 // Preprocessing of real vtest.avi frames equals an independent per-pixel computation exactly.
 #include "mvinfer/io/preprocess.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "mvinfer/core/error.h"
@@ -146,6 +148,29 @@ TEST(Preprocess, ToStringNamesEverySetting) {
   s.mean = {0.5f, 0.5f, 0.5f};
   s.std = {0.25f, 0.5f, 1.0f};
   EXPECT_EQ(to_string(s), "192x48 bgr nhwc scale=0.00392157 mean=0.5/0.5/0.5 std=0.25/0.5/1");
+}
+
+TEST(ParseSize, WidthThenHeight) {
+  EXPECT_EQ(parse_size("256x128"), std::make_pair(256, 128));
+  EXPECT_EQ(parse_size("1x1"), std::make_pair(1, 1));
+  EXPECT_EQ(parse_size("65536x65536"), std::make_pair(kMaxSide, kMaxSide));
+}
+
+TEST(ParseSize, NonsenseIsABadFlagAboutSize) {
+  for (const char* bad :
+       {"0x5", "5x0", "5x", "x5", "axb", "5", "", "5x5x5", "-5x5", "+5x5", " 5x5", "5x5 ", "5X5",
+        "5.0x5", "65537x5", "5x2147483648", "99999999999999999999x5"}) {
+    try {
+      parse_size(bad);
+      ADD_FAILURE() << "'" << bad << "' accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::bad_flag) << bad;
+      EXPECT_EQ(e.option(), "size") << bad;
+      EXPECT_EQ(
+          std::string(e.what()),
+          fmt::format("size '{}': expected WxH with integers from 1 to 65536, e.g. 256x256", bad));
+    }
+  }
 }
 
 }  // namespace

@@ -168,40 +168,47 @@ TEST(Zoo, FlopsAndParametersMatchAHandCount) {
   EXPECT_EQ(inspect_graph(m[0].path).parameters, params);
 }
 
-TEST(Zoo, NonsenseOptionsAreBadFlagsNamingTheFlag) {
-  auto expect_bad = [](ZooOptions o, const std::string& flag) {
+TEST(Zoo, NonsenseOptionsAreBadFlagsNamingTheOption) {
+  // Named as the library names them: a library user has no flags.
+  auto expect_bad = [](ZooOptions o, const std::string& option, const std::string& mention) {
     try {
       write_zoo(scratch_dir("z").string(), o);
-      ADD_FAILURE() << flag << " accepted";
+      ADD_FAILURE() << option << " accepted";
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::bad_flag) << e.what();
-      EXPECT_NE(std::string(e.what()).find(flag), std::string::npos) << e.what();
+      const std::string what = e.what();
+      EXPECT_EQ(e.code(), ErrorCode::bad_flag) << what;
+      EXPECT_EQ(e.option(), option) << what;
+      EXPECT_TRUE(what.starts_with(option + " ")) << what;
+      EXPECT_NE(what.find(mention), std::string::npos) << what;
+      EXPECT_EQ(what.find("--"), std::string::npos) << what;
     }
   };
   ZooOptions o = small(0);
-  expect_bad(o, "--count");
+  expect_bad(o, "count", "count 0: expected 1 to 1000");
   o = small(1);
   o.height = 7;
-  expect_bad(o, "--input");
+  expect_bad(o, "input", "CxHxW");
   o = small(1);
   o.width_mult = 0;
-  expect_bad(o, "--width");
+  expect_bad(o, "width_mult", "width_mult 0");
   o = small(1);
   o.depth = 0;
-  expect_bad(o, "--depth");
+  expect_bad(o, "depth", "depth 0");
   o = small(1);
   o.classes = 0;
-  expect_bad(o, "--classes");
+  expect_bad(o, "classes", "classes 0");
   o = small(1);
   o.width_mult = 2048;  // some 3 G parameters: more than a protobuf file can hold
-  expect_bad(o, "parameters");
+  expect_bad(o, "width_mult", "parameters");
 
   try {
     write_zoo("/proc/no/such/place", small(1));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::io);
+    EXPECT_EQ(e.option(), "dir");
     EXPECT_NE(std::string(e.what()).find("/proc/no/such/place"), std::string::npos);
+    EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
   }
 }
 
@@ -221,6 +228,16 @@ TEST(ZooCommand, WritesModelsAndRejectsABadInput) {
     EXPECT_NE(r.err.find("--input"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("CxHxW"), std::string::npos) << r.err;
   }
+  // Library errors about a setting come out under the CLI's flag for it.
+  r = run_cli({"zoo", "--out", dir.string(), "--width", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("mvinfer: error: --width 0: expected 1 to 4096"), std::string::npos)
+      << r.err;
+  r = run_cli({"zoo", "--out", "/proc/no/such/place"});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("mvinfer: error: --out '/proc/no/such/place': cannot create directory"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/core/trace_observer.h"
+#include "mvinfer/io/preprocess.h"
 #include "mvinfer/tools/zoo.h"
 
 namespace mvinfer::cli {
@@ -76,7 +78,7 @@ Command add_bench_command(CLI::App& app) {
   return [f] {
     BenchConfig c;
     c.video = f->video;
-    parse_size("--size", f->size, c.width, c.height);
+    std::tie(c.width, c.height) = parse_size(f->size);
     c.frames = f->frames;
     c.batching.batch = f->batch;
     c.batching.replicate = f->replicate;
@@ -84,12 +86,12 @@ Command add_bench_command(CLI::App& app) {
     c.sample_batches = f->sample;
     c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);
     if (!f->strategies.empty()) c.strategies = split(f->strategies);
-    check_writable("--json", f->json);
-    check_writable("--svg", f->svg);
+    check_writable("json", f->json);
+    check_writable("svg", f->svg);
     if (!f->trace.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(f->trace, ec);
-      check_writable("--trace", (std::filesystem::path(f->trace) / "serial.json").string());
+      check_writable("trace", (std::filesystem::path(f->trace) / "serial.json").string());
     }
     if (f->zoo > 0 && !f->models.empty())
       throw Error(ErrorCode::bad_flag, "give either --zoo N or --model, not both");

@@ -1,6 +1,7 @@
 #include "cli_util.h"
 
 #include <charconv>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -13,12 +14,26 @@ static bool positive(const std::string& s, int& v) {
   return ec == std::errc() && p == s.data() + s.size() && v > 0;
 }
 
-void parse_size(const std::string& flag, const std::string& value, int& width, int& height) {
-  auto x = value.find('x');
-  if (x == std::string::npos || !positive(value.substr(0, x), width) ||
-      !positive(value.substr(x + 1), height))
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("{} '{}': expected WxH with positive integers, e.g. 256x256", flag, value));
+std::string flag_of(std::string_view option) {
+  // Library names the CLI spells otherwise.
+  static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
+      {"width_mult", "--width"},               // zoo
+      {"dir", "--out"},                        // zoo
+      {"out_jsonl", "--out"},                  // run
+      {"save_tensors_dir", "--save-tensors"},  // run
+      {"videos", "--video"},                   // run
+      {"models", "--model or --config"},       // run, bench
+  };
+  for (const auto& [name, flag] : kRenamed)
+    if (option == name) return std::string(flag);
+  std::string flag = "--" + std::string(option);
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  return flag;
+}
+
+std::string cli_message(const Error& e) {
+  return e.option().empty() ? e.what() : e.message_naming_option(flag_of(e.option()));
 }
 
 int parse_auto_int(const std::string& flag, const std::string& value) {

@@ -2,11 +2,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+
+#include "mvinfer/core/error.h"
 
 namespace mvinfer::cli {
 
-// "WxH" -> width, height; throws Error{bad_flag} naming `flag`.
-void parse_size(const std::string& flag, const std::string& value, int& width, int& height);
+// The flag that sets a library option: "--" and the name with '-' for '_' ("live_fps" ->
+// "--live-fps"), except where the CLI names it otherwise (zoo's width_mult is --width).
+std::string flag_of(std::string_view option);
+// An Error's message as the CLI prints it: the setting it is about named by its flag.
+std::string cli_message(const Error& e);
+
 // "auto" -> 0, else a positive integer; throws Error{bad_flag} naming `flag`.
 int parse_auto_int(const std::string& flag, const std::string& value);
 

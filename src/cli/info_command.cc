@@ -1,6 +1,7 @@
 // mvinfer info: what a model takes and gives, and what it costs.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <memory>
@@ -30,11 +31,6 @@ std::pair<std::string, int64_t> parse_dim(const std::string& d) {
   return {d.substr(0, eq), v};
 }
 
-std::string describe_dim(const DynamicDim& d) {
-  return d.name.empty() ? fmt::format("{} position {}", d.input, d.position)
-                        : fmt::format("{} ({} position {})", d.name, d.input, d.position);
-}
-
 }  // namespace
 
 Command add_info_command(CLI::App& app) {
@@ -51,22 +47,14 @@ Command add_info_command(CLI::App& app) {
       auto [name, value] = parse_dim(d);
       values.insert_or_assign(name, value);
     }
-    std::map<std::string, int64_t> with_batch = values;
-    with_batch.try_emplace("0", 1);
-    GraphStats s = inspect_graph(*path, with_batch);
-    // A misspelt name would otherwise be ignored silently and the count made with 1 for it.
-    for (const auto& [key, value] : values) {
-      bool used = false;
-      std::string known;
-      for (const DynamicDim& d : s.dynamic_dims) {
-        used = used || d.name == key || std::to_string(d.position) == key;
-        known += (known.empty() ? "" : ", ") + describe_dim(d);
-      }
-      if (!used)
-        throw Error(ErrorCode::bad_flag,
-                    fmt::format("--dim {}={}: '{}' has no dynamic input dim of that name or "
-                                "position (its dynamic dims: {})",
-                                key, value, *path, known.empty() ? "none" : known));
+    // inspect_graph() refuses dims the model does not have, and assumes no value.
+    GraphStats s = inspect_graph(*path, values);
+    // FLOPs per image unless told otherwise: a dynamic batch not given counts as 1.
+    if (!values.contains("0") &&
+        std::any_of(s.dynamic_dims.begin(), s.dynamic_dims.end(),
+                    [](const DynamicDim& d) { return d.position == 0 && !d.given; })) {
+      values.emplace("0", 1);
+      s = inspect_graph(*path, values);
     }
     std::string checker = "passes";
     try {
@@ -100,7 +88,7 @@ Command add_info_command(CLI::App& app) {
         list += fmt::format(
             "{}={}", d.name.empty() ? fmt::format("{}[{}]", d.input, d.position) : d.name, d.value);
       } else {
-        list += describe_dim(d);
+        list += to_string(d);
         example = d.position;
       }
     }

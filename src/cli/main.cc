@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "mvinfer/core/error.h"
 
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     for (const CLI::App* sub : app.get_subcommands()) return commands.at(sub)();
     return 0;
   } catch (const mvinfer::Error& e) {
-    std::fprintf(stderr, "mvinfer: error: %s\n", e.what());
+    std::fprintf(stderr, "mvinfer: error: %s\n", mvinfer::cli::cli_message(e).c_str());
     return mvinfer::exit_code(e.code());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mvinfer: internal error: %s\n", e.what());

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include "mvinfer/core/job.h"
 #include "mvinfer/core/strategy.h"
 #include "mvinfer/core/trace_observer.h"
+#include "mvinfer/io/preprocess.h"
 
 namespace mvinfer::cli {
 namespace {
@@ -102,7 +104,7 @@ Command add_run_command(CLI::App& app) {
     job.strategy_options.drop_late = f.drop_late;
     job.strategy_options.queue_depth = f.queue_depth;
     job.strategy_options.cores = f.cores;
-    if (!f.size.empty()) parse_size("--size", f.size, job.width, job.height);
+    if (!f.size.empty()) std::tie(job.width, job.height) = parse_size(f.size);
     job.strategy = f.strategy;
     job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);
     job.strategy_options.allow_spinning = f.spin;
@@ -117,7 +119,7 @@ Command add_run_command(CLI::App& app) {
 
     if (f.trace == "-")
       throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");
-    check_writable("--trace", f.trace);
+    check_writable("trace", f.trace);
 
     struct sigaction sa {};
     sa.sa_handler = on_sigint;

@@ -1,6 +1,20 @@
 #include "mvinfer/core/error.h"
 
+#include <utility>
+
 namespace mvinfer {
+
+Error::Error(ErrorCode code, std::string_view before, Option option, std::string_view rest)
+    : std::runtime_error(std::string(before) + option.name + std::string(rest)),
+      code_(code),
+      option_(std::move(option.name)),
+      option_at_(before.size()) {}
+
+std::string Error::message_naming_option(std::string_view name) const {
+  std::string message = what();
+  if (!option_.empty()) message.replace(option_at_, option_.size(), name);
+  return message;
+}
 
 int exit_code(ErrorCode code) noexcept {
   switch (code) {

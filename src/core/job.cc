@@ -68,31 +68,34 @@ class ProgressSink : public ResultSink {
 
 }  // namespace
 
-void check_writable(const std::string& flag, const std::string& path) {
+void check_writable(const std::string& option, const std::string& path) {
   if (path.empty() || path == "-") return;
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec) || access(dir.c_str(), W_OK) != 0 ||
       (std::filesystem::exists(path, ec) && access(path.c_str(), W_OK) != 0))
-    throw Error(ErrorCode::io, fmt::format("{} '{}': cannot be written", flag, path));
+    throw Error(ErrorCode::io, Error::Option{option}, fmt::format(" '{}': cannot be written", path));
 }
 
 void validate_job(JobConfig& c) {
   if (c.videos.empty())
-    throw Error(ErrorCode::bad_flag, "no input given (expected --video FILE|DIR|CAMERA|URL)");
+    throw Error(ErrorCode::bad_flag, "no input given (expected ", Error::Option{"videos"},
+                ": a file, image folder, camera index or URL)");
   if (c.models.empty())
-    throw Error(ErrorCode::bad_flag, "no models given (expected at least one --model or --config)");
+    throw Error(ErrorCode::bad_flag, "no models given (expected at least one in ",
+                Error::Option{"models"}, ")");
   if (c.batching.batch < 1)
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--batch {}: expected a positive integer", c.batching.batch));
+    throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
+                fmt::format(" {}: expected a positive integer", c.batching.batch));
   if (c.strategy_options.drop_late && c.strategy != "pipeline" && c.strategy != "auto")
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--drop-late: only the pipeline drops late frames (expected "
-                            "--strategy pipeline or auto, got {})", c.strategy));
+    throw Error(ErrorCode::bad_flag, Error::Option{"drop_late"},
+                fmt::format(": only the pipeline drops late frames (expected strategy pipeline "
+                            "or auto, got {})",
+                            c.strategy));
   if (c.width < 0 || c.height < 0)
-    throw Error(ErrorCode::bad_flag, "--size: expected WxH with positive values");
-  check_writable("--out", c.out_jsonl);
+    throw Error(ErrorCode::bad_flag, Error::Option{"size"}, ": expected WxH with positive values");
+  check_writable("out_jsonl", c.out_jsonl);
   make_names_unique(c.models);
   c.batching.pad_last = false;
   for (ModelSpec& m : c.models) {

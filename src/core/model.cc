@@ -156,9 +156,10 @@ void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int defau
                             nchw ? "; for N x H x W x 3 inputs use layout=nhwc" : ""));
   if (in.shape[0] >= 0 && in.shape[0] != batch)
     throw Error(ErrorCode::bad_model,
-                fmt::format("model '{}': input '{}' has a fixed batch of {} (expected --batch {} "
-                            "or a dynamic batch dim)",
-                            m, in.name, in.shape[0], batch));
+                fmt::format("model '{}': input '{}' has a fixed batch of {}, not {} (give ", m,
+                            in.name, in.shape[0], batch),
+                Error::Option{"batch"},
+                fmt::format(" {}, or use a model whose batch dim is dynamic)", in.shape[0]));
 
   // Spatial dims: static value, else size= from the spec, else dim.NAME / dim.AXIS, else --size.
   auto resolve_dim = [&](size_t axis, int from_spec, int from_flag, const char* what) -> int {
@@ -179,9 +180,11 @@ void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int defau
     if (from_flag > 0) return from_flag;
     throw Error(ErrorCode::bad_model,
                 fmt::format("model '{}': input '{}' ({}) has a dynamic {} dim '{}' that nothing "
-                            "resolves (give --size WxH, or {}:size=WxH, or dim.{}=VALUE)",
-                            m, in.name, format_shape(in), what, dname.empty() ? "?" : dname,
-                            spec.path, dname.empty() ? std::to_string(axis) : dname));
+                            "resolves (give ",
+                            m, in.name, format_shape(in), what, dname.empty() ? "?" : dname),
+                Error::Option{"size"},
+                fmt::format(" WxH, or {}:size=WxH, or dim.{}=VALUE)", spec.path,
+                            dname.empty() ? std::to_string(axis) : dname));
   };
   spec.preprocess.height = resolve_dim(h_axis, spec.preprocess.height, default_height, "height");
   spec.preprocess.width = resolve_dim(w_axis, spec.preprocess.width, default_width, "width");

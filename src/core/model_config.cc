@@ -3,21 +3,25 @@
 #include <filesystem>
 #include <functional>
 #include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/model.h"
+#include "mvinfer/io/preprocess.h"
 
 namespace mvinfer {
 namespace {
 
 // Both the command line and the config file end up here, so the rules live in one place.
-// `where` names the culprit in messages ("--model 'x.onnx:size=3'" or "config.yaml, model 2").
+// Messages name the culprit: `option` ("model" or "config") then `where` (" 'x.onnx:size=3'" or
+// " 'config.yaml', model 2").
 class SettingParser {
  public:
-  SettingParser(ModelSpec& spec, std::string where) : spec_(spec), where_(std::move(where)) {}
+  SettingParser(ModelSpec& spec, std::string option, std::string where)
+      : spec_(spec), option_{std::move(option)}, where_(std::move(where)) {}
 
   void set(const std::string& key, const std::string& value) {
     PreprocessSpec& p = spec_.preprocess;
@@ -25,7 +29,11 @@ class SettingParser {
       if (value.empty()) fail(key, value, "a non-empty name");
       spec_.name = value;
     } else if (key == "size") {
-      parse_size(value, p.width, p.height);
+      try {
+        std::tie(p.width, p.height) = parse_size(value);
+      } catch (const Error&) {
+        fail(key, value, fmt::format("WxH with integers from 1 to {}, e.g. 256x256", kMaxSide));
+      }
     } else if (key == "width") {
       p.width = positive_int(key, value);
     } else if (key == "height") {
@@ -49,24 +57,21 @@ class SettingParser {
     } else if (key.starts_with("dim.") && key.size() > 4) {
       spec_.dims[key.substr(4)] = positive_int(key, value);
     } else {
-      throw Error(ErrorCode::bad_flag,
+      throw Error(ErrorCode::bad_flag, option_,
                   fmt::format("{}: unknown setting '{}' (expected name, size, width, height, "
                               "color, layout, scale, mean, std, threads or dim.NAME)",
                               where_, key));
     }
   }
 
-  void parse_size(const std::string& value, int& w, int& h) {
-    auto x = value.find('x');
-    if (x == std::string::npos) fail("size", value, "WxH, e.g. 256x256");
-    w = positive_int("size", value.substr(0, x));
-    h = positive_int("size", value.substr(x + 1));
+  [[noreturn]] void fail(std::string_view problem) const {
+    throw Error(ErrorCode::bad_flag, option_, fmt::format("{}: {}", where_, problem));
   }
 
  private:
-  [[noreturn]] void fail(const std::string& key, const std::string& value, const char* expected) {
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("{}: {}='{}' is not valid (expected {})", where_, key, value, expected));
+  [[noreturn]] void fail(const std::string& key, const std::string& value,
+                         std::string_view expected) {
+    fail(fmt::format("{}='{}' is not valid (expected {})", key, value, expected));
   }
   float number(const std::string& key, const std::string& value) {
     float v = 0;
@@ -100,6 +105,7 @@ class SettingParser {
   }
 
   ModelSpec& spec_;
+  Error::Option option_;
   std::string where_;
 };
 
@@ -116,9 +122,8 @@ ModelSpec parse_model_arg(const std::string& arg) {
   } else {
     spec.path = arg;
   }
-  if (spec.path.empty())
-    throw Error(ErrorCode::bad_flag, fmt::format("--model '{}': no model path given", arg));
-  SettingParser parser(spec, fmt::format("--model '{}'", arg));
+  SettingParser parser(spec, "model", fmt::format(" '{}'", arg));
+  if (spec.path.empty()) parser.fail("no model path given");
   size_t start = 0;
   while (start < settings.size()) {
     size_t end = settings.find(',', start);
@@ -126,8 +131,7 @@ ModelSpec parse_model_arg(const std::string& arg) {
     std::string kv = settings.substr(start, end - start);
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw Error(ErrorCode::bad_flag,
-                  fmt::format("--model '{}': setting '{}' is not key=value", arg, kv));
+      parser.fail(fmt::format("setting '{}' is not key=value", kv));
     parser.set(kv.substr(0, eq), kv.substr(eq + 1));
     start = end + 1;
   }
@@ -139,33 +143,32 @@ std::vector<ModelSpec> load_model_config(const std::string& file) {
   try {
     root = YAML::LoadFile(file);
   } catch (const YAML::BadFile&) {
-    throw Error(ErrorCode::bad_flag, fmt::format("--config '{}': cannot be read", file));
+    throw Error(ErrorCode::bad_flag, Error::Option{"config"},
+                fmt::format(" '{}': cannot be read", file));
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--config '{}': not valid YAML or JSON ({})", file, e.msg));
+    throw Error(ErrorCode::bad_flag, Error::Option{"config"},
+                fmt::format(" '{}': not valid YAML or JSON ({})", file, e.msg));
   }
   YAML::Node models = root.IsMap() ? root["models"] : YAML::Node();
   if (!models || !models.IsSequence() || models.size() == 0)
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--config '{}': expected a 'models:' list with at least one entry",
-                            file));
+    throw Error(ErrorCode::bad_flag, Error::Option{"config"},
+                fmt::format(" '{}': expected a 'models:' list with at least one entry", file));
   std::filesystem::path base = std::filesystem::path(file).parent_path();
   std::vector<ModelSpec> specs;
   for (size_t i = 0; i < models.size(); ++i) {
     const YAML::Node& m = models[i];
-    std::string where = fmt::format("--config '{}', model {}", file, i + 1);
-    if (!m.IsMap() || !m["path"] || !m["path"].IsScalar())
-      throw Error(ErrorCode::bad_flag, fmt::format("{}: expected a map with a 'path'", where));
     ModelSpec spec;
+    SettingParser parser(spec, "config", fmt::format(" '{}', model {}", file, i + 1));
+    if (!m.IsMap() || !m["path"] || !m["path"].IsScalar())
+      parser.fail("expected a map with a 'path'");
     std::filesystem::path path = m["path"].as<std::string>();
     spec.path = (path.is_relative() ? base / path : path).lexically_normal().string();
-    SettingParser parser(spec, where);
     for (const auto& kv : m) {
       std::string key = kv.first.as<std::string>();
       if (key == "path") continue;
       const YAML::Node& v = kv.second;
       if (key == "dims") {
-        if (!v.IsMap()) throw Error(ErrorCode::bad_flag, fmt::format("{}: dims must be a map", where));
+        if (!v.IsMap()) parser.fail("dims must be a map");
         for (const auto& d : v) parser.set(fmt::format("dim.{}", d.first.as<std::string>()), d.second.as<std::string>());
       } else if ((key == "mean" || key == "std") && v.IsSequence()) {
         std::string joined;
@@ -176,7 +179,7 @@ std::vector<ModelSpec> load_model_config(const std::string& file) {
       } else if (v.IsScalar()) {
         parser.set(key, v.as<std::string>());
       } else {
-        throw Error(ErrorCode::bad_flag, fmt::format("{}: '{}' must be a single value", where, key));
+        parser.fail(fmt::format("'{}' must be a single value", key));
       }
     }
     specs.push_back(std::move(spec));

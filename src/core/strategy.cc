@@ -37,10 +37,12 @@ std::string describe_strategies() {
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options) {
   if (options.intra_threads < 0)
-    throw Error(ErrorCode::bad_flag, "--intra-threads must be 'auto' or a positive integer");
+    throw Error(ErrorCode::bad_flag, Error::Option{"intra_threads"},
+                fmt::format(" {}: expected 0 (auto) or a positive integer", options.intra_threads));
   if (const StrategyInfo* s = find_strategy(name)) return s->make(options);
-  throw Error(ErrorCode::bad_flag, fmt::format("--strategy '{}': unknown strategy (expected one of: {})", name,
-                                               fmt::join(strategy_names(), ", ")));
+  throw Error(ErrorCode::bad_flag, Error::Option{"strategy"},
+              fmt::format(" '{}': unknown strategy (expected one of: {})", name,
+                          fmt::join(strategy_names(), ", ")));
 }
 
 int cores_of(const StrategyOptions& o) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "mvinfer/core/error.h"
 #include "mvinfer/io/preprocess.h"
 
@@ -43,7 +45,9 @@ std::vector<Frame> BatchFormer::next(const std::function<bool(size_t, Frame&)>& 
 Batcher::Batcher(std::vector<FrameSource*> sources, std::span<const ModelSpec> models,
                  BatchingOptions options)
     : sources_(std::move(sources)), options_(options), former_(sources_.size(), options) {
-  if (options_.batch < 1) throw Error(ErrorCode::bad_flag, "--batch must be at least 1");
+  if (options_.batch < 1)
+    throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
+                fmt::format(" {}: expected a positive integer", options_.batch));
   if (sources_.empty()) throw Error(ErrorCode::internal, "Batcher needs at least one source");
   for (const ModelSpec& m : models) {
     if (!m.resolved)

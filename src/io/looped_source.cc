@@ -1,16 +1,21 @@
 #include "mvinfer/io/looped_source.h"
 
+#include <fmt/format.h>
+
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
 
 LoopedSource::LoopedSource(std::string spec, int times, int64_t max_frames, int stream)
     : spec_(std::move(spec)), times_(times), stream_(stream), max_(max_frames) {
-  if (times < 1) throw Error(ErrorCode::bad_flag, "--loop: expected a positive integer");
+  if (times < 1)
+    throw Error(ErrorCode::bad_flag, Error::Option{"loop"},
+                fmt::format(" {}: expected a positive integer", times));
   current_ = open_frame_source(spec_, -1, stream_);
   per_loop_ = current_->frame_count_hint();
   if (current_->is_live())
-    throw Error(ErrorCode::bad_flag, "--loop: '" + spec_ + "' is live and cannot be replayed");
+    throw Error(ErrorCode::bad_flag, Error::Option{"loop"},
+                fmt::format(" {}: '{}' is live and cannot be replayed", times, spec_));
 }
 
 bool LoopedSource::next(Frame& frame) {

@@ -2,13 +2,17 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
 
 PacedSource::PacedSource(std::unique_ptr<FrameSource> inner, double fps)
     : inner_(std::move(inner)), period_(1.0 / fps) {
-  if (!(fps > 0)) throw Error(ErrorCode::bad_flag, "--live-fps: expected a positive number");
+  if (!(fps > 0))
+    throw Error(ErrorCode::bad_flag, Error::Option{"live_fps"},
+                fmt::format(" {}: expected a positive number", fps));
 }
 
 bool PacedSource::next(Frame& frame) {

@@ -1,5 +1,7 @@
 #include "mvinfer/io/preprocess.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include <opencv2/imgproc.hpp>
@@ -7,6 +9,21 @@
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
+
+std::pair<int, int> parse_size(std::string_view wxh) {
+  // from_chars rejects signs, spaces and values beyond int; the range check does the rest.
+  auto side = [](std::string_view s, int& v) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && end == s.data() + s.size() && v >= 1 && v <= kMaxSide;
+  };
+  const size_t x = wxh.find('x');
+  int w = 0, h = 0;
+  if (x == std::string_view::npos || !side(wxh.substr(0, x), w) || !side(wxh.substr(x + 1), h))
+    throw Error(
+        ErrorCode::bad_flag, Error::Option{"size"},
+        fmt::format(" '{}': expected WxH with integers from 1 to {}, e.g. 256x256", wxh, kMaxSide));
+  return {w, h};
+}
 
 std::string to_string(const PreprocessSpec& s) {
   return fmt::format("{}x{} {} {} scale={:g} mean={:g}/{:g}/{:g} std={:g}/{:g}/{:g}", s.width,

@@ -66,8 +66,8 @@ JsonlSink::JsonlSink(const std::string& path, std::vector<std::string> source_na
     : path_(path), sources_(std::move(source_names)) {
   file_ = path == "-" ? stdout : std::fopen(path.c_str(), "w");
   if (!file_)
-    throw Error(ErrorCode::io,
-                fmt::format("--out '{}': cannot be written ({})", path, std::strerror(errno)));
+    throw Error(ErrorCode::io, Error::Option{"out_jsonl"},
+                fmt::format(" '{}': cannot be written ({})", path, std::strerror(errno)));
 }
 
 JsonlSink::~JsonlSink() {
@@ -112,8 +112,8 @@ void JsonlSink::consume(const Batch& batch, size_t model, std::span<const Tensor
   // One write and a flush per line: a run that dies later leaves only whole lines behind.
   std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
-    throw Error(ErrorCode::io,
-                fmt::format("--out '{}': write failed ({})", path_, std::strerror(errno)));
+    throw Error(ErrorCode::io, Error::Option{"out_jsonl"},
+                fmt::format(" '{}': write failed ({})", path_, std::strerror(errno)));
 }
 
 void JsonlSink::end() {
@@ -124,8 +124,9 @@ NpySink::NpySink(std::string dir) : dir_(std::move(dir)) {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec || !std::filesystem::is_directory(dir_))
-    throw Error(ErrorCode::io, fmt::format("--save-tensors '{}': cannot create directory ({})",
-                                           dir_, ec ? ec.message() : "not a directory"));
+    throw Error(ErrorCode::io, Error::Option{"save_tensors_dir"},
+                fmt::format(" '{}': cannot create directory ({})", dir_,
+                            ec ? ec.message() : "not a directory"));
 }
 
 void NpySink::begin(std::span<const ModelSpec> models) {
@@ -139,7 +140,8 @@ void NpySink::begin(std::span<const ModelSpec> models) {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(dir_) / model_names_.back(), ec);
     if (ec)
-      throw Error(ErrorCode::io, fmt::format("--save-tensors '{}': {}", dir_, ec.message()));
+      throw Error(ErrorCode::io, Error::Option{"save_tensors_dir"},
+                  fmt::format(" '{}': {}", dir_, ec.message()));
   }
 }
 

@@ -80,10 +80,14 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     if (log) log(s);
   };
   if (c.models.empty())
-    throw Error(ErrorCode::bad_flag, "no models given (expected --model ... or --zoo N)");
+    throw Error(ErrorCode::bad_flag, "no models given (expected at least one in ",
+                Error::Option{"models"}, ")");
   if (c.batching.batch < 1)
-    throw Error(ErrorCode::bad_flag, fmt::format("--batch {}: expected a positive integer", c.batching.batch));
-  if (c.frames < 1) throw Error(ErrorCode::bad_flag, "--frames: expected a positive integer");
+    throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
+                fmt::format(" {}: expected a positive integer", c.batching.batch));
+  if (c.frames < 1)
+    throw Error(ErrorCode::bad_flag, Error::Option{"frames"},
+                fmt::format(" {}: expected a positive integer", c.frames));
   // serial is the reference for speedup and outputs: it always runs, first.
   std::vector<std::string> names{"serial"};
   for (const std::string& s : c.strategies) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "mvinfer/core/error.h"
 
@@ -408,7 +409,61 @@ std::string one_line(const std::string& s) {
   return out;
 }
 
+// The dims of a tensor-typed value, with their positions (none for other values).
+std::vector<std::pair<int, const onnx::TensorShapeProto_Dimension*>> enumerate_dims(
+    const onnx::ValueInfoProto& v) {
+  std::vector<std::pair<int, const onnx::TensorShapeProto_Dimension*>> out;
+  if (!v.type().has_tensor_type()) return out;
+  const auto& shape = v.type().tensor_type().shape();
+  for (int i = 0; i < shape.dim_size(); ++i) out.emplace_back(i, &shape.dim(i));
+  return out;
+}
+
+// Every key of `dims` must reach a dim of an input: a misspelt one would otherwise leave the
+// dim it meant without a value, unnoticed.
+void check_dim_keys(const std::string& path, const onnx::GraphProto& g,
+                    const std::set<std::string>& initializers,
+                    const std::map<std::string, int64_t>& dims) {
+  std::string dynamic;  // the model's dynamic dims, for the messages
+  for (const auto& v : g.input())
+    if (!initializers.count(v.name()))
+      for (const auto& [position, d] : enumerate_dims(v))
+        if (!d->has_dim_value())
+          dynamic += (dynamic.empty() ? "" : ", ") +
+                     to_string(DynamicDim{v.name(), position, d->dim_param(), 0, false});
+  if (dynamic.empty()) dynamic = "none";
+  for (const auto& [key, value] : dims) {
+    bool dynamic_reached = false, static_reached = false;
+    std::string fixed;  // a static dim at that position with another value
+    for (const auto& v : g.input()) {
+      if (initializers.count(v.name())) continue;
+      for (const auto& [position, d] : enumerate_dims(v)) {
+        const bool by_position = std::to_string(position) == key;
+        if (!d->has_dim_value()) {
+          dynamic_reached = dynamic_reached || by_position || d->dim_param() == key;
+        } else if (by_position) {
+          static_reached = true;
+          if (d->dim_value() != value && fixed.empty())
+            fixed = fmt::format("input '{}' is fixed at {} at position {}", v.name(),
+                                d->dim_value(), position);
+        }
+      }
+    }
+    // A key that only reaches static dims must agree with them: it changes nothing.
+    if (dynamic_reached || (static_reached && fixed.empty())) continue;
+    throw Error(
+        ErrorCode::bad_flag, Error::Option{"dim"},
+        fmt::format(" {}={}: model '{}' {} (its dynamic dims: {})", key, value, path,
+                    fixed.empty() ? "has no input dim of that name or position" : fixed, dynamic));
+  }
+}
+
 }  // namespace
+
+std::string to_string(const DynamicDim& d) {
+  return d.name.empty() ? fmt::format("{} position {}", d.input, d.position)
+                        : fmt::format("{} ({} position {})", d.name, d.input, d.position);
+}
 
 GraphStats inspect_graph(const std::string& path, const std::map<std::string, int64_t>& dims) {
   onnx::ModelProto model = load_model(path);
@@ -438,24 +493,29 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
     if (!initializers.count(v.name())) st.inputs.push_back(describe(v));
   for (const auto& v : g.output()) st.outputs.push_back(describe(v));
 
-  // Concrete input dims for shape inference: by name, by position, else 1.
+  // Concrete input dims for shape inference: by name, else by position, else none.
+  check_dim_keys(path, g, initializers, dims);
+  bool all_given = true;
   for (auto& v : *g.mutable_input()) {
     if (initializers.count(v.name()) || !v.type().has_tensor_type()) continue;
     auto* shape = v.mutable_type()->mutable_tensor_type()->mutable_shape();
     for (int i = 0; i < shape->dim_size(); ++i) {
       auto* d = shape->mutable_dim(i);
       if (d->has_dim_value()) continue;
-      DynamicDim dd{v.name(), i, d->has_dim_param() ? d->dim_param() : "", 1, false};
+      DynamicDim dd{v.name(), i, d->has_dim_param() ? d->dim_param() : "", 0, false};
       auto it = dd.name.empty() ? dims.end() : dims.find(dd.name);
       if (it == dims.end()) it = dims.find(std::to_string(i));
       if (it != dims.end()) {
         dd.value = it->second;
         dd.given = true;
+        d->set_dim_value(dd.value);
       }
-      d->set_dim_value(dd.value);
+      all_given = all_given && dd.given;
       st.dynamic_dims.push_back(std::move(dd));
     }
   }
+  // A FLOPs count with a guessed dim would look as real as any other.
+  if (!all_given) return st;
   try {
     // Each round settles at least one computed shape; a chain of N such reshapes takes N + 1.
     constexpr int kMaxRounds = 32;

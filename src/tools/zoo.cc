@@ -214,29 +214,33 @@ onnx::ModelProto build(const ZooOptions& o, int index, bool weights, int64_t* pa
 
 std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
   if (o.count < 1 || o.count > 1000)
-    throw Error(ErrorCode::bad_flag, fmt::format("--count {}: expected 1 to 1000", o.count));
+    throw Error(ErrorCode::bad_flag, Error::Option{"count"},
+                fmt::format(" {}: expected 1 to 1000", o.count));
   if (o.channels < 1 || o.channels > 4096 || o.height < 8 || o.width < 8 || o.height > 65536 ||
       o.width > 65536)
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--input {}x{}x{}: expected CxHxW with C from 1 to 4096 and H, W from "
+    throw Error(ErrorCode::bad_flag, Error::Option{"input"},
+                fmt::format(" {}x{}x{}: expected CxHxW with C from 1 to 4096 and H, W from "
                             "8 to 65536",
                             o.channels, o.height, o.width));
   if (o.width_mult < 1 || o.width_mult > 4096)
-    throw Error(ErrorCode::bad_flag, fmt::format("--width {}: expected 1 to 4096", o.width_mult));
+    throw Error(ErrorCode::bad_flag, Error::Option{"width_mult"},
+                fmt::format(" {}: expected 1 to 4096", o.width_mult));
   if (o.depth < 1 || o.depth > 1000)
-    throw Error(ErrorCode::bad_flag, fmt::format("--depth {}: expected 1 to 1000", o.depth));
+    throw Error(ErrorCode::bad_flag, Error::Option{"depth"},
+                fmt::format(" {}: expected 1 to 1000", o.depth));
   if (o.classes < 1 || o.classes > 1000000)
-    throw Error(ErrorCode::bad_flag, fmt::format("--classes {}: expected 1 to 1000000", o.classes));
+    throw Error(ErrorCode::bad_flag, Error::Option{"classes"},
+                fmt::format(" {}: expected 1 to 1000000", o.classes));
   if (o.only_batch < 0 || o.only_batch > 65536)
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--only-batch {}: expected 0 (any batch) to 65536", o.only_batch));
+    throw Error(ErrorCode::bad_flag, Error::Option{"only_batch"},
+                fmt::format(" {}: expected 0 (any batch) to 65536", o.only_batch));
   int64_t parameters = 0;
   build(o, 0, /*weights=*/false, &parameters);
   // Protobuf cannot serialise a message of 2 GiB or more; the weights are almost all of it.
   constexpr int64_t kMaxParameters = 500'000'000;
   if (parameters > kMaxParameters)
-    throw Error(ErrorCode::bad_flag,
-                fmt::format("--width {} --depth {} --classes {}: {:.0f} M parameters, more than "
+    throw Error(ErrorCode::bad_flag, Error::Option{"width_mult"},
+                fmt::format(" {} with depth {} and classes {}: {:.0f} M parameters, more than "
                             "the {} M an ONNX file can hold",
                             o.width_mult, o.depth, o.classes, static_cast<double>(parameters) / 1e6,
                             kMaxParameters / 1'000'000));
@@ -244,8 +248,9 @@ std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
-    throw Error(ErrorCode::io, fmt::format("--out '{}': cannot create directory ({})", dir,
-                                           ec ? ec.message() : "not a directory"));
+    throw Error(ErrorCode::io, Error::Option{"dir"},
+                fmt::format(" '{}': cannot create directory ({})", dir,
+                            ec ? ec.message() : "not a directory"));
   std::vector<ZooModel> out;
   for (int i = 0; i < o.count; ++i) {
     ZooModel z;
@@ -266,15 +271,16 @@ std::vector<ZooModel> write_zoo(const std::string& dir, const ZooOptions& o) {
       if (!f || !model.SerializeToOstream(&f) || !f.flush()) {
         const std::string why = std::strerror(errno);
         std::filesystem::remove(part, ec);
-        throw Error(ErrorCode::io,
-                    fmt::format("--out '{}': cannot write {} ({})", dir, z.path, why));
+        throw Error(ErrorCode::io, Error::Option{"dir"},
+                    fmt::format(" '{}': cannot write {} ({})", dir, z.path, why));
       }
     }
     std::filesystem::rename(part, z.path, ec);
     if (ec) {
       const std::string why = ec.message();
       std::filesystem::remove(part, ec);
-      throw Error(ErrorCode::io, fmt::format("--out '{}': cannot write {} ({})", dir, z.path, why));
+      throw Error(ErrorCode::io, Error::Option{"dir"},
+                  fmt::format(" '{}': cannot write {} ({})", dir, z.path, why));
     }
     // Shapes are inferred at the one batch size the model takes, then counted per image.
     const int64_t batch = o.only_batch > 0 ? o.only_batch : 1;

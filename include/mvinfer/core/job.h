@@ -40,8 +40,8 @@ RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr);
 // Checks `config` and resolves its models (fills the specs) without running anything.
 void validate_job(JobConfig& config);
 
-// Throws Error{io} naming `flag` and `path` when a file could not be written there; leaves an
-// existing file as it is (the check runs long before the output is replaced).
-void check_writable(const std::string& flag, const std::string& path);
+// Throws Error{io} about setting `option` naming `path` when a file could not be written
+// there; leaves an existing file as it is (the check runs long before the output is replaced).
+void check_writable(const std::string& option, const std::string& path);
 
 }  // namespace mvinfer

@@ -9,6 +9,8 @@
 #include <array>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <opencv2/core.hpp>
 
@@ -18,7 +20,7 @@ enum class ColorOrder { rgb, bgr };
 enum class Layout { nchw, nhwc };
 
 struct PreprocessSpec {
-  int width = 0;   // target size; 0 = not resolved yet (from the model or --size)
+  int width = 0;   // target size; 0 = not resolved yet (from the model or a default size)
   int height = 0;
   ColorOrder color = ColorOrder::rgb;
   Layout layout = Layout::nchw;
@@ -29,6 +31,11 @@ struct PreprocessSpec {
   int64_t elements() const { return int64_t{3} * width * height; }
   bool operator==(const PreprocessSpec&) const = default;
 };
+
+// "WxH" -> {width, height}, each from 1 to kMaxSide. Throws Error{bad_flag} about option
+// "size" otherwise ("size '64by64': expected WxH ...").
+inline constexpr int kMaxSide = 65536;
+std::pair<int, int> parse_size(std::string_view wxh);
 
 // Human-readable form, e.g. "256x256 rgb nchw scale=0.00392157 mean=0/0/0 std=1/1/1".
 std::string to_string(const PreprocessSpec& spec);

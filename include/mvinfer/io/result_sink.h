@@ -19,12 +19,22 @@
 
 namespace mvinfer {
 
+// Sinks are not copyable: a copy would share (and close twice) what the original owns, and a
+// copy through a ResultSink& would slice. Sinks that own nothing but values can be moved.
 class ResultSink {
  public:
+  ResultSink() = default;
+  ResultSink(const ResultSink&) = delete;
+  ResultSink& operator=(const ResultSink&) = delete;
   virtual ~ResultSink() = default;
   virtual void begin(std::span<const ModelSpec> /*models*/) {}
   virtual void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) = 0;
   virtual void end() {}
+
+ protected:
+  // For the derived classes' moves only: moving through a ResultSink& would slice.
+  ResultSink(ResultSink&&) = default;
+  ResultSink& operator=(ResultSink&&) = default;
 };
 
 // Discards everything (benchmarks).
@@ -38,11 +48,15 @@ class NullSink : public ResultSink {
 //  "model":"zoo0","outputs":[{"name":"logits","shape":[2,1000],
 //  "argmax":[..],"top5":[[[i,score]..]..]}]}
 // 2-D outputs get per-row argmax and top-5; other outputs min/max/mean. Each line is written
-// and flushed whole, so a run that fails midway leaves valid JSON Lines.
+// and flushed whole, so a run that fails midway leaves valid JSON Lines. Neither copyable nor
+// movable: it owns an open file (hold it by std::unique_ptr to pass it around).
 class JsonlSink : public ResultSink {
  public:
-  // Opens (truncates) `path` now ("-" = standard output); throws Error{io} naming it when it cannot be written.
+  // Opens (truncates) `path` now ("-" = standard output); throws Error{io} about option
+  // "out_jsonl" when it cannot be written.
   JsonlSink(const std::string& path, std::vector<std::string> source_names);
+  JsonlSink(JsonlSink&&) = delete;
+  JsonlSink& operator=(JsonlSink&&) = delete;
   ~JsonlSink() override;
   void begin(std::span<const ModelSpec> models) override;
   void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
@@ -56,10 +70,13 @@ class JsonlSink : public ResultSink {
   std::FILE* file_ = nullptr;
 };
 
-// Writes every output as NumPy .npy: DIR/<model>/b<seq>_<output>.npy (float32, C order).
+// Writes every output as NumPy .npy (float32, C order):
+// DIR/<model>/s<stream>_b<seq>_<output>.npy, with Batch::stream (-1 for a batch formed across
+// streams), Batch::seq in 6 digits at least, and '/', '\' and ' ' in the model and output names
+// written as '_': e.g. out/zoo0/s0_b000012_logits.npy.
 class NpySink : public ResultSink {
  public:
-  explicit NpySink(std::string dir);  // creates DIR; Error{io} when it cannot
+  explicit NpySink(std::string dir);  // creates DIR; Error{io} about "save_tensors_dir" if not
   void begin(std::span<const ModelSpec> models) override;
   void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
 

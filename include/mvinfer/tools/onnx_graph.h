@@ -11,14 +11,17 @@
 
 namespace mvinfer {
 
-// A dynamic dim of a graph input, and the value inspect_graph() used for it.
+// A dynamic dim of a graph input, and the value inspect_graph() was given for it.
 struct DynamicDim {
   std::string input;
   int position = 0;
   std::string name;  // the dim's symbolic name; empty when unnamed
-  int64_t value = 1;
-  bool given = false;  // false: `dims` had no value for it and 1 was assumed
+  int64_t value = 0;   // 0 when not given
+  bool given = false;  // false: `dims` had no value for it, and no FLOPs were counted
 };
+
+// "NAME (INPUT position P)", or "INPUT position P" for an unnamed dim.
+std::string to_string(const DynamicDim& dim);
 
 struct GraphStats {
   std::string producer;  // producer_name + " " + producer_version
@@ -27,7 +30,8 @@ struct GraphStats {
   int64_t parameters = 0;  // elements in all initializers and Constant nodes
   int64_t file_bytes = 0;
   // FLOPs of one inference (2 x multiply-adds of Conv, ConvTranspose, Gemm and MatMul, after
-  // shape inference with the given input dims); -1 when shapes could not be inferred.
+  // shape inference with the given input dims); -1 when a dynamic dim has no value or shapes
+  // could not be inferred.
   double flops = -1;
   // The dynamic dims of the inputs, with the values the FLOPs count used for them.
   std::vector<DynamicDim> dynamic_dims;
@@ -35,8 +39,12 @@ struct GraphStats {
   std::vector<TensorInfo> outputs;
 };
 
-// `dims` gives values for dynamic input dims by symbolic name or by position ("0" = batch);
-// dynamic dims it does not give count as 1 (see dynamic_dims). Throws Error{bad_model}
+// `dims` gives values for dynamic input dims by symbolic name or by position ("0" = batch) in
+// every input. A key that reaches no dynamic dim must reach static dims of its own value (so a
+// caller can pass a model's H and W whether they are static or not). No value is ever assumed:
+// without a value for every dynamic dim, FLOPs are not counted (flops is -1, and dynamic_dims
+// says which dims lack one). Throws Error{bad_flag} about option "dim" when a key reaches no
+// dim or contradicts a static one (listing the model's dynamic dims), and Error{bad_model}
 // naming `path` when it is missing or not an ONNX model.
 GraphStats inspect_graph(const std::string& path, const std::map<std::string, int64_t>& dims = {});
 

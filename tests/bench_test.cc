@@ -176,7 +176,10 @@ TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
                       {"max", "num"}, {"spread", "num"}, {"unstable", "bool"}};
   const json shape = {
       {"machine",
-       {{"fma_gflops_per_core", "num"}, {"fma_isa", "str"}, {"matmul_gflops_per_core", "num"}}},
+       {{"fma_gflops_per_core", "num"},
+        {"fma_isa", "str"},
+        {"matmul_gflops_per_core", "num"},
+        {"rounds", {{"fma_gflops_per_core", stats}}}}},
       {"repeat", "int"},
       {"limit", {{"rounds", {{"work_s", stats}, {"limit_s", stats}}}}},
       {"strategies",
@@ -189,7 +192,9 @@ TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
   const json& limit = j["limit"]["rounds"]["limit_s"];
   ASSERT_EQ(limit["values"].size(), 3u);
   EXPECT_DOUBLE_EQ(j["limit"]["limit_s"].get<double>(), limit["median"].get<double>());
-  const double fma = j["machine"]["fma_gflops_per_core"];
+  const json& fma = j["machine"]["rounds"]["fma_gflops_per_core"];
+  ASSERT_EQ(fma["values"].size(), 3u);
+  EXPECT_DOUBLE_EQ(j["machine"]["fma_gflops_per_core"].get<double>(), fma["median"].get<double>());
   const int cores = j["machine"]["cores"];
   ASSERT_EQ(j["strategies"].size(), 3u);
   for (const json& s : j["strategies"]) {
@@ -218,8 +223,8 @@ TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
                   j["strategies"][0]["rounds"]["wall_s"]["values"][i].get<double>() / wall, 1e-9)
           << name << " round " << i;
       const double gflops = s["rounds"]["gflops"]["values"][i];
-      EXPECT_NEAR(s["rounds"]["peak_fraction"]["values"][i].get<double>(), gflops / (cores * fma),
-                  1e-9);
+      EXPECT_NEAR(s["rounds"]["peak_fraction"]["values"][i].get<double>(),
+                  gflops / (cores * fma["values"][i].get<double>()), 1e-9);
     }
     EXPECT_LE(s["peak_fraction"].get<double>(), 1.0) << name;
     EXPECT_TRUE(s["outputs_match_serial"].get<bool>()) << name;

@@ -149,9 +149,6 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
                                               {nchw ? "3" : "2", m.preprocess.width}};
     r.flops_per_call.push_back(inspect_graph(m.path, dims).flops);
   }
-  say("measuring the single-core FMA peak (multiply-adds in registers, one thread)");
-  r.fma = fma_peak_gflops();
-  say(fmt::format("FMA peak: {:.1f} GFLOP/s per core ({})", r.fma.gflops, r.fma.isa));
   say("measuring the single-core MatMul figure (1024 x 1024 x 1024, one intra-op thread)");
   r.matmul_gflops_per_core = matmul_peak_gflops();
   r.repeat = c.repeat;
@@ -172,7 +169,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
                                             static_cast<ptrdiff_t>(batches.size())));
 
   // One run of one strategy, its ratios taken against this round's limit.
-  auto run_once = [&](const std::string& name, double limit_s,
+  auto run_once = [&](const std::string& name, double limit_s, double fma_gflops,
                       const std::function<double(size_t, int)>& alone_ms, CollectingSink& sink) {
     auto strategy = make_strategy(name, c.options);
     ProfileObserver profile;
@@ -208,7 +205,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     for (size_t m = 0; m < c.models.size(); ++m)
       flops += std::max(0.0, r.flops_per_call[m]) * static_cast<double>(rep.models[m].calls);
     s.gflops = flops / rep.wall_s / 1e9;
-    s.peak_fraction = s.gflops / (r.cores * r.fma.gflops);
+    s.peak_fraction = s.gflops / (r.cores * fma_gflops);
     for (size_t m = 0; m < c.models.size(); ++m) {
       BenchModelResult mr;
       mr.timing = rep.models[m];
@@ -224,10 +221,17 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   // of one strategy.
   std::vector<std::vector<BenchStrategyResult>> runs(names.size());
   std::vector<std::vector<double>> alone_1thread(c.models.size());
-  std::vector<double> work_s, limit_s;
+  std::vector<double> work_s, limit_s, fma_gflops;
   CollectingSink reference;  // serial's outputs in the first round
   for (int round = 0; round < c.repeat; ++round) {
     const std::string tag = c.repeat > 1 ? fmt::format("round {}/{}: ", round + 1, c.repeat) : "";
+    // The peak, per round too: a shared host's clock boost drifts with its load, and "% peak"
+    // must hold against the clock the strategies of this round ran at.
+    say(tag + "measuring the single-core FMA peak (multiply-adds in registers, one thread)");
+    const FmaPeak fma = fma_peak_gflops();
+    r.fma.isa = fma.isa;
+    fma_gflops.push_back(fma.gflops);
+    say(fmt::format("{}FMA peak: {:.1f} GFLOP/s per core ({})", tag, fma.gflops, fma.isa));
     // The limit: every model alone with one intra-op thread gives the total work W. Alone
     // times with other thread counts (for interference) are measured on first use, per round.
     std::map<std::pair<size_t, int>, double> alone;  // (model, threads) -> mean ms
@@ -248,7 +252,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
 
     for (size_t k = 0; k < names.size(); ++k) {
       CollectingSink sink;
-      BenchStrategyResult s = run_once(names[k], limit_s.back(), alone_ms, sink);
+      BenchStrategyResult s = run_once(names[k], limit_s.back(), fma.gflops, alone_ms, sink);
       if (round == 0 && k == 0) {  // serial, the reference
         reference = std::move(sink);
         s.outputs_match_serial = true;
@@ -272,6 +276,8 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   r.limit_s_per_round = summarize(limit_s);
   r.work_s = r.work_s_per_round.median;
   r.limit_s = r.limit_s_per_round.median;
+  r.fma_per_round = summarize(fma_gflops);
+  r.fma.gflops = r.fma_per_round.median;
   for (const std::vector<double>& a : alone_1thread)
     r.alone_ms_1thread.push_back(summarize(a).median);
   for (std::vector<BenchStrategyResult>& rounds : runs) {

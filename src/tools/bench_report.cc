@@ -54,7 +54,8 @@ std::string format_table(const BenchReport& r) {
   std::string s = fmt::format(
       "machine: {} cores, {}, GPU {}\nworkload: {} frames of {}, batch {}{}, {}x{}, {} models, "
       "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s{}\n"
-      "peak: FMA loop ({}) on one core {:.1f} GFLOP/s, x {} cores = {:.0f} GFLOP/s (\"% peak\")\n"
+      "peak: FMA loop ({}) on one core {:.1f} GFLOP/s{}, x {} cores = {:.0f} GFLOP/s "
+      "(\"% peak\")\n"
       "      1024^3 MatMul in ONNX Runtime on one core {:.1f} GFLOP/s ({:.0f}% of the FMA "
       "peak)\n",
       r.cores, r.cpu, r.gpu.value_or("n/a"), r.frames, r.video, r.batch,
@@ -63,7 +64,8 @@ std::string format_table(const BenchReport& r) {
       rounds ? fmt::format(" (median of {} rounds: {})", r.repeat,
                            cell(r.limit_s_per_round, "{:.2f}"))
              : "",
-      r.fma.isa, r.fma.gflops, r.cores, r.fma.gflops * r.cores, r.matmul_gflops_per_core,
+      r.fma.isa, r.fma.gflops,
+      rounds ? fmt::format(" (median: {})", cell(r.fma_per_round, "{:.1f}")) : "", r.cores, r.fma.gflops * r.cores, r.matmul_gflops_per_core,
       r.fma.gflops > 0 ? 100 * r.matmul_gflops_per_core / r.fma.gflops : 0);
   for (size_t m = 0; m < r.models.size(); ++m)
     s += r.flops_per_call[m] >= 0
@@ -167,7 +169,8 @@ std::string to_json(const BenchReport& r) {
            {"gpu", r.gpu ? json(*r.gpu) : json(nullptr)},
            {"fma_gflops_per_core", r.fma.gflops},
            {"fma_isa", r.fma.isa},
-           {"matmul_gflops_per_core", r.matmul_gflops_per_core}}},
+           {"matmul_gflops_per_core", r.matmul_gflops_per_core},
+           {"rounds", {{"fma_gflops_per_core", round_json(r.fma_per_round)}}}}},
          {"workload",
           {{"video", r.video},
            {"frames", r.frames},

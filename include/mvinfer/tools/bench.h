@@ -65,7 +65,7 @@ struct BenchModelResult {
 struct BenchStrategyResult {
   RunReport report;       // wall_s and setup_s as defined in run_report.h
   double gflops = 0;      // achieved: every model's FLOPs per call x calls / wall_s
-  double peak_fraction = 0;  // gflops / (cores x single-core FMA peak)
+  double peak_fraction = 0;  // gflops / (cores x single-core FMA peak), in the same round
   double speedup_vs_serial = 0;  // serial's wall_s / wall_s, in the same round
   double limit_ratio = 0;  // wall_s / limit_s, in the same round
   std::optional<double> gpu_mem_mib, gpu_util;
@@ -88,7 +88,8 @@ struct BenchReport {
   bool replicate = false, stream = false;
   std::vector<ModelSpec> models;
   std::vector<double> flops_per_call;    // per model, at this batch and size; -1 unknown
-  FmaPeak fma;                           // the single-core arithmetic peak: "% peak"
+  FmaPeak fma;                           // the single-core arithmetic peak (median): "% peak"
+  RoundStats fma_per_round;              // measured again every round, as the limit is
   double matmul_gflops_per_core = 0;     // single-core MatMul figure in ONNX Runtime
   int repeat = 1;
   std::vector<double> alone_ms_1thread;  // mean single-thread Run() of each model alone

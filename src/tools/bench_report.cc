@@ -20,6 +20,15 @@ std::string cell(const RoundStats& v, const char* format, double scale = 1) {
   return fmt::format("{} ({}-{}){}", f(v.median), f(v.min), f(v.max), v.unstable() ? "!" : " ");
 }
 
+// After a median in a header line: " (median of N rounds, min-max)", "!" when unstable; empty
+// for a single round.
+std::string over_rounds(const RoundStats& v, const char* format) {
+  if (v.values.size() < 2) return "";
+  return fmt::format(" (median of {} rounds, {}-{}){}", v.values.size(),
+                     fmt::format(fmt::runtime(format), v.min),
+                     fmt::format(fmt::runtime(format), v.max), v.unstable() ? "!" : "");
+}
+
 // Rows of cells printed with each column as wide as its widest cell; the first column is
 // left-aligned, the others right-aligned.
 std::string align(const std::vector<std::vector<std::string>>& rows) {
@@ -61,11 +70,8 @@ std::string format_table(const BenchReport& r) {
       r.cores, r.cpu, r.gpu.value_or("n/a"), r.frames, r.video, r.batch,
       r.replicate ? " (replicated)" : "", r.width, r.height, r.models.size(),
       r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s,
-      rounds ? fmt::format(" (median of {} rounds: {})", r.repeat,
-                           cell(r.limit_s_per_round, "{:.2f}"))
-             : "",
-      r.fma.isa, r.fma.gflops,
-      rounds ? fmt::format(" (median: {})", cell(r.fma_per_round, "{:.1f}")) : "", r.cores, r.fma.gflops * r.cores, r.matmul_gflops_per_core,
+      over_rounds(r.limit_s_per_round, "{:.2f}"), r.fma.isa, r.fma.gflops,
+      over_rounds(r.fma_per_round, "{:.1f}"), r.cores, r.fma.gflops * r.cores, r.matmul_gflops_per_core,
       r.fma.gflops > 0 ? 100 * r.matmul_gflops_per_core / r.fma.gflops : 0);
   for (size_t m = 0; m < r.models.size(); ++m)
     s += r.flops_per_call[m] >= 0

@@ -210,6 +210,8 @@ TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
       EXPECT_EQ(v["unstable"].get<bool>(), is_unstable(values)) << name << " " << figure;
     }
     // The scalars are the medians.
+    EXPECT_DOUBLE_EQ(s["wall_s"].get<double>(), s["rounds"]["wall_s"]["median"].get<double>());
+    EXPECT_DOUBLE_EQ(s["fps"].get<double>(), s["rounds"]["fps"]["median"].get<double>());
     EXPECT_DOUBLE_EQ(s["limit_ratio"].get<double>(),
                      s["rounds"]["limit_ratio"]["median"].get<double>());
     EXPECT_DOUBLE_EQ(s["speedup_vs_serial"].get<double>(),

@@ -71,7 +71,8 @@ std::string format_table(const BenchReport& r) {
       r.replicate ? " (replicated)" : "", r.width, r.height, r.models.size(),
       r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s,
       over_rounds(r.limit_s_per_round, "{:.2f}"), r.fma.isa, r.fma.gflops,
-      over_rounds(r.fma_per_round, "{:.1f}"), r.cores, r.fma.gflops * r.cores, r.matmul_gflops_per_core,
+      over_rounds(r.fma_per_round, "{:.1f}"), r.cores, r.fma.gflops * r.cores,
+      r.matmul_gflops_per_core,
       r.fma.gflops > 0 ? 100 * r.matmul_gflops_per_core / r.fma.gflops : 0);
   for (size_t m = 0; m < r.models.size(); ++m)
     s += r.flops_per_call[m] >= 0
@@ -142,9 +143,9 @@ std::string to_json(const BenchReport& r) {
                     {"interference", m.interference}});
     const BenchStrategyResult::PerRound& p = s.per_round;
     strategies.push_back({{"name", s.report.strategy},
-                          {"wall_s", s.report.wall_s},
+                          {"wall_s", p.wall_s.median},
                           {"setup_s", s.report.setup_s},
-                          {"fps", s.report.fps},
+                          {"fps", p.fps.median},
                           {"speedup_vs_serial", s.speedup_vs_serial},
                           {"limit_ratio", s.limit_ratio},
                           {"gflops", s.gflops},

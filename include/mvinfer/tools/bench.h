@@ -40,7 +40,8 @@ struct BenchConfig {
 // by more than the differences between strategies that the bench is meant to show.
 constexpr double kUnstableSpread = 0.10;
 
-// (max - min) / median of `values`; 0 for fewer than two values or a zero median.
+// (max - min) / median of `values`: 0 for fewer than two values or all equal; infinite when
+// they differ around a median of 0.
 double spread(std::span<const double> values);
 // Whether spread(values) exceeds kUnstableSpread.
 bool is_unstable(std::span<const double> values);
@@ -59,9 +60,9 @@ struct BenchModelResult {
   double interference = 0;  // mean Run() here / mean Run() alone with intra_threads threads
 };
 
-// The scalar ratios are medians over the rounds; `report`, `models` and the GPU readings come
-// from the median round (the one whose wall/limit is the median; the lower middle of an even
-// count).
+// The ratios are medians over the rounds (the JSON's wall_s and fps too); `report`, `models`
+// and the GPU readings come from the median round (the one whose wall/limit is the median; the
+// lower middle of an even count).
 struct BenchStrategyResult {
   RunReport report;       // wall_s and setup_s as defined in run_report.h
   double gflops = 0;      // achieved: every model's FLOPs per call x calls / wall_s
@@ -92,7 +93,7 @@ struct BenchReport {
   RoundStats fma_per_round;              // measured again every round, as the limit is
   double matmul_gflops_per_core = 0;     // single-core MatMul figure in ONNX Runtime
   int repeat = 1;
-  std::vector<double> alone_ms_1thread;  // mean single-thread Run() of each model alone
+  std::vector<double> alone_ms_1thread;  // mean single-thread Run() of each model alone (median)
   double work_s = 0;                     // W (median over the rounds)
   double limit_s = 0;                    // W / cores (median over the rounds)
   RoundStats work_s_per_round, limit_s_per_round;

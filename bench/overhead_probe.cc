@@ -1,8 +1,9 @@
 // Framework overhead: mvinfer's serial strategy over preloaded batches vs the smallest direct
 // ONNX Runtime loop over the very same input tensors, with the same session settings.
 // Rounds alternate (A B A B ...) so drift of the machine hits both; prints the best wall
-// time of each and their ratio. Both are timed from their first Run() to their last result:
-// creating sessions is a one-off cost, not framework overhead per frame.
+// time of each, and the ratio within each round summarised by its median and min-max. Both
+// are timed from their first Run() to their last result: creating sessions is a one-off cost,
+// not framework overhead per frame.
 //
 // usage: overhead_probe VIDEO FRAMES BATCH WxH ROUNDS MODEL...
 #include <onnxruntime_cxx_api.h>
@@ -19,6 +20,7 @@
 #include "mvinfer/core/observer.h"
 #include "mvinfer/io/result_sink.h"
 #include "mvinfer/core/strategy.h"
+#include "mvinfer/tools/bench.h"
 
 using namespace mvinfer;
 
@@ -110,7 +112,13 @@ int main(int argc, char** argv) try {
   fmt::print("models {}, batches {}, batch {}, {}x{}, intra-op threads {}\n", specs.size(),
              batches.size(), batch, w, h, threads);
   fmt::print("best: mvinfer serial {:.3f} s, direct loop {:.3f} s\n", best_a, best_b);
-  fmt::print("overhead ratio (mvinfer / direct) = {:.4f}\n", best_a / best_b);
+  std::vector<double> ratio;
+  for (size_t i = 0; i < a.size(); ++i) ratio.push_back(a[i] / b[i]);
+  const RoundStats q = summarize(ratio);
+  fmt::print("overhead ratio (mvinfer / direct) per round: median {:.4f} ({:.4f}-{:.4f}){}\n",
+             q.median, q.min, q.max, q.unstable() ? ", spread above 10%" : "");
+  fmt::print("overhead ratio (mvinfer / direct, median of {} rounds) = {:.4f}\n", a.size(),
+             q.median);
   return 0;
 } catch (const Error& e) {
   std::fprintf(stderr, "overhead_probe: %s\n", e.what());

@@ -1,5 +1,6 @@
 // `mvinfer bench` writes the documented JSON shape and a well-formed SVG with one wall-time
-// bar per strategy; every strategy's outputs match serial's.
+// bar per strategy; every strategy's outputs match serial's; `--repeat N` gives N rounds of
+// every figure, summarised by their median and min-max, and flags rounds that disagree.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "mvinfer/tools/bench.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
@@ -131,6 +133,127 @@ TEST(BenchCommand, JsonShapeSvgAndMatchingOutputs) {
   // The table on stdout has a row per strategy.
   for (const char* s : {"serial", "threads", "processes", "coroutines-async"})
     EXPECT_NE(r.out.find(s), std::string::npos) << r.out;
+}
+
+TEST(BenchRounds, SpreadIsTheRangeOverTheMedian) {
+  const std::vector<double> steady{1.00, 1.04, 1.02};
+  EXPECT_NEAR(spread(steady), 0.04 / 1.02, 1e-12);
+  EXPECT_FALSE(is_unstable(steady));
+  const std::vector<double> noisy{0.99, 1.31, 1.05};  // the spread seen between runs here
+  EXPECT_NEAR(spread(noisy), 0.32 / 1.05, 1e-12);
+  EXPECT_TRUE(is_unstable(noisy));
+  // The threshold itself: 10% is still stable, just above it is not (halves add up exactly).
+  EXPECT_FALSE(is_unstable(std::vector<double>{9.5, 10, 10.5}));
+  EXPECT_TRUE(is_unstable(std::vector<double>{9.5, 10, 10.501}));
+  EXPECT_EQ(spread(std::vector<double>{2.0}), 0);
+  EXPECT_EQ(spread(std::vector<double>{}), 0);
+}
+
+TEST(BenchRounds, SummaryKeepsTheRoundsAndTakesTheMedian) {
+  RoundStats odd = summarize({3, 1, 2});
+  EXPECT_EQ(odd.values, (std::vector<double>{3, 1, 2}));  // round order kept
+  EXPECT_EQ(odd.median, 2);
+  EXPECT_EQ(odd.min, 1);
+  EXPECT_EQ(odd.max, 3);
+  EXPECT_TRUE(odd.unstable());
+  RoundStats even = summarize({4, 1, 2, 10});
+  EXPECT_EQ(even.median, 3);
+  EXPECT_EQ(even.min, 1);
+  EXPECT_EQ(even.max, 10);
+}
+
+// Every ratio in the JSON is a median over the rounds, each round's value computed within
+// that round; the table shows median (min-max) and auto / best fixed.
+TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
+  fs::path dir = scratch_dir("bench");
+  std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
+  fs::path js = dir / "report.json";
+  CommandResult r = run_cli({"bench", "--video", kVideo, "--model", zoo[0], "--model", zoo[1],
+                             "--frames", "16", "--batch", "4", "--size", "64x64", "--sample", "2",
+                             "--strategies", "serial,threads,auto", "--repeat", "3", "--json",
+                             js.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  json j = json::parse(slurp(js));
+  const json stats = {{"values", json::array({"num"})}, {"median", "num"}, {"min", "num"},
+                      {"max", "num"}, {"spread", "num"}, {"unstable", "bool"}};
+  const json shape = {
+      {"machine",
+       {{"fma_gflops_per_core", "num"},
+        {"fma_isa", "str"},
+        {"matmul_gflops_per_core", "num"},
+        {"rounds", {{"fma_gflops_per_core", stats}}}}},
+      {"repeat", "int"},
+      {"limit", {{"rounds", {{"work_s", stats}, {"limit_s", stats}}}}},
+      {"strategies",
+       json::array({{{"rounds",
+                      {{"wall_s", stats}, {"fps", stats}, {"speedup_vs_serial", stats},
+                       {"limit_ratio", stats}, {"gflops", stats}, {"peak_fraction", stats}}}}})},
+      {"auto_vs_best_fixed", stats}};
+  expect_shape(j, shape, "report");
+  EXPECT_EQ(j["repeat"], 3);
+  const json& limit = j["limit"]["rounds"]["limit_s"];
+  ASSERT_EQ(limit["values"].size(), 3u);
+  EXPECT_DOUBLE_EQ(j["limit"]["limit_s"].get<double>(), limit["median"].get<double>());
+  const json& fma = j["machine"]["rounds"]["fma_gflops_per_core"];
+  ASSERT_EQ(fma["values"].size(), 3u);
+  EXPECT_DOUBLE_EQ(j["machine"]["fma_gflops_per_core"].get<double>(), fma["median"].get<double>());
+  const int cores = j["machine"]["cores"];
+  ASSERT_EQ(j["strategies"].size(), 3u);
+  for (const json& s : j["strategies"]) {
+    const std::string name = s["name"];
+    for (const auto& [figure, v] : s["rounds"].items()) {
+      ASSERT_EQ(v["values"].size(), 3u) << name << " " << figure;
+      const std::vector<double> values = v["values"];
+      const double median = v["median"], lo = v["min"], hi = v["max"];
+      EXPECT_DOUBLE_EQ(lo, *std::min_element(values.begin(), values.end())) << name << figure;
+      EXPECT_DOUBLE_EQ(hi, *std::max_element(values.begin(), values.end())) << name << figure;
+      EXPECT_LE(lo, median) << name << " " << figure;
+      EXPECT_LE(median, hi) << name << " " << figure;
+      EXPECT_EQ(v["unstable"].get<bool>(), is_unstable(values)) << name << " " << figure;
+    }
+    // The scalars are the medians.
+    EXPECT_DOUBLE_EQ(s["wall_s"].get<double>(), s["rounds"]["wall_s"]["median"].get<double>());
+    EXPECT_DOUBLE_EQ(s["fps"].get<double>(), s["rounds"]["fps"]["median"].get<double>());
+    EXPECT_DOUBLE_EQ(s["limit_ratio"].get<double>(),
+                     s["rounds"]["limit_ratio"]["median"].get<double>());
+    EXPECT_DOUBLE_EQ(s["speedup_vs_serial"].get<double>(),
+                     s["rounds"]["speedup_vs_serial"]["median"].get<double>());
+    // Each round's ratios come from that round's own limit, serial run and wall time.
+    for (size_t i = 0; i < 3; ++i) {
+      const double wall = s["rounds"]["wall_s"]["values"][i];
+      EXPECT_NEAR(s["rounds"]["limit_ratio"]["values"][i].get<double>(),
+                  wall / limit["values"][i].get<double>(), 1e-9) << name << " round " << i;
+      EXPECT_NEAR(s["rounds"]["speedup_vs_serial"]["values"][i].get<double>(),
+                  j["strategies"][0]["rounds"]["wall_s"]["values"][i].get<double>() / wall, 1e-9)
+          << name << " round " << i;
+      const double gflops = s["rounds"]["gflops"]["values"][i];
+      EXPECT_NEAR(s["rounds"]["peak_fraction"]["values"][i].get<double>(),
+                  gflops / (cores * fma["values"][i].get<double>()), 1e-9);
+    }
+    EXPECT_LE(s["peak_fraction"].get<double>(), 1.0) << name;
+    EXPECT_TRUE(s["outputs_match_serial"].get<bool>()) << name;
+  }
+  const json& a = j["auto_vs_best_fixed"];
+  ASSERT_EQ(a["values"].size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const double best = std::min(j["strategies"][0]["rounds"]["wall_s"]["values"][i].get<double>(),
+                                 j["strategies"][1]["rounds"]["wall_s"]["values"][i].get<double>());
+    EXPECT_NEAR(a["values"][i].get<double>(),
+                j["strategies"][2]["rounds"]["wall_s"]["values"][i].get<double>() / best, 1e-9);
+  }
+  // The table: median (min-max) cells, the FMA and MatMul lines, auto / best fixed.
+  EXPECT_NE(r.out.find("over 3 interleaved rounds"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak: FMA loop"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MatMul in ONNX Runtime"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("auto / best fixed"), std::string::npos) << r.out;
+  const std::string serial_speedup = "1.00 (1.00-1.00)";
+  EXPECT_NE(r.out.find(serial_speedup), std::string::npos) << r.out;
+}
+
+TEST(BenchCommand, RepeatMustBePositive) {
+  CommandResult r = run_cli({"bench", "--video", kVideo, "--zoo", "1", "--repeat", "0"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--repeat"), std::string::npos) << r.err;
 }
 
 TEST(BenchCommand, UnwritableJsonFailsBeforeRunning) {

@@ -24,7 +24,7 @@ struct BenchFlags {
   std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
       trace;
   std::vector<std::string> models;
-  int zoo = 0, batch = 4, sample = 16;
+  int zoo = 0, batch = 4, sample = 16, repeat = 1;
   int64_t frames = 300;
   bool replicate = false, stream = false;
 };
@@ -69,6 +69,10 @@ Command add_bench_command(CLI::App& app) {
       ->default_val("auto");
   b->add_option("--sample", f->sample, "Batches per model for the 'alone' measurements")
       ->default_val(16)->check(CLI::PositiveNumber);
+  b->add_option("--repeat", f->repeat,
+                "Rounds of the limit probe and every strategy, interleaved; ratios are reported "
+                "as the median with min-max over the rounds")
+      ->default_val(1)->check(CLI::PositiveNumber);
   b->add_option("--json", f->json, "Write the report as JSON");
   b->add_option("--svg", f->svg, "Write a chart as SVG");
   b->add_option("--trace", f->trace,
@@ -84,6 +88,7 @@ Command add_bench_command(CLI::App& app) {
     c.batching.replicate = f->replicate;
     c.stream = f->stream;
     c.sample_batches = f->sample;
+    c.repeat = f->repeat;
     c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);
     if (!f->strategies.empty()) c.strategies = split(f->strategies);
     check_writable("json", f->json);

@@ -68,7 +68,37 @@ std::optional<double> max_difference(const CollectingSink& a, const CollectingSi
 
 constexpr double kMatchTolerance = 1e-4;
 
+// The round whose value is the median (the lower middle of an even count).
+size_t median_index(const std::vector<double>& values) {
+  std::vector<size_t> order(values.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
+  return order[(order.size() - 1) / 2];
+}
+
 }  // namespace
+
+double spread(std::span<const double> values) {
+  if (values.size() < 2) return 0;
+  const RoundStats s = summarize({values.begin(), values.end()});
+  if (s.max == s.min) return 0;
+  return s.median > 0 ? (s.max - s.min) / s.median : INFINITY;
+}
+
+bool is_unstable(std::span<const double> values) { return spread(values) > kUnstableSpread; }
+
+RoundStats summarize(std::vector<double> values) {
+  RoundStats s;
+  s.values = std::move(values);
+  if (s.values.empty()) return s;
+  std::vector<double> sorted = s.values;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  s.median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  s.min = sorted.front();
+  s.max = sorted.back();
+  return s;
+}
 
 bool BenchReport::all_outputs_match() const {
   return std::all_of(strategies.begin(), strategies.end(),
@@ -88,6 +118,9 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   if (c.frames < 1)
     throw Error(ErrorCode::bad_flag, Error::Option{"frames"},
                 fmt::format(" {}: expected a positive integer", c.frames));
+  if (c.repeat < 1)
+    throw Error(ErrorCode::bad_flag, Error::Option{"repeat"},
+                fmt::format(" {}: expected a positive integer", c.repeat));
   // serial is the reference for speedup and outputs: it always runs, first.
   std::vector<std::string> names{"serial"};
   for (const std::string& s : c.strategies) {
@@ -120,8 +153,9 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
                                               {nchw ? "3" : "2", m.preprocess.width}};
     r.flops_per_call.push_back(inspect_graph(m.path, dims).flops);
   }
-  say("measuring the single-core MatMul peak (1024 x 1024 x 1024, one intra-op thread)");
+  say("measuring the single-core MatMul figure (1024 x 1024 x 1024, one intra-op thread)");
   r.matmul_gflops_per_core = matmul_peak_gflops();
+  r.repeat = c.repeat;
 
   say(fmt::format("decoding and preprocessing {} frames of {}", c.frames, c.video));
   std::unique_ptr<PreloadedBatches> preloaded;
@@ -138,27 +172,11 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
       batches.begin() + std::min<ptrdiff_t>(std::max(1, c.sample_batches),
                                             static_cast<ptrdiff_t>(batches.size())));
 
-  // The limit: every model alone with one intra-op thread gives the total work W.
-  std::map<std::pair<size_t, int>, double> alone;  // (model, threads) -> mean ms
-  auto alone_ms = [&](size_t m, int threads) {
-    auto key = std::make_pair(m, threads);
-    if (!alone.count(key)) alone[key] = alone_mean_ms(c.models[m], m, threads, sample);
-    return alone[key];
-  };
-  for (size_t m = 0; m < c.models.size(); ++m) {
-    r.alone_ms_1thread.push_back(alone_ms(m, 1));
-    r.work_s += r.alone_ms_1thread.back() / 1e3 * static_cast<double>(batches.size());
-  }
-  r.limit_s = r.work_s / r.cores;
-  say(fmt::format("limit: W = {:.2f} s of single-thread work, / {} cores = {:.2f} s", r.work_s,
-                  r.cores, r.limit_s));
-
-  CollectingSink reference;
-  for (const std::string& name : names) {
+  // One run of one strategy, its ratios taken against this round's limit.
+  auto run_once = [&](const std::string& name, double limit_s, double fma_gflops,
+                      const std::function<double(size_t, int)>& alone_ms, CollectingSink& sink) {
     auto strategy = make_strategy(name, c.options);
-    CollectingSink sink;
     ProfileObserver profile;
-
     std::unique_ptr<FrameSource> source;
     std::unique_ptr<Batcher> batcher;
     BatchSource* feed = preloaded.get();
@@ -188,12 +206,12 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     const RunReport& rep = s.report;
     s.gpu_mem_mib = g.memory_mib;
     s.gpu_util = g.util_pct;
-    s.limit_ratio = rep.wall_s / r.limit_s;
+    s.limit_ratio = rep.wall_s / limit_s;
     double flops = 0;
     for (size_t m = 0; m < c.models.size(); ++m)
       flops += std::max(0.0, r.flops_per_call[m]) * static_cast<double>(rep.models[m].calls);
     s.gflops = flops / rep.wall_s / 1e9;
-    s.peak_fraction = s.gflops / (r.cores * r.matmul_gflops_per_core);
+    s.peak_fraction = s.gflops / (r.cores * fma_gflops);
     for (size_t m = 0; m < c.models.size(); ++m) {
       BenchModelResult mr;
       mr.timing = rep.models[m];
@@ -201,20 +219,115 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
       mr.interference = mr.timing.mean_ms / alone_ms(m, mr.intra_threads);
       s.models.push_back(mr);
     }
-    if (name == "serial") {
-      reference = std::move(sink);
-      s.outputs_match_serial = true;
-    } else {
-      std::optional<double> diff = max_difference(sink, reference);
-      s.max_abs_diff = diff.value_or(INFINITY);
-      s.outputs_match_serial = diff && *diff <= kMatchTolerance;
+    return s;
+  };
+
+  // runs[k][i]: strategy names[k] in round i. Rounds interleave (limit, A, B, ..., limit, A,
+  // B, ...) so that a slow spell of the machine hits one round of everything, not all rounds
+  // of one strategy.
+  std::vector<std::vector<BenchStrategyResult>> runs(names.size());
+  std::vector<std::vector<double>> alone_1thread(c.models.size());
+  std::vector<double> work_s, limit_s, fma_gflops;
+  CollectingSink reference;  // serial's outputs in the first round
+  for (int round = 0; round < c.repeat; ++round) {
+    const std::string tag = c.repeat > 1 ? fmt::format("round {}/{}: ", round + 1, c.repeat) : "";
+    // The peak, per round too: a shared host's clock boost drifts with its load, and "% peak"
+    // must hold against the clock the strategies of this round ran at.
+    say(tag + "measuring the single-core FMA peak (multiply-adds in registers, one thread)");
+    const FmaPeak fma = fma_peak_gflops();
+    r.fma.isa = fma.isa;
+    fma_gflops.push_back(fma.gflops);
+    say(fmt::format("{}FMA peak: {:.1f} GFLOP/s per core ({})", tag, fma.gflops, fma.isa));
+    // The limit: every model alone with one intra-op thread gives the total work W. Alone
+    // times with other thread counts (for interference) are measured on first use, per round.
+    std::map<std::pair<size_t, int>, double> alone;  // (model, threads) -> mean ms
+    auto alone_ms = [&](size_t m, int threads) {
+      auto key = std::make_pair(m, threads);
+      if (!alone.count(key)) alone[key] = alone_mean_ms(c.models[m], m, threads, sample);
+      return alone[key];
+    };
+    double work = 0;
+    for (size_t m = 0; m < c.models.size(); ++m) {
+      alone_1thread[m].push_back(alone_ms(m, 1));
+      work += alone_1thread[m].back() / 1e3 * static_cast<double>(batches.size());
     }
-    say(fmt::format("{}: {:.2f} s, {:.1f} frames/s, wall/limit {:.2f} ({})", name, rep.wall_s,
-                    rep.fps, s.limit_ratio, rep.settings));
+    work_s.push_back(work);
+    limit_s.push_back(work / r.cores);
+    say(fmt::format("{}limit: W = {:.2f} s of single-thread work, / {} cores = {:.2f} s", tag,
+                    work, r.cores, limit_s.back()));
+
+    for (size_t k = 0; k < names.size(); ++k) {
+      CollectingSink sink;
+      BenchStrategyResult s = run_once(names[k], limit_s.back(), fma.gflops, alone_ms, sink);
+      if (round == 0 && k == 0) {  // serial, the reference
+        reference = std::move(sink);
+        s.outputs_match_serial = true;
+      } else {
+        std::optional<double> diff = max_difference(sink, reference);
+        s.max_abs_diff = diff.value_or(INFINITY);
+        s.outputs_match_serial = diff && *diff <= kMatchTolerance;
+      }
+      const RunReport& rep = s.report;
+      say(fmt::format("{}{}: {:.2f} s, {:.1f} frames/s, wall/limit {:.2f} ({})", tag, names[k],
+                      rep.wall_s, rep.fps, s.limit_ratio, rep.settings));
+      runs[k].push_back(std::move(s));
+    }
+    const double serial_wall = runs.front().back().report.wall_s;
+    for (auto& rounds : runs)
+      rounds.back().speedup_vs_serial = serial_wall / rounds.back().report.wall_s;
+  }
+
+  // Summaries over the rounds.
+  r.work_s_per_round = summarize(work_s);
+  r.limit_s_per_round = summarize(limit_s);
+  r.work_s = r.work_s_per_round.median;
+  r.limit_s = r.limit_s_per_round.median;
+  r.fma_per_round = summarize(fma_gflops);
+  r.fma.gflops = r.fma_per_round.median;
+  for (const std::vector<double>& a : alone_1thread)
+    r.alone_ms_1thread.push_back(summarize(a).median);
+  for (std::vector<BenchStrategyResult>& rounds : runs) {
+    auto collect = [&](auto field) {
+      std::vector<double> v;
+      for (const BenchStrategyResult& x : rounds) v.push_back(field(x));
+      return summarize(std::move(v));
+    };
+    BenchStrategyResult::PerRound pr;
+    pr.wall_s = collect([](const BenchStrategyResult& x) { return x.report.wall_s; });
+    pr.fps = collect([](const BenchStrategyResult& x) { return x.report.fps; });
+    pr.speedup_vs_serial =
+        collect([](const BenchStrategyResult& x) { return x.speedup_vs_serial; });
+    pr.limit_ratio = collect([](const BenchStrategyResult& x) { return x.limit_ratio; });
+    pr.gflops = collect([](const BenchStrategyResult& x) { return x.gflops; });
+    pr.peak_fraction = collect([](const BenchStrategyResult& x) { return x.peak_fraction; });
+    bool match = true;
+    double diff = 0;
+    for (const BenchStrategyResult& x : rounds) {
+      match = match && x.outputs_match_serial;
+      diff = std::max(diff, x.max_abs_diff);
+    }
+    BenchStrategyResult s = std::move(rounds[median_index(pr.limit_ratio.values)]);
+    s.per_round = std::move(pr);
+    s.speedup_vs_serial = s.per_round.speedup_vs_serial.median;
+    s.limit_ratio = s.per_round.limit_ratio.median;
+    s.gflops = s.per_round.gflops.median;
+    s.peak_fraction = s.per_round.peak_fraction.median;
+    s.outputs_match_serial = match;
+    s.max_abs_diff = diff;
     r.strategies.push_back(std::move(s));
   }
-  const double serial_wall = r.strategies.front().report.wall_s;
-  for (BenchStrategyResult& s : r.strategies) s.speedup_vs_serial = serial_wall / s.report.wall_s;
+  const auto auto_at = std::find(names.begin(), names.end(), "auto");
+  if (auto_at != names.end()) {
+    const size_t a = static_cast<size_t>(auto_at - names.begin());
+    std::vector<double> ratio;
+    for (int round = 0; round < c.repeat; ++round) {
+      double best = INFINITY;
+      for (size_t k = 0; k < names.size(); ++k)
+        if (k != a) best = std::min(best, r.strategies[k].per_round.wall_s.values[round]);
+      ratio.push_back(r.strategies[a].per_round.wall_s.values[round] / best);
+    }
+    r.auto_vs_best_fixed = summarize(std::move(ratio));
+  }
   return r;
 }
 

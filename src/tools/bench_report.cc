@@ -11,37 +11,105 @@
 namespace mvinfer {
 namespace {
 using json = nlohmann::ordered_json;  // keys in the documented order
+
+// A figure over the rounds, as a table cell: the median, then "(min-max)" when there were
+// several rounds, and "!" when their spread is above kUnstableSpread. `scale` turns a fraction
+// into a percentage.
+std::string cell(const RoundStats& v, const char* format, double scale = 1) {
+  auto f = [&](double x) { return fmt::format(fmt::runtime(format), x * scale); };
+  if (v.values.size() < 2) return f(v.median);
+  return fmt::format("{} ({}-{}){}", f(v.median), f(v.min), f(v.max), v.unstable() ? "!" : " ");
+}
+
+// After a median in a header line: " (median of N rounds, min-max)", "!" when unstable; empty
+// for a single round.
+std::string over_rounds(const RoundStats& v, const char* format) {
+  if (v.values.size() < 2) return "";
+  return fmt::format(" (median of {} rounds, {}-{}){}", v.values.size(),
+                     fmt::format(fmt::runtime(format), v.min),
+                     fmt::format(fmt::runtime(format), v.max), v.unstable() ? "!" : "");
+}
+
+// Rows of cells printed with each column as wide as its widest cell; the first column is
+// left-aligned, the others right-aligned.
+std::string align(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], row[i].size());
+    }
+  std::string s;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i)
+      line += i == 0 ? fmt::format("{:<{}}", row[i], width[i])
+                     : fmt::format(" {:>{}}", row[i], width[i]);
+    s += line + "\n";
+  }
+  return s;
+}
+
+json round_json(const RoundStats& v) {
+  return {{"values", v.values}, {"median", v.median},          {"min", v.min},
+          {"max", v.max},       {"spread", spread(v.values)}, {"unstable", v.unstable()}};
+}
 }  // namespace
 
 std::string format_table(const BenchReport& r) {
   auto opt = [](const std::optional<double>& v, const char* f) {
     return v ? fmt::format(fmt::runtime(f), *v) : std::string("n/a");
   };
+  const bool rounds = r.repeat > 1;
   std::string s = fmt::format(
       "machine: {} cores, {}, GPU {}\nworkload: {} frames of {}, batch {}{}, {}x{}, {} models, "
-      "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s\n"
-      "peak: 1024^3 MatMul on one core {:.0f} GFLOP/s, x {} cores = {:.0f} GFLOP/s\n",
+      "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s{}\n"
+      "peak: FMA loop ({}) on one core {:.1f} GFLOP/s{}, x {} cores = {:.0f} GFLOP/s "
+      "(\"% peak\")\n"
+      "      1024^3 MatMul in ONNX Runtime on one core {:.1f} GFLOP/s ({:.0f}% of the FMA "
+      "peak)\n",
       r.cores, r.cpu, r.gpu.value_or("n/a"), r.frames, r.video, r.batch,
       r.replicate ? " (replicated)" : "", r.width, r.height, r.models.size(),
       r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s,
-      r.matmul_gflops_per_core, r.cores, r.matmul_gflops_per_core * r.cores);
+      over_rounds(r.limit_s_per_round, "{:.2f}"), r.fma.isa, r.fma.gflops,
+      over_rounds(r.fma_per_round, "{:.1f}"), r.cores, r.fma.gflops * r.cores,
+      r.matmul_gflops_per_core,
+      r.fma.gflops > 0 ? 100 * r.matmul_gflops_per_core / r.fma.gflops : 0);
   for (size_t m = 0; m < r.models.size(); ++m)
     s += r.flops_per_call[m] >= 0
              ? fmt::format("model {}: {:.2f} GFLOPs per call\n", r.models[m].name, r.flops_per_call[m] / 1e9)
              : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)\n", r.models[m].name);
-  s += "\n";
-  s += fmt::format("{:<17} {:>7} {:>8} {:>8} {:>10} {:>8} {:>7} {:>9} {:>6} {:>8} {:>6} {:>6} "
-                   "{:>7}\n",
-                   "strategy", "wall s", "frames/s", "speedup", "wall/limit", "GFLOP/s", "% peak",
-                   "RSS MiB", "CPU %", "GPU MiB", "GPU %", "intra", "match");
-  for (const BenchStrategyResult& x : r.strategies)
-    s += fmt::format("{:<17} {:>7.2f} {:>8.1f} {:>8.2f} {:>10.2f} {:>8.0f} {:>7.0f} {:>9.0f} "
-                     "{:>6.0f} {:>8} {:>6} {:>6} {:>7}\n",
-                     x.report.strategy, x.report.wall_s, x.report.fps, x.speedup_vs_serial,
-                     x.limit_ratio, x.gflops, 100 * x.peak_fraction, x.report.peak_rss_mib,
-                     x.report.cpu_util,
-                     opt(x.gpu_mem_mib, "{:.0f}"), opt(x.gpu_util, "{:.0f}"),
-                     x.report.intra_threads, x.outputs_match_serial ? "yes" : "NO");
+  s += rounds ? fmt::format("\nover {} interleaved rounds: median (min-max); wall s, GFLOP/s "
+                            "medians; the rest from the median round\n",
+                            r.repeat)
+              : "\n";
+  std::vector<std::vector<std::string>> rows{{"strategy", "wall s", "frames/s", "speedup",
+                                              "wall/limit", "GFLOP/s", "% peak", "RSS MiB",
+                                              "CPU %", "GPU MiB", "GPU %", "intra", "match"}};
+  bool unstable = false;
+  for (const BenchStrategyResult& x : r.strategies) {
+    const BenchStrategyResult::PerRound& p = x.per_round;
+    for (const RoundStats* v : {&p.fps, &p.speedup_vs_serial, &p.limit_ratio, &p.peak_fraction})
+      unstable = unstable || v->unstable();
+    rows.push_back({x.report.strategy, fmt::format("{:.2f}", p.wall_s.median),
+                    cell(p.fps, "{:.1f}"), cell(p.speedup_vs_serial, "{:.2f}"),
+                    cell(p.limit_ratio, "{:.2f}"), fmt::format("{:.0f}", p.gflops.median),
+                    cell(p.peak_fraction, "{:.0f}", 100),
+                    fmt::format("{:.0f}", x.report.peak_rss_mib),
+                    fmt::format("{:.0f}", x.report.cpu_util), opt(x.gpu_mem_mib, "{:.0f}"),
+                    opt(x.gpu_util, "{:.0f}"), std::to_string(x.report.intra_threads),
+                    x.outputs_match_serial ? "yes" : "NO"});
+  }
+  s += align(rows);
+  if (r.auto_vs_best_fixed) {
+    unstable = unstable || r.auto_vs_best_fixed->unstable();
+    s += fmt::format("auto / best fixed (wall, within each round): {}\n",
+                     cell(*r.auto_vs_best_fixed, "{:.2f}"));
+  }
+  if (unstable)
+    s += fmt::format("! the rounds differ by more than {:.0f}% of the median ((max - min) / "
+                     "median): the machine was busy; rerun, or raise --repeat\n",
+                     100 * kUnstableSpread);
   s += fmt::format("\n{:<17} {:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>12}\n", "strategy",
                    "model", "calls", "Run() s", "p50 ms", "p90 ms", "p99 ms", "intra",
                    "interference");
@@ -74,10 +142,11 @@ std::string to_json(const BenchReport& r) {
                     {"p99_ms", m.timing.p99_ms},
                     {"intra_threads", m.intra_threads},
                     {"interference", m.interference}});
+    const BenchStrategyResult::PerRound& p = s.per_round;
     strategies.push_back({{"name", s.report.strategy},
-                          {"wall_s", s.report.wall_s},
+                          {"wall_s", p.wall_s.median},
                           {"setup_s", s.report.setup_s},
-                          {"fps", s.report.fps},
+                          {"fps", p.fps.median},
                           {"speedup_vs_serial", s.speedup_vs_serial},
                           {"limit_ratio", s.limit_ratio},
                           {"gflops", s.gflops},
@@ -90,6 +159,13 @@ std::string to_json(const BenchReport& r) {
                           {"settings", s.report.settings},
                           {"outputs_match_serial", s.outputs_match_serial},
                           {"max_rel_diff_vs_serial", std::isfinite(s.max_abs_diff) ? json(s.max_abs_diff) : json(nullptr)},
+                          {"rounds",
+                           {{"wall_s", round_json(p.wall_s)},
+                            {"fps", round_json(p.fps)},
+                            {"speedup_vs_serial", round_json(p.speedup_vs_serial)},
+                            {"limit_ratio", round_json(p.limit_ratio)},
+                            {"gflops", round_json(p.gflops)},
+                            {"peak_fraction", round_json(p.peak_fraction)}}},
                           {"models", ms}});
   }
   json alone = json::array();
@@ -99,7 +175,10 @@ std::string to_json(const BenchReport& r) {
           {{"cores", r.cores},
            {"cpu", r.cpu},
            {"gpu", r.gpu ? json(*r.gpu) : json(nullptr)},
-           {"matmul_gflops_per_core", r.matmul_gflops_per_core}}},
+           {"fma_gflops_per_core", r.fma.gflops},
+           {"fma_isa", r.fma.isa},
+           {"matmul_gflops_per_core", r.matmul_gflops_per_core},
+           {"rounds", {{"fma_gflops_per_core", round_json(r.fma_per_round)}}}}},
          {"workload",
           {{"video", r.video},
            {"frames", r.frames},
@@ -108,8 +187,18 @@ std::string to_json(const BenchReport& r) {
            {"replicate", r.replicate},
            {"stream", r.stream},
            {"models", models}}},
-         {"limit", {{"work_s", r.work_s}, {"cores", r.cores}, {"limit_s", r.limit_s}, {"alone", alone}}},
-         {"strategies", strategies}};
+         {"repeat", r.repeat},
+         {"limit",
+          {{"work_s", r.work_s},
+           {"cores", r.cores},
+           {"limit_s", r.limit_s},
+           {"alone", alone},
+           {"rounds",
+            {{"work_s", round_json(r.work_s_per_round)},
+             {"limit_s", round_json(r.limit_s_per_round)}}}}},
+         {"strategies", strategies},
+         {"auto_vs_best_fixed",
+          r.auto_vs_best_fixed ? round_json(*r.auto_vs_best_fixed) : json(nullptr)}};
   return j.dump(2) + "\n";
 }
 

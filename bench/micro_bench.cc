@@ -5,9 +5,9 @@
 
 #include <thread>
 
+#include "../src/strategies/shared.h"
 #include "mvinfer/core/bounded_queue.h"
 #include "mvinfer/io/result_sink.h"
-#include "../src/strategies/shared.h"
 
 using namespace mvinfer;
 
@@ -45,7 +45,8 @@ static void BM_OrderedJoin(benchmark::State& state) {
     NullSink sink;
     strategies::OrderedEmitter join(sink, models);
     for (int64_t i = 0; i < batches; ++i)
-      for (size_t m = models; m-- > 0;) join.submit(all[static_cast<size_t>(i)], m, {Tensor::zeros({4, 10})});
+      for (size_t m = models; m-- > 0;)
+        join.submit(all[static_cast<size_t>(i)], m, {Tensor::zeros({4, 10})});
   }
   state.SetItemsProcessed(state.iterations() * batches * static_cast<int64_t>(models));
 }

@@ -6,20 +6,19 @@
 // not framework overhead per frame.
 //
 // usage: overhead_probe VIDEO FRAMES BATCH WxH ROUNDS MODEL...
+#include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <thread>
 
-#include <fmt/format.h>
-
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/error.h"
-#include "mvinfer/io/frame_source.h"
 #include "mvinfer/core/observer.h"
-#include "mvinfer/io/result_sink.h"
 #include "mvinfer/core/strategy.h"
+#include "mvinfer/io/batch.h"
+#include "mvinfer/io/frame_source.h"
+#include "mvinfer/io/result_sink.h"
 #include "mvinfer/tools/bench.h"
 
 using namespace mvinfer;
@@ -74,7 +73,8 @@ int main(int argc, char** argv) try {
   const int64_t frames = std::stoll(argv[2]);
   const int batch = std::stoi(argv[3]);
   const std::string size = argv[4];
-  const int w = std::stoi(size.substr(0, size.find('x'))), h = std::stoi(size.substr(size.find('x') + 1));
+  const int w = std::stoi(size.substr(0, size.find('x'))),
+            h = std::stoi(size.substr(size.find('x') + 1));
   const int rounds = std::stoi(argv[5]);
   std::vector<ModelSpec> specs;
   for (int i = 6; i < argc; ++i) specs.push_back(parse_model_arg(argv[i]));
@@ -105,7 +105,8 @@ int main(int argc, char** argv) try {
     for (const RunInterval& r : profile.intervals()) first = std::min(first, r.begin);
     a.push_back(std::chrono::duration<double>(end - first).count());
     b.push_back(direct.run(batches));
-    fmt::print("round {}: mvinfer serial {:.3f} s, direct loop {:.3f} s\n", r + 1, a.back(), b.back());
+    fmt::print("round {}: mvinfer serial {:.3f} s, direct loop {:.3f} s\n", r + 1, a.back(),
+               b.back());
   }
   const double best_a = *std::min_element(a.begin(), a.end());
   const double best_b = *std::min_element(b.begin(), b.end());

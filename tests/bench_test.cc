@@ -1,15 +1,16 @@
 // `mvinfer bench` writes the documented JSON shape and a well-formed SVG with one wall-time
 // bar per strategy; every strategy's outputs match serial's; `--repeat N` gives N rounds of
 // every figure, summarised by their median and min-max, and flags rounds that disagree.
+#include "mvinfer/tools/bench.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "mvinfer/tools/bench.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
@@ -33,11 +34,16 @@ void expect_shape(const json& v, const json& shape, const std::string& path) {
     const bool nullable = s.ends_with("|null");
     if (nullable && v.is_null()) return;
     const std::string t = nullable ? s.substr(0, s.size() - 5) : s;
-    if (t == "int") EXPECT_TRUE(v.is_number_integer()) << path << " = " << v;
-    else if (t == "num") EXPECT_TRUE(v.is_number()) << path << " = " << v;
-    else if (t == "str") EXPECT_TRUE(v.is_string()) << path << " = " << v;
-    else if (t == "bool") EXPECT_TRUE(v.is_boolean()) << path << " = " << v;
-    else FAIL() << "bad shape " << s;
+    if (t == "int")
+      EXPECT_TRUE(v.is_number_integer()) << path << " = " << v;
+    else if (t == "num")
+      EXPECT_TRUE(v.is_number()) << path << " = " << v;
+    else if (t == "str")
+      EXPECT_TRUE(v.is_string()) << path << " = " << v;
+    else if (t == "bool")
+      EXPECT_TRUE(v.is_boolean()) << path << " = " << v;
+    else
+      FAIL() << "bad shape " << s;
   } else if (shape.is_object()) {
     ASSERT_TRUE(v.is_object()) << path;
     for (const auto& [key, sub] : shape.items()) {
@@ -46,7 +52,8 @@ void expect_shape(const json& v, const json& shape, const std::string& path) {
     }
   } else if (shape.is_array()) {
     ASSERT_TRUE(v.is_array()) << path;
-    for (size_t i = 0; i < v.size(); ++i) expect_shape(v[i], shape[0], path + "[" + std::to_string(i) + "]");
+    for (size_t i = 0; i < v.size(); ++i)
+      expect_shape(v[i], shape[0], path + "[" + std::to_string(i) + "]");
   }
 }
 
@@ -60,7 +67,8 @@ bool well_formed_xml(const std::string& s, std::string* why) {
     std::string tag = s.substr(i + 1, j - i - 1);
     i = j + 1;
     if (tag.starts_with("?") || tag.starts_with("!")) continue;
-    if (std::count(tag.begin(), tag.end(), '"') % 2) return *why = "unbalanced quotes in <" + tag + ">", false;
+    if (std::count(tag.begin(), tag.end(), '"') % 2)
+      return *why = "unbalanced quotes in <" + tag + ">", false;
     if (tag.ends_with("/")) continue;
     std::string name = tag.substr(tag.starts_with("/") ? 1 : 0);
     name = name.substr(0, name.find_first_of(" \n\t"));
@@ -85,28 +93,54 @@ TEST(BenchCommand, JsonShapeSvgAndMatchingOutputs) {
   fs::path dir = scratch_dir("bench");
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
   fs::path js = dir / "report.json", svg = dir / "report.svg";
-  CommandResult r = run_cli({"bench", "--video", kVideo, "--model", zoo[0], "--model", zoo[1],
-                             "--model", cls_model() + ":size=192x48,color=bgr,mean=0.5,std=0.5",
-                             "--frames", "16", "--batch", "4", "--size", "64x64", "--sample", "2",
-                             "--strategies", "serial,threads,processes,coroutines,coroutines-async",
-                             "--json", js.string(), "--svg", svg.string()});
+  CommandResult r = run_cli({"bench",
+                             "--video",
+                             kVideo,
+                             "--model",
+                             zoo[0],
+                             "--model",
+                             zoo[1],
+                             "--model",
+                             cls_model() + ":size=192x48,color=bgr,mean=0.5,std=0.5",
+                             "--frames",
+                             "16",
+                             "--batch",
+                             "4",
+                             "--size",
+                             "64x64",
+                             "--sample",
+                             "2",
+                             "--strategies",
+                             "serial,threads,processes,coroutines,coroutines-async",
+                             "--json",
+                             js.string(),
+                             "--svg",
+                             svg.string()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   json j = json::parse(slurp(js));
-  const json model = {{"name", "str"},  {"calls", "int"},  {"run_s", "num"},
-                      {"p50_ms", "num"}, {"p90_ms", "num"}, {"p99_ms", "num"},
+  const json model = {{"name", "str"},        {"calls", "int"},  {"run_s", "num"},
+                      {"p50_ms", "num"},      {"p90_ms", "num"}, {"p99_ms", "num"},
                       {"interference", "num"}};
-  const json shape = {
-      {"machine", {{"cores", "int"}, {"cpu", "str"}, {"gpu", "str|null"}}},
-      {"workload",
-       {{"video", "str"}, {"frames", "int"}, {"batch", "int"}, {"size", json::array({"int"})},
-        {"models", json::array({{{"name", "str"}, {"path", "str"}}})}}},
-      {"limit", {{"work_s", "num"}, {"cores", "int"}, {"limit_s", "num"}}},
-      {"strategies",
-       json::array({{{"name", "str"}, {"wall_s", "num"}, {"fps", "num"},
-                     {"speedup_vs_serial", "num"}, {"limit_ratio", "num"},
-                     {"peak_rss_mib", "num"}, {"cpu_util", "num"}, {"gpu_mem_mib", "num|null"},
-                     {"gpu_util", "num|null"}, {"intra_threads", "int"},
-                     {"outputs_match_serial", "bool"}, {"models", json::array({model})}}})}};
+  const json shape = {{"machine", {{"cores", "int"}, {"cpu", "str"}, {"gpu", "str|null"}}},
+                      {"workload",
+                       {{"video", "str"},
+                        {"frames", "int"},
+                        {"batch", "int"},
+                        {"size", json::array({"int"})},
+                        {"models", json::array({{{"name", "str"}, {"path", "str"}}})}}},
+                      {"limit", {{"work_s", "num"}, {"cores", "int"}, {"limit_s", "num"}}},
+                      {"strategies", json::array({{{"name", "str"},
+                                                   {"wall_s", "num"},
+                                                   {"fps", "num"},
+                                                   {"speedup_vs_serial", "num"},
+                                                   {"limit_ratio", "num"},
+                                                   {"peak_rss_mib", "num"},
+                                                   {"cpu_util", "num"},
+                                                   {"gpu_mem_mib", "num|null"},
+                                                   {"gpu_util", "num|null"},
+                                                   {"intra_threads", "int"},
+                                                   {"outputs_match_serial", "bool"},
+                                                   {"models", json::array({model})}}})}};
   expect_shape(j, shape, "report");
   ASSERT_EQ(j["strategies"].size(), 5u);
   EXPECT_EQ(j["workload"]["frames"], 16);
@@ -168,27 +202,50 @@ TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
   fs::path dir = scratch_dir("bench");
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
   fs::path js = dir / "report.json";
-  CommandResult r = run_cli({"bench", "--video", kVideo, "--model", zoo[0], "--model", zoo[1],
-                             "--frames", "16", "--batch", "4", "--size", "64x64", "--sample", "2",
-                             "--strategies", "serial,threads,auto", "--repeat", "3", "--json",
+  CommandResult r = run_cli({"bench",
+                             "--video",
+                             kVideo,
+                             "--model",
+                             zoo[0],
+                             "--model",
+                             zoo[1],
+                             "--frames",
+                             "16",
+                             "--batch",
+                             "4",
+                             "--size",
+                             "64x64",
+                             "--sample",
+                             "2",
+                             "--strategies",
+                             "serial,threads,auto",
+                             "--repeat",
+                             "3",
+                             "--json",
                              js.string()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   json j = json::parse(slurp(js));
-  const json stats = {{"values", json::array({"num"})}, {"median", "num"}, {"min", "num"},
-                      {"max", "num"}, {"spread", "num"}, {"unstable", "bool"}};
-  const json shape = {
-      {"machine",
-       {{"fma_gflops_per_core", "num"},
-        {"fma_isa", "str"},
-        {"matmul_gflops_per_core", "num"},
-        {"rounds", {{"fma_gflops_per_core", stats}}}}},
-      {"repeat", "int"},
-      {"limit", {{"rounds", {{"work_s", stats}, {"limit_s", stats}}}}},
-      {"strategies",
-       json::array({{{"rounds",
-                      {{"wall_s", stats}, {"fps", stats}, {"speedup_vs_serial", stats},
-                       {"limit_ratio", stats}, {"gflops", stats}, {"peak_fraction", stats}}}}})},
-      {"auto_vs_best_fixed", stats}};
+  const json stats = {{"values", json::array({"num"})},
+                      {"median", "num"},
+                      {"min", "num"},
+                      {"max", "num"},
+                      {"spread", "num"},
+                      {"unstable", "bool"}};
+  const json shape = {{"machine",
+                       {{"fma_gflops_per_core", "num"},
+                        {"fma_isa", "str"},
+                        {"matmul_gflops_per_core", "num"},
+                        {"rounds", {{"fma_gflops_per_core", stats}}}}},
+                      {"repeat", "int"},
+                      {"limit", {{"rounds", {{"work_s", stats}, {"limit_s", stats}}}}},
+                      {"strategies", json::array({{{"rounds",
+                                                    {{"wall_s", stats},
+                                                     {"fps", stats},
+                                                     {"speedup_vs_serial", stats},
+                                                     {"limit_ratio", stats},
+                                                     {"gflops", stats},
+                                                     {"peak_fraction", stats}}}}})},
+                      {"auto_vs_best_fixed", stats}};
   expect_shape(j, shape, "report");
   EXPECT_EQ(j["repeat"], 3);
   const json& limit = j["limit"]["rounds"]["limit_s"];
@@ -222,7 +279,8 @@ TEST(BenchCommand, RepeatGivesRoundsOfEveryFigure) {
     for (size_t i = 0; i < 3; ++i) {
       const double wall = s["rounds"]["wall_s"]["values"][i];
       EXPECT_NEAR(s["rounds"]["limit_ratio"]["values"][i].get<double>(),
-                  wall / limit["values"][i].get<double>(), 1e-9) << name << " round " << i;
+                  wall / limit["values"][i].get<double>(), 1e-9)
+          << name << " round " << i;
       EXPECT_NEAR(s["rounds"]["speedup_vs_serial"]["values"][i].get<double>(),
                   j["strategies"][0]["rounds"]["wall_s"]["values"][i].get<double>() / wall, 1e-9)
           << name << " round " << i;

@@ -1,10 +1,10 @@
 // Bad input: each case exits non-zero with one line on stderr naming the culprit, never a
 // crash, and never loses what was already written.
-#include <filesystem>
-#include <fstream>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
@@ -31,7 +31,8 @@ void expect_one_line_error(const CommandResult& r, const Expect& e) {
   err.pop_back();
   EXPECT_EQ(err.find('\n'), std::string::npos) << "more than one line:\n" << r.err;
   EXPECT_TRUE(err.starts_with("mvinfer: error: ")) << err;
-  for (const std::string& m : e.mentions) EXPECT_NE(err.find(m), std::string::npos) << err << " lacks " << m;
+  for (const std::string& m : e.mentions)
+    EXPECT_NE(err.find(m), std::string::npos) << err << " lacks " << m;
 }
 
 class CliErrors : public ::testing::Test {
@@ -64,7 +65,8 @@ TEST_F(CliErrors, TruncatedVideo) {
     std::ifstream in(kVideo, std::ios::binary);
     std::vector<char> head(100 * 1024);
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    std::ofstream(v, std::ios::binary).write(head.data(), static_cast<std::streamsize>(head.size()));
+    std::ofstream(v, std::ios::binary)
+        .write(head.data(), static_cast<std::streamsize>(head.size()));
   }
   CommandResult r = run_cli(run_args(v.string(), zoo_));
   EXPECT_EQ(r.signal, 0) << r.err;
@@ -181,8 +183,8 @@ TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
   }
   std::ofstream(frames / "f006.png", std::ios::trunc) << "garbage, not a PNG";
   fs::path out = dir_ / "partial.jsonl";
-  CommandResult r = run_cli({"run", "--video", frames.string(), "--model", zoo_, "--size",
-                             "64x64", "--batch", "2", "--out", out.string(), "-q"});
+  CommandResult r = run_cli({"run", "--video", frames.string(), "--model", zoo_, "--size", "64x64",
+                             "--batch", "2", "--out", out.string(), "-q"});
   expect_one_line_error(r, {3, {"f006.png"}});
   std::vector<std::string> lines = read_lines(out);
   ASSERT_EQ(lines.size(), 3u);

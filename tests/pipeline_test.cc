@@ -1,20 +1,19 @@
 // The pipeline under pressure: a slow sink, a live source faster than inference, Ctrl-C.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
+#include "mvinfer/core/run_report.h"
+#include "mvinfer/core/strategy.h"
 #include "mvinfer/io/batch.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/result_sink.h"
-#include "mvinfer/core/run_report.h"
-#include "mvinfer/core/strategy.h"
 #include "mvinfer/tools/zoo.h"
 #include "test_support.h"
 
@@ -78,8 +77,8 @@ TEST(Pipeline, BackpressureBoundsQueuesAndMemory) {
   // would hold hundreds of them). AddressSanitizer keeps freed memory in quarantine on
   // purpose, so there only the queue bounds are checked.
 #ifndef __SANITIZE_ADDRESS__
-  EXPECT_LT(long_run.peak_mib, short_run.peak_mib + 30) << short_run.peak_mib << " MiB -> "
-                                                        << long_run.peak_mib << " MiB";
+  EXPECT_LT(long_run.peak_mib, short_run.peak_mib + 30)
+      << short_run.peak_mib << " MiB -> " << long_run.peak_mib << " MiB";
 #endif
 }
 
@@ -102,9 +101,9 @@ TEST(Pipeline, DropLateOnAFastLiveSourceDropsAndCounts) {
   fs::path dir = scratch_dir("live");
   std::string model = slow_model(dir);
   fs::path out = dir / "r.jsonl";
-  CommandResult r = run_cli({"run", "--video", kVideo, "--frames", "120", "--model", model,
-                             "--strategy", "pipeline", "--live-fps", "400", "--drop-late",
-                             "--out", out.string(), "-q"});
+  CommandResult r =
+      run_cli({"run", "--video", kVideo, "--frames", "120", "--model", model, "--strategy",
+               "pipeline", "--live-fps", "400", "--drop-late", "--out", out.string(), "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const int64_t dropped = dropped_in(r.err);
   EXPECT_GT(dropped, 0) << r.err;

@@ -1,6 +1,8 @@
 // The processes strategy cleans up after itself: after a normal run, a failed run and a
 // worker killed mid-run, no worker process and no shared-memory object is left, and a dead
 // worker is reported with its model and its signal.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -10,14 +12,11 @@
 #include <fstream>
 #include <set>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/strategy.h"
+#include "mvinfer/io/batch.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/result_sink.h"
-#include "mvinfer/core/strategy.h"
 #include "mvinfer/tools/zoo.h"
 #include "test_support.h"
 

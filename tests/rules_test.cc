@@ -1,11 +1,11 @@
 // The scheduling rules (strategies/rules.h) and the strategy table, on synthetic inputs.
 #include "mvinfer/strategies/rules.h"
 
-#include <algorithm>
-#include <set>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/strategy.h"
@@ -128,9 +128,33 @@ TEST(ChooseStrategy, AShortRunDecidesFromTheRulesAlone) {
   EXPECT_EQ(choose_strategy(none, 2).rule, "short_run");
 }
 
+TEST(ChooseByRules, DecideBeforeTheProbeOnlyWhereMeasuringCannotChangeTheChoice) {
+  ProbeResults one;
+  one.model_names = {"a"};
+  ASSERT_TRUE(choose_by_rules(one, 2).has_value());  // before any probe
+  EXPECT_EQ(choose_by_rules(one, 2)->rule, "one_model");
+  ProbeResults two;
+  two.model_names = {"a", "b"};
+  EXPECT_FALSE(choose_by_rules(two, 2).has_value());  // even or unknown costs: probe on
+  two.serial_costs = {1, 1};
+  two.candidates = {{"serial", 100, 1}};
+  EXPECT_FALSE(choose_by_rules(two, 2).has_value());
+  two.serial_costs = {3, 1};  // 75% on 2 cores
+  ASSERT_TRUE(choose_by_rules(two, 2).has_value());
+  EXPECT_EQ(choose_by_rules(two, 2)->rule, "uneven_costs");
+}
+
+TEST(ChooseStrategy, AProbeCutShortAfterSerialFallsToThePipeline) {
+  // Not a planned short run: the source ended (or a stop came) after serial's probe.
+  ProbeResults p = probed({1, 1}, {{"serial", 100, 1}});
+  const Choice c = choose_strategy(p, 2);
+  EXPECT_EQ(c.name, "pipeline");
+  EXPECT_EQ(c.rule, "short_run");
+}
+
 TEST(ChooseStrategy, FastestWinsUnlessThePipelineIsWithinTheTieBreak) {
-  std::vector<CandidateProbe> c{{"serial", 100, 1}, {"threads", 130, 2},
-                                {"coroutines-async", 120, 2}, {"pipeline", 125, 4}};
+  std::vector<CandidateProbe> c{
+      {"serial", 100, 1}, {"threads", 130, 2}, {"coroutines-async", 120, 2}, {"pipeline", 125, 4}};
   // pipeline 125 < 0.97 x 130 = 126.1: threads wins.
   Choice got = choose_strategy(probed({1, 1}, c), 2);
   EXPECT_EQ(got.name, "threads");

@@ -1,11 +1,11 @@
 // `mvinfer run` end to end on real data: vtest.avi, zoo models and the PaddleOCR classifier.
 // Every output is checked against a direct ONNX Runtime call on an independently built input.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -57,10 +57,12 @@ TEST(RunCommand, OutputsEqualDirectOnnxRuntimeCalls) {
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 2, 64);
   fs::path out = dir / "results.jsonl", tensors = dir / "tensors";
   std::string cls = cls_model() + ":name=cls,size=192x48,color=bgr,mean=0.5,std=0.5";
-  CommandResult r = run_cli({"run", "--video", kVideo, "--frames", "10", "--batch", "4",
-                             "--size", "64x64", "--model", zoo[0], "--model", zoo[1], "--model",
-                             cls, "--out", out.string(), "--save-tensors", tensors.string(),
-                             "--intra-threads", "1"});
+  CommandResult r =
+      run_cli({"run",     "--video",    kVideo,           "--frames",       "10",
+               "--batch", "4",          "--size",         "64x64",          "--model",
+               zoo[0],    "--model",    zoo[1],           "--model",        cls,
+               "--out",   out.string(), "--save-tensors", tensors.string(), "--intra-threads",
+               "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("10 frames"), std::string::npos) << r.err;
 
@@ -89,10 +91,10 @@ TEST(RunCommand, OutputsEqualDirectOnnxRuntimeCalls) {
     std::vector<cv::Mat> batch(frames.begin() + b * 4, frames.begin() + b * 4 + n);
     const bool is_cls = m == 2;
     const int w = is_cls ? 192 : 64, h = is_cls ? 48 : 64;
-    std::vector<float> input = reference_input(batch, w, h, is_cls, is_cls ? 0.5f : 0.0f,
-                                               is_cls ? 0.5f : 1.0f);
-    DirectRun direct = direct_onnx_run(is_cls ? cls_model() : zoo[static_cast<size_t>(m)], input,
-                                       {n, 3, h, w});
+    std::vector<float> input =
+        reference_input(batch, w, h, is_cls, is_cls ? 0.5f : 0.0f, is_cls ? 0.5f : 1.0f);
+    DirectRun direct =
+        direct_onnx_run(is_cls ? cls_model() : zoo[static_cast<size_t>(m)], input, {n, 3, h, w});
     const std::vector<int64_t>& shape = direct.shape;
     const std::vector<float>& want = direct.data;
     std::string npy = o["name"].get<std::string>();
@@ -111,9 +113,9 @@ TEST(RunCommand, ReplicateRepeatsOneFrame) {
   fs::path dir = scratch_dir("rep");
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 1, 64);
   fs::path out = dir / "r.jsonl";
-  CommandResult r = run_cli({"run", "--video", kVideo, "--frames", "3", "--batch", "4",
-                             "--replicate", "--size", "64x64", "--model", zoo[0], "--out",
-                             out.string()});
+  CommandResult r =
+      run_cli({"run", "--video", kVideo, "--frames", "3", "--batch", "4", "--replicate", "--size",
+               "64x64", "--model", zoo[0], "--out", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = read_lines(out);
   ASSERT_EQ(lines.size(), 3u);
@@ -133,11 +135,13 @@ TEST(RunCommand, ConfigFileGivesPerModelSettings) {
   std::vector<std::string> zoo = small_zoo(dir / "zoo", 1, 64);
   fs::path cfg = dir / "models.yaml";
   std::ofstream(cfg) << "models:\n  - path: zoo/zoo0.onnx\n    name: first\n    size: [64, 64]\n"
-                        "  - path: " << cls_model() << "\n    size: 192x48\n    color: bgr\n    mean: [0.5, 0.5, 0.5]\n"
+                        "  - path: "
+                     << cls_model()
+                     << "\n    size: 192x48\n    color: bgr\n    mean: [0.5, 0.5, 0.5]\n"
                         "    std: 0.5\n";
   fs::path out = dir / "r.jsonl";
-  CommandResult r = run_cli({"run", "--video", kVideo, "--frames", "2", "--config", cfg.string(),
-                             "--out", out.string()});
+  CommandResult r = run_cli(
+      {"run", "--video", kVideo, "--frames", "2", "--config", cfg.string(), "--out", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = read_lines(out);
   ASSERT_EQ(lines.size(), 4u);

@@ -1,18 +1,18 @@
 // Every strategy in the table, with several thread budgets, gives the outputs of an independent
 // direct ONNX Runtime loop on the same real frames (vtest.avi, two zoo models and the PaddleOCR
 // classifier), in frame order.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
 
-#include <gtest/gtest.h>
-
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/strategy.h"
+#include "mvinfer/io/batch.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/result_sink.h"
-#include "mvinfer/core/strategy.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
@@ -26,7 +26,8 @@ struct Workload {
 Workload make_workload(const std::filesystem::path& dir, int frames, int batch) {
   Workload w;
   for (const std::string& p : small_zoo(dir, 2, 64)) w.specs.push_back(parse_model_arg(p));
-  w.specs.push_back(parse_model_arg(cls_model() + ":name=cls,size=192x48,color=bgr,mean=0.5,std=0.5"));
+  w.specs.push_back(
+      parse_model_arg(cls_model() + ":name=cls,size=192x48,color=bgr,mean=0.5,std=0.5"));
   make_names_unique(w.specs);
   for (ModelSpec& s : w.specs) resolve_model_spec(s, batch, 64, 64);
   auto source = open_frame_source(kVideo, frames);
@@ -129,8 +130,8 @@ class Conformance : public ::testing::TestWithParam<std::tuple<std::string, int>
 
 TEST_P(Conformance, SameOutputsAsADirectOnnxRuntimeLoopInFrameOrder) {
   const auto& [name, threads] = GetParam();
-  // 40 frames in batches of 2: 20 batches. auto probes half of them (1 + 2 + 2 + 4 batches),
-  // so its winner runs the other 11 after the probe.
+  // 40 frames in batches of 2: 20 batches. auto may probe half of them (1 + 2 + 2 + 4
+  // batches; fewer when its rules decide after serial's probe), so its winner runs the rest.
   Workload w = make_workload(scratch_dir("zoo"), 40, 2);
   const Reference want = direct_reference(w);
   ASSERT_EQ(want.entries.size(), 20u * 3u);
@@ -140,10 +141,8 @@ TEST_P(Conformance, SameOutputsAsADirectOnnxRuntimeLoopInFrameOrder) {
   StrategyStats stats;
   CollectingSink got = run_strategy(name, w, threads, nullptr, &stats, o);
   expect_matches_reference(got, want, name + " x" + std::to_string(threads));
-  if (name == "auto") {  // every candidate was probed, then the winner ran the rest
-    for (const char* c : {"serial", "threads", "coroutines-async", "pipeline"})
-      EXPECT_NE(stats.settings.find(std::string(c) + " "), std::string::npos) << stats.settings;
-    EXPECT_NE(stats.settings.find("over 4 batches"), std::string::npos) << stats.settings;
+  if (name == "auto") {  // serial was probed, then the winner ran the rest
+    EXPECT_NE(stats.settings.find("probe frames/s: serial"), std::string::npos) << stats.settings;
   }
 }
 
@@ -181,7 +180,8 @@ CollectingSink run_streams(const std::string& name, std::vector<ModelSpec>& spec
 TEST_P(MultiStream, SameOutputsAsSerial) {
   const auto& [name, across] = GetParam();
   std::vector<ModelSpec> specs;
-  for (const std::string& p : small_zoo(scratch_dir("zoo"), 2, 64)) specs.push_back(parse_model_arg(p));
+  for (const std::string& p : small_zoo(scratch_dir("zoo"), 2, 64))
+    specs.push_back(parse_model_arg(p));
   for (ModelSpec& s : specs) resolve_model_spec(s, 3, 64, 64);
   CollectingSink serial = run_streams("serial", specs, across);
   // 27 frames: per stream 7 -> 3 batches, 9 -> 3, 11 -> 4; across streams 27 / 3 = 9.

@@ -1,8 +1,8 @@
 #include "test_support.h"
 
-#include <onnxruntime_cxx_api.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <onnxruntime_cxx_api.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,8 +11,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <gtest/gtest.h>
 
 #include "mvinfer/tools/zoo.h"
 

@@ -1,4 +1,5 @@
 // mvinfer bench: every strategy over the same frames, against the machine's limit.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -6,15 +7,13 @@
 #include <fstream>
 #include <tuple>
 
-#include <fmt/format.h>
-
 #include "cli_util.h"
 #include "commands.h"
-#include "mvinfer/tools/bench.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/core/trace_observer.h"
 #include "mvinfer/io/preprocess.h"
+#include "mvinfer/tools/bench.h"
 #include "mvinfer/tools/zoo.h"
 
 namespace mvinfer::cli {
@@ -22,7 +21,7 @@ namespace {
 
 struct BenchFlags {
   std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
-      trace;
+                     trace;
   std::vector<std::string> models;
   int zoo = 0, batch = 4, sample = 16, repeat = 1;
   int64_t frames = 300;
@@ -57,7 +56,9 @@ Command add_bench_command(CLI::App& app) {
   b->add_option("--zoo", f->zoo, "Write and use N zoo models of similar size instead of --model")
       ->check(CLI::Range(1, 64));
   b->add_option("--zoo-dir", f->zoo_dir, "Where --zoo writes its models (default: a temp dir)");
-  b->add_option("--frames", f->frames, "Frames to use")->default_val(300)->check(CLI::PositiveNumber);
+  b->add_option("--frames", f->frames, "Frames to use")
+      ->default_val(300)
+      ->check(CLI::PositiveNumber);
   b->add_option("--batch", f->batch, "Frames per batch")->default_val(4);
   b->add_option("--size", f->size, "Input size WxH for dynamic models (and --zoo)")
       ->default_val("256x256");
@@ -68,11 +69,13 @@ Command add_bench_command(CLI::App& app) {
   b->add_option("--intra-threads", f->intra_threads, "Intra-op threads per session, or auto")
       ->default_val("auto");
   b->add_option("--sample", f->sample, "Batches per model for the 'alone' measurements")
-      ->default_val(16)->check(CLI::PositiveNumber);
+      ->default_val(16)
+      ->check(CLI::PositiveNumber);
   b->add_option("--repeat", f->repeat,
                 "Rounds of the limit probe and every strategy, interleaved; ratios are reported "
                 "as the median with min-max over the rounds")
-      ->default_val(1)->check(CLI::PositiveNumber);
+      ->default_val(1)
+      ->check(CLI::PositiveNumber);
   b->add_option("--json", f->json, "Write the report as JSON");
   b->add_option("--svg", f->svg, "Write a chart as SVG");
   b->add_option("--trace", f->trace,
@@ -131,8 +134,9 @@ Command add_bench_command(CLI::App& app) {
     if (!report.all_outputs_match()) {
       for (const BenchStrategyResult& s : report.strategies)
         if (!s.outputs_match_serial)
-          fmt::print(stderr, "mvinfer: error: strategy {} gave outputs that differ from serial's "
-                             "(largest relative difference {:.3g})\n",
+          fmt::print(stderr,
+                     "mvinfer: error: strategy {} gave outputs that differ from serial's "
+                     "(largest relative difference {:.3g})\n",
                      s.report.strategy, s.max_abs_diff);
       return 7;
     }

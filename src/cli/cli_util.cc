@@ -1,9 +1,9 @@
 #include "cli_util.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
 
@@ -56,12 +56,15 @@ void parse_probe(const std::string& flag, const std::string& value, double& frac
     const char unit = part.empty() ? '\0' : part.back();
     auto [p, ec] = std::from_chars(part.data(), part.data() + part.size() - 1, v);
     const bool number = ec == std::errc() && p == part.data() + part.size() - 1 && v >= 0;
-    if (number && unit == '%' && v <= 100) fraction = v / 100;
-    else if (number && unit == 's') seconds = v;
+    if (number && unit == '%' && v <= 100)
+      fraction = v / 100;
+    else if (number && unit == 's')
+      seconds = v;
     else
       throw Error(ErrorCode::bad_flag,
                   fmt::format("{} '{}': expected a share of the frames and/or seconds, e.g. "
-                              "5%,10s", flag, value));
+                              "5%,10s",
+                              flag, value));
     start = end + 1;
   }
 }

@@ -2,9 +2,8 @@
 // function to call when that subcommand was chosen; that function returns the exit code.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace mvinfer::cli {
 

@@ -10,8 +10,8 @@
 
 #include "commands.h"
 #include "mvinfer/core/error.h"
-#include "mvinfer/tools/onnx_graph.h"
 #include "mvinfer/core/tensor.h"
+#include "mvinfer/tools/onnx_graph.h"
 
 namespace mvinfer::cli {
 namespace {

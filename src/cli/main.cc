@@ -1,19 +1,19 @@
 // mvinfer: runs several ONNX models on every frame of a video. Parses flags, calls the
 // library, maps mvinfer::Error to a one-line message and an exit code.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <map>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "cli_util.h"
 #include "commands.h"
 #include "mvinfer/core/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mvinfer: run several ONNX models on every frame of a video, as fast as the "
-               "machine allows, and show where the time went"};
+  CLI::App app{
+      "mvinfer: run several ONNX models on every frame of a video, as fast as the "
+      "machine allows, and show where the time went"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mvinfer 0.1.0");
   std::map<const CLI::App*, mvinfer::cli::Command> commands;

@@ -1,11 +1,10 @@
 // mvinfer run: predictions for a video, written as JSON Lines.
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <atomic>
 #include <cstdio>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -28,8 +27,8 @@ extern "C" void on_sigint(int) {
 
 struct RunFlags {
   std::vector<std::string> videos, models;
-  std::string config, size, out, save_tensors, strategy = "auto", intra_threads = "auto",
-      probe, trace;
+  std::string config, size, out, save_tensors, strategy = "auto", intra_threads = "auto", probe,
+                                               trace;
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
@@ -83,9 +82,11 @@ Command add_run_command(CLI::App& app) {
                   "Replay the inputs as live sources delivering this many frames/s")
       ->check(CLI::PositiveNumber);
   run->add_option("--loop", flags->loop, "Play each input this many times in a row")
-      ->default_val(1)->check(CLI::PositiveNumber);
+      ->default_val(1)
+      ->check(CLI::PositiveNumber);
   run->add_option("--queue-depth", flags->queue_depth, "Pipeline: batches per queue")
-      ->default_val(4)->check(CLI::PositiveNumber);
+      ->default_val(4)
+      ->check(CLI::PositiveNumber);
   run->add_option("--cores", flags->cores, "Cores the run may use (default: all of them)")
       ->check(CLI::PositiveNumber);
 
@@ -117,8 +118,7 @@ Command add_run_command(CLI::App& app) {
     job.save_tensors_dir = f.save_tensors;
     job.progress = !f.quiet;
 
-    if (f.trace == "-")
-      throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");
+    if (f.trace == "-") throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");
     check_writable("trace", f.trace);
 
     struct sigaction sa {};
@@ -147,7 +147,8 @@ Command add_run_command(CLI::App& app) {
     }
     if (!f.trace.empty()) write_trace();
     fmt::print(stderr, "strategy {}: {}\n", report.strategy, report.settings);
-    fmt::print(stderr, "{}{}\n", format_summary(report), report.interrupted ? " (interrupted)" : "");
+    fmt::print(stderr, "{}{}\n", format_summary(report),
+               report.interrupted ? " (interrupted)" : "");
     return report.interrupted ? exit_code(ErrorCode::interrupted) : 0;
   };
 }

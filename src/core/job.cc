@@ -1,13 +1,12 @@
 #include "mvinfer/core/job.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/io/frame_source.h"
@@ -51,7 +50,8 @@ class ProgressSink : public ResultSink {
     double fps = s > 0 ? static_cast<double>(frames_) / s : 0;
     std::string eta = "?";
     if (expected_ > 0 && fps > 0)
-      eta = fmt::format("{:.0f} s", static_cast<double>(std::max<int64_t>(0, expected_ - frames_)) / fps);
+      eta = fmt::format("{:.0f} s",
+                        static_cast<double>(std::max<int64_t>(0, expected_ - frames_)) / fps);
     fmt::print(stderr, "\r\033[K{} frames{}, {:.1f} frames/s, ETA {}", frames_,
                expected_ > 0 ? fmt::format("/{}", expected_) : "", fps, eta);
     std::fflush(stderr);
@@ -75,7 +75,8 @@ void check_writable(const std::string& option, const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec) || access(dir.c_str(), W_OK) != 0 ||
       (std::filesystem::exists(path, ec) && access(path.c_str(), W_OK) != 0))
-    throw Error(ErrorCode::io, Error::Option{option}, fmt::format(" '{}': cannot be written", path));
+    throw Error(ErrorCode::io, Error::Option{option},
+                fmt::format(" '{}': cannot be written", path));
 }
 
 void validate_job(JobConfig& c) {
@@ -112,10 +113,12 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   int64_t expected = 0;
   for (size_t i = 0; i < c.videos.size(); ++i) {
     if (c.loop > 1)
-      sources.push_back(std::make_unique<LoopedSource>(c.videos[i], c.loop, c.max_frames, static_cast<int>(i)));
+      sources.push_back(
+          std::make_unique<LoopedSource>(c.videos[i], c.loop, c.max_frames, static_cast<int>(i)));
     else
       sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
-    if (c.live_fps > 0) sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps);
+    if (c.live_fps > 0)
+      sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps);
     raw_sources.push_back(sources.back().get());
     const int64_t n = sources.back()->frame_count_hint();
     expected = (expected < 0 || n < 0) ? -1 : expected + n;

@@ -1,15 +1,15 @@
 #include "mvinfer/core/model.h"
 
+#include <fmt/format.h>
+#include <onnxruntime_cxx_api.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <utility>
 
-#include <fmt/format.h>
-#include <onnxruntime_cxx_api.h>
-
-#include "mvinfer/core/error.h"
 #include "core/ort_env.h"
+#include "mvinfer/core/error.h"
 
 namespace mvinfer {
 
@@ -24,21 +24,36 @@ namespace {
 
 const char* element_type_name(ONNXTensorElementDataType t) {
   switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return "uint8";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return "int8";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: return "uint16";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return "int16";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: return "string";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return "bool";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "float64";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: return "uint32";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: return "uint64";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return "bfloat16";
-    default: return "other";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+      return "uint8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      return "int8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16:
+      return "uint16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
+      return "int16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING:
+      return "string";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+      return "bool";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+      return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32:
+      return "uint32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64:
+      return "uint64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+      return "bfloat16";
+    default:
+      return "other";
   }
 }
 
@@ -84,8 +99,8 @@ Ort::Session open_session(const std::string& path, const SessionSettings& settin
   try {
     return Ort::Session(ort_env(), path.c_str(), make_session_options(settings));
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::bad_model,
-                fmt::format("model '{}': not a loadable ONNX model ({})", path, short_reason(e.what())));
+    throw Error(ErrorCode::bad_model, fmt::format("model '{}': not a loadable ONNX model ({})",
+                                                  path, short_reason(e.what())));
   }
 }
 
@@ -108,16 +123,29 @@ Tensor to_tensor(const Ort::Value& v, const std::string& model, const std::strin
       t.data.assign(p, p + n);
       break;
     }
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: copy_as_float<double>(v, n, t.data); break;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: copy_as_float<int64_t>(v, n, t.data); break;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: copy_as_float<int32_t>(v, n, t.data); break;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: copy_as_float<uint8_t>(v, n, t.data); break;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: copy_as_float<int8_t>(v, n, t.data); break;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: copy_as_float<bool>(v, n, t.data); break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      copy_as_float<double>(v, n, t.data);
+      break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      copy_as_float<int64_t>(v, n, t.data);
+      break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      copy_as_float<int32_t>(v, n, t.data);
+      break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+      copy_as_float<uint8_t>(v, n, t.data);
+      break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      copy_as_float<int8_t>(v, n, t.data);
+      break;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+      copy_as_float<bool>(v, n, t.data);
+      break;
     default:
       throw Error(ErrorCode::bad_model,
                   fmt::format("model '{}': output '{}' has element type {} (expected a numeric "
-                              "tensor)", model, output, element_type_name(info.GetElementType())));
+                              "tensor)",
+                              model, output, element_type_name(info.GetElementType())));
   }
   return t;
 }
@@ -251,9 +279,7 @@ Model& Model::operator=(Model&&) noexcept = default;
 const ModelSpec& Model::spec() const { return impl_->spec; }
 const SessionSettings& Model::settings() const { return impl_->settings; }
 
-std::vector<Tensor> Model::run(const Tensor& input) const {
-  return run(input.data, input.shape);
-}
+std::vector<Tensor> Model::run(const Tensor& input) const { return run(input.data, input.shape); }
 
 void Model::warm_up() const {
   const PreprocessSpec& p = impl_->spec.preprocess;
@@ -270,10 +296,9 @@ std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int6
                                                 m.output_ptrs.data(), m.output_ptrs.size());
     return m.convert(out.data(), out.size());
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::bad_model, fmt::format("model '{}': run failed on input {} ({})",
-                                                  m.spec.name,
-                                                  format_shape({shape.begin(), shape.end()}),
-                                                  short_reason(e.what())));
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': run failed on input {} ({})", m.spec.name,
+                            format_shape({shape.begin(), shape.end()}), short_reason(e.what())));
   }
 }
 
@@ -305,7 +330,7 @@ void Model::run_async(const Tensor& input, Callback done) const {
   AsyncCall* raw = call.get();
   try {
     m.session.RunAsync(Ort::RunOptions{nullptr}, &m.input_ptr, &raw->input, 1, m.output_ptrs.data(),
-                  raw->outputs.data(), raw->outputs.size(), on_done, raw);
+                       raw->outputs.data(), raw->outputs.size(), on_done, raw);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::bad_model, fmt::format("model '{}': cannot start an async run ({})",
                                                   m.spec.name, short_reason(e.what())));

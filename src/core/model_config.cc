@@ -1,12 +1,12 @@
 // Per-model settings: "PATH:key=value,..." on the command line, or a YAML/JSON config file.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <charconv>
 #include <filesystem>
 #include <functional>
 #include <string_view>
 #include <tuple>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/model.h"
@@ -39,13 +39,19 @@ class SettingParser {
     } else if (key == "height") {
       p.height = positive_int(key, value);
     } else if (key == "color" || key == "colour") {
-      if (value == "rgb") p.color = ColorOrder::rgb;
-      else if (value == "bgr") p.color = ColorOrder::bgr;
-      else fail(key, value, "rgb or bgr");
+      if (value == "rgb")
+        p.color = ColorOrder::rgb;
+      else if (value == "bgr")
+        p.color = ColorOrder::bgr;
+      else
+        fail(key, value, "rgb or bgr");
     } else if (key == "layout") {
-      if (value == "nchw") p.layout = Layout::nchw;
-      else if (value == "nhwc") p.layout = Layout::nhwc;
-      else fail(key, value, "nchw or nhwc");
+      if (value == "nchw")
+        p.layout = Layout::nchw;
+      else if (value == "nhwc")
+        p.layout = Layout::nhwc;
+      else
+        fail(key, value, "nchw or nhwc");
     } else if (key == "scale") {
       p.scale = number(key, value);
     } else if (key == "mean") {
@@ -169,10 +175,12 @@ std::vector<ModelSpec> load_model_config(const std::string& file) {
       const YAML::Node& v = kv.second;
       if (key == "dims") {
         if (!v.IsMap()) parser.fail("dims must be a map");
-        for (const auto& d : v) parser.set(fmt::format("dim.{}", d.first.as<std::string>()), d.second.as<std::string>());
+        for (const auto& d : v)
+          parser.set(fmt::format("dim.{}", d.first.as<std::string>()), d.second.as<std::string>());
       } else if ((key == "mean" || key == "std") && v.IsSequence()) {
         std::string joined;
-        for (size_t k = 0; k < v.size(); ++k) joined += fmt::format("{}{}", k ? "/" : "", v[k].as<std::string>());
+        for (size_t k = 0; k < v.size(); ++k)
+          joined += fmt::format("{}{}", k ? "/" : "", v[k].as<std::string>());
         parser.set(key, joined);
       } else if (key == "size" && v.IsSequence() && v.size() == 2) {
         parser.set(key, fmt::format("{}x{}", v[0].as<std::string>(), v[1].as<std::string>()));

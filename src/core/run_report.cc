@@ -1,5 +1,6 @@
 #include "mvinfer/core/run_report.h"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <map>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace mvinfer {
 

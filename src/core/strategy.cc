@@ -1,9 +1,9 @@
 #include "mvinfer/core/strategy.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
 #include "strategies/strategies.h"
@@ -46,7 +46,8 @@ std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOpt
 }
 
 int cores_of(const StrategyOptions& o) {
-  return o.cores > 0 ? o.cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return o.cores > 0 ? o.cores
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,

@@ -1,9 +1,9 @@
 #include "mvinfer/io/batch.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/io/preprocess.h"
@@ -110,9 +110,8 @@ Batch Batcher::make_batch(int64_t seq, const std::vector<Frame>& frames) const {
   std::vector<std::shared_ptr<const Tensor>> per_spec;
   for (const PreprocessSpec& spec : specs_) {
     auto t = std::make_shared<Tensor>();
-    t->shape = spec.layout == Layout::nchw
-                   ? std::vector<int64_t>{rows, 3, spec.height, spec.width}
-                   : std::vector<int64_t>{rows, spec.height, spec.width, 3};
+    t->shape = spec.layout == Layout::nchw ? std::vector<int64_t>{rows, 3, spec.height, spec.width}
+                                           : std::vector<int64_t>{rows, spec.height, spec.width, 3};
     const size_t per = static_cast<size_t>(spec.elements());
     t->data.resize(per * static_cast<size_t>(rows));
     for (int64_t r = 0; r < n_real; ++r)

@@ -1,8 +1,8 @@
 #include "mvinfer/io/paced_source.h"
 
-#include <thread>
-
 #include <fmt/format.h>
+
+#include <thread>
 
 #include "mvinfer/core/error.h"
 
@@ -18,8 +18,9 @@ PacedSource::PacedSource(std::unique_ptr<FrameSource> inner, double fps)
 bool PacedSource::next(Frame& frame) {
   if (delivered_ == 0) start_ = std::chrono::steady_clock::now();
   // Like a camera: the frame exists only once its time has come.
-  std::this_thread::sleep_until(start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                             period_ * static_cast<double>(delivered_)));
+  std::this_thread::sleep_until(start_ +
+                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    period_ * static_cast<double>(delivered_)));
   if (!inner_->next(frame)) return false;
   frame.timestamp_ms = 1e3 * period_.count() * static_cast<double>(delivered_++);
   return true;

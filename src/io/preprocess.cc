@@ -1,9 +1,8 @@
 #include "mvinfer/io/preprocess.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
 
+#include <charconv>
 #include <opencv2/imgproc.hpp>
 
 #include "mvinfer/core/error.h"

@@ -1,13 +1,13 @@
 #include "mvinfer/io/result_sink.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <numeric>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "mvinfer/core/error.h"
 
@@ -29,8 +29,9 @@ json summarize(const std::string& name, const Tensor& t) {
       std::iota(idx.begin(), idx.end(), size_t{0});
       const size_t k = std::min<size_t>(5, cols);
       // Ties keep the lower index first, like numpy's argmax.
-      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                        [&](size_t a, size_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
+      std::partial_sort(
+          idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+          [&](size_t a, size_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
       argmax.push_back(idx[0]);
       json top = json::array();
       for (size_t i = 0; i < k; ++i) top.push_back(json::array({idx[i], row[idx[i]]}));
@@ -93,8 +94,8 @@ void JsonlSink::consume(const Batch& batch, size_t model, std::span<const Tensor
   }
   json outs = json::array();
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const std::string& name = i < output_names_[model].size() ? output_names_[model][i]
-                                                              : fmt::format("output{}", i);
+    const std::string& name =
+        i < output_names_[model].size() ? output_names_[model][i] : fmt::format("output{}", i);
     outs.push_back(summarize(name, outputs[i]));
   }
   json line{{"batch", batch.seq}, {"stream", batch.stream}};
@@ -147,7 +148,8 @@ void NpySink::begin(std::span<const ModelSpec> models) {
 
 void NpySink::consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) {
   for (size_t i = 0; i < outputs.size(); ++i) {
-    std::string out = i < output_names_[model].size() ? output_names_[model][i] : fmt::format("output{}", i);
+    std::string out =
+        i < output_names_[model].size() ? output_names_[model][i] : fmt::format("output{}", i);
     write_npy((std::filesystem::path(dir_) / model_names_[model] /
                fmt::format("s{}_b{:06d}_{}.npy", batch.stream, batch.seq, out))
                   .string(),
@@ -158,8 +160,10 @@ void NpySink::consume(const Batch& batch, size_t model, std::span<const Tensor> 
 void write_npy(const std::string& path, const Tensor& t) {
   std::string shape;
   for (int64_t d : t.shape) shape += fmt::format("{}, ", d);
-  if (t.shape.size() > 1) shape.resize(shape.size() - 2);
-  else if (t.shape.size() == 1) shape.resize(shape.size() - 1);
+  if (t.shape.size() > 1)
+    shape.resize(shape.size() - 2);
+  else if (t.shape.size() == 1)
+    shape.resize(shape.size() - 1);
   std::string header =
       fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", shape);
   // NPY 1.0: magic, version, header length; the header is padded so data starts at a multiple
@@ -168,7 +172,9 @@ void write_npy(const std::string& path, const Tensor& t) {
   header.append(64 - (preamble + header.size() + 1) % 64, ' ');
   header += '\n';
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) throw Error(ErrorCode::io, fmt::format("'{}': cannot be written ({})", path, std::strerror(errno)));
+  if (!f)
+    throw Error(ErrorCode::io,
+                fmt::format("'{}': cannot be written ({})", path, std::strerror(errno)));
   const uint16_t len = static_cast<uint16_t>(header.size());
   const unsigned char magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
   const unsigned char len_le[2] = {static_cast<unsigned char>(len & 0xff),

@@ -6,11 +6,10 @@
 // video and seconds, both checked before every batch). The probe's results are real: they are
 // emitted in frame order like any other. choose_strategy() decides from what the probe
 // measured (strategies/rules.h names each rule); the rest of the video goes to the winner.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/strategies/rules.h"
@@ -27,8 +26,10 @@ class Slice : public BatchSource {
   std::optional<Batch> next() override {
     if (taken_ >= limit_ || Clock::now() >= deadline_) return std::nullopt;
     std::optional<Batch> b = source_.next();
-    if (b) ++taken_;
-    else ended_ = true;
+    if (b)
+      ++taken_;
+    else
+      ended_ = true;
     return b;
   }
   int64_t next_seq() const override { return source_.next_seq(); }
@@ -82,20 +83,23 @@ class Auto : public StrategyBase {
                                       opts.probe_fraction, opts.probe_seconds);
     probe.short_run = plan.short_run;
 
+    // The rules may decide before any probe (one model, a live input): then nothing is probed.
+    std::optional<Choice> decided = choose_by_rules(probe, cores);
     std::vector<std::unique_ptr<Strategy>> candidates;
     for (size_t i = 0; i < names.size(); ++i) {
       candidates.push_back(make_strategy(names[i], opts));
       // Sessions before any timing, for every candidate that may run.
-      if (plan.batches[i] > 0 || names[i] == "pipeline") candidates.back()->prepare(specs);
+      const bool may_run =
+          decided ? names[i] == decided->name : plan.batches[i] > 0 || names[i] == "pipeline";
+      if (may_run) candidates.back()->prepare(specs);
     }
 
     std::vector<StrategyStats> stats(names.size());
     bool ended = false;
-    for (size_t i = 0; i < names.size() && !ended && !stop_requested(); ++i) {
+    for (size_t i = 0; i < names.size() && !decided && !ended && !stop_requested(); ++i) {
       if (plan.batches[i] == 0) continue;
-      const auto deadline =
-          Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(plan.seconds[i]));
+      const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(plan.seconds[i]));
       Slice slice(source, plan.batches[i], deadline);
       ProfileObserver profile;
       ObserverList all({&observer, &profile});
@@ -113,14 +117,16 @@ class Auto : public StrategyBase {
       if (names[i] == "serial") {
         probe.serial_costs.assign(specs.size(), 0.0);
         for (const RunInterval& r : runs) probe.serial_costs[r.model] += r.seconds();
+        decided = choose_by_rules(probe, cores);  // uneven costs or a short run: enough
       }
     }
 
-    const Choice choice = choose_strategy(probe, cores);
-    const size_t w = static_cast<size_t>(
-        std::find(names.begin(), names.end(), choice.name) - names.begin());
+    const Choice choice = decided ? *decided : choose_strategy(probe, cores);
+    const size_t w =
+        static_cast<size_t>(std::find(names.begin(), names.end(), choice.name) - names.begin());
     if (w == names.size())
-      throw Error(ErrorCode::internal, fmt::format("auto chose '{}', not a candidate", choice.name));
+      throw Error(ErrorCode::internal,
+                  fmt::format("auto chose '{}', not a candidate", choice.name));
     // The rest goes to the winner straight from the source (a pipeline decodes it on its own
     // threads); batch numbers simply go on from where the probe stopped.
     if (!ended && !stop_requested()) stats[w] = candidates[w]->run(source, specs, sink, observer);
@@ -129,9 +135,9 @@ class Auto : public StrategyBase {
       measured += fmt::format("{}{} {:.1f} over {} batch{}", measured.empty() ? "" : ", ", c.name,
                               c.fps, c.batches, c.batches == 1 ? "" : "es");
     StrategyStats out = std::move(stats[w]);
-    out.settings = fmt::format("auto chose {} by rule {} ({}; probe frames/s: {}); {}",
-                               choice.name, choice.rule, choice.reason,
-                               measured.empty() ? "none" : measured, out.settings);
+    out.settings =
+        fmt::format("auto chose {} by rule {} ({}; probe frames/s: {}); {}", choice.name,
+                    choice.rule, choice.reason, measured.empty() ? "none" : measured, out.settings);
     return out;
   }
 };

@@ -174,7 +174,7 @@ class Coroutines : public StrategyBase {
     StrategyStats stats = plan_sessions(specs);
     std::vector<const Model*> models = create_models(specs, stats);
     stats.settings += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
-                        : ", one thread, Run() blocks so coroutines never interleave";
+                             : ", one thread, Run() blocks so coroutines never interleave";
     BatchFanout fanout(source, specs.size());
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;

@@ -13,12 +13,11 @@
 //
 // Every stage reports its error to one FirstError, which cancels every queue: no thread is
 // ever left blocked, and run() joins them all before it rethrows.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <numeric>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/bounded_queue.h"
 #include "mvinfer/core/error.h"
@@ -33,8 +32,8 @@ using BatchPtr = std::shared_ptr<const Batch>;
 
 // What the stages of one run share: the queues between them, the join and the first error.
 struct PipelineRun {
-  std::vector<std::unique_ptr<BoundedQueue<Frame>>> frames;       // per stream
-  std::vector<std::unique_ptr<BoundedQueue<BatchPtr>>> batches;   // per model
+  std::vector<std::unique_ptr<BoundedQueue<Frame>>> frames;      // per stream
+  std::vector<std::unique_ptr<BoundedQueue<BatchPtr>>> batches;  // per model
   OrderedEmitter& emitter;
   FirstError error;
 
@@ -235,21 +234,18 @@ class Pipeline : public StrategyBase {
   }
 
   static std::string describe(std::span<const ModelSpec> specs, size_t streams,
-                              const StrategyStats& stats,
-                              const std::vector<double>& cost, const std::vector<int>& workers,
-                              int cores) {
+                              const StrategyStats& stats, const std::vector<double>& cost,
+                              const std::vector<int>& workers, int cores) {
     const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
-    std::string s = fmt::format("pipeline: {}queues of {} batches; workers by cost:",
-                                streams ? fmt::format("decode {} stream{}, ", streams,
-                                                      streams == 1 ? "" : "s")
-                                        : "",
-                                stats.queue_capacity);
+    std::string s = fmt::format(
+        "pipeline: {}queues of {} batches; workers by cost:",
+        streams ? fmt::format("decode {} stream{}, ", streams, streams == 1 ? "" : "s") : "",
+        stats.queue_capacity);
     for (size_t m = 0; m < specs.size(); ++m)
-      s += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{}){}", specs[m].name,
-                       workers[m], total > 0 ? 100 * cost[m] / total : 0,
-                       stats.sessions[m].intra_threads,
-                       stats.sessions[m].intra_threads == 1 ? "" : "s",
-                       m + 1 < specs.size() ? "," : "");
+      s += fmt::format(
+          " {} {} ({:.0f}% of the cost, {} intra-op thread{}){}", specs[m].name, workers[m],
+          total > 0 ? 100 * cost[m] / total : 0, stats.sessions[m].intra_threads,
+          stats.sessions[m].intra_threads == 1 ? "" : "s", m + 1 < specs.size() ? "," : "");
     return s + fmt::format("; spinning off, {} cores", cores);
   }
 };

@@ -11,6 +11,7 @@
 // killed and reaped in its destructor; workers ignore SIGINT (the parent decides) and die with
 // the parent (PR_SET_PDEATHSIG).
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -24,8 +25,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "mvinfer/core/error.h"
 #include "shared.h"
@@ -64,8 +63,8 @@ class SharedMemory {
     if (fd.get() < 0)
       throw Error(ErrorCode::internal, fmt::format("shm_open {}: {}", name, std::strerror(errno)));
     const bool sized = ftruncate(fd.get(), static_cast<off_t>(size_)) == 0;
-    void* p = sized ? mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0)
-                    : MAP_FAILED;
+    void* p =
+        sized ? mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0) : MAP_FAILED;
     const int err = errno;
     shm_unlink(name.c_str());
     if (p == MAP_FAILED)
@@ -287,7 +286,8 @@ std::vector<Result> parse(WorkerStream& s) {
 
 std::string describe_status(int status) {
   if (WIFSIGNALED(status))
-    return fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
+                       strsignal(WTERMSIG(status)));
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   return "ended";
 }
@@ -373,8 +373,12 @@ class Processes : public StrategyBase {
           s.buf.append(chunk, static_cast<size_t>(got));
           for (Result& r : parse(s)) {
             const std::shared_ptr<const Batch>& b = batches[static_cast<size_t>(r.batch)];
-            RunEvent e{m, b->seq, static_cast<int64_t>(b->frames.size()),
-                       Clock::time_point(Clock::duration(r.begin_ns)), {}, workers[m].pid()};
+            RunEvent e{m,
+                       b->seq,
+                       static_cast<int64_t>(b->frames.size()),
+                       Clock::time_point(Clock::duration(r.begin_ns)),
+                       {},
+                       workers[m].pid()};
             observer.on_run_begin(e);
             e.time = Clock::time_point(Clock::duration(r.end_ns));
             observer.on_run_end(e);
@@ -398,7 +402,8 @@ class Processes : public StrategyBase {
       if (failure || stop_requested()) workers[m].kill_now();
       workers[m].reap();
       // A worker's own memory; what it shares with the parent is in the parent's RSS.
-      stats.worker_private_mib += streams[m].done ? streams[m].unique_mib : workers[m].peak_rss_mib();
+      stats.worker_private_mib +=
+          streams[m].done ? streams[m].unique_mib : workers[m].peak_rss_mib();
     }
     if (failure) throw *failure;
     stats.max_pending_results = emitter.max_pending();

@@ -1,10 +1,10 @@
 #include "mvinfer/strategies/rules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-
-#include <fmt/format.h>
 
 namespace mvinfer {
 
@@ -31,10 +31,10 @@ ProbePlan plan_probe(std::span<const std::string> candidates, int64_t total_batc
   plan.seconds.assign(candidates.size(), 0);
   int64_t weights = 0;
   for (const std::string& c : candidates) weights += probe_weight(c);
-  const int64_t budget =
-      total_batches < 0 ? weights
-                        : static_cast<int64_t>(std::floor(std::max(0.0, fraction) *
-                                                          static_cast<double>(total_batches)));
+  const int64_t budget = total_batches < 0
+                             ? weights
+                             : static_cast<int64_t>(std::floor(std::max(0.0, fraction) *
+                                                               static_cast<double>(total_batches)));
   if (budget >= weights && weights > 0) {
     const int64_t unit = budget / weights;
     for (size_t i = 0; i < candidates.size(); ++i) {
@@ -52,27 +52,34 @@ ProbePlan plan_probe(std::span<const std::string> candidates, int64_t total_batc
   return plan;
 }
 
-Choice choose_strategy(const ProbeResults& p, int cores) {
-  if (p.live) return {"pipeline", "live_input", "live input: the pipeline drops late frames"};
+std::optional<Choice> choose_by_rules(const ProbeResults& p, int cores) {
+  if (p.live) return Choice{"pipeline", "live_input", "live input: the pipeline drops late frames"};
   if (p.model_names.size() == 1)
-    return {"pipeline", "one_model", "one model: several Run() calls in flight fill the cores"};
+    return Choice{"pipeline", "one_model",
+                  "one model: several Run() calls in flight fill the cores"};
   const double total = std::accumulate(p.serial_costs.begin(), p.serial_costs.end(), 0.0);
   if (total > 0) {
     const auto top = std::max_element(p.serial_costs.begin(), p.serial_costs.end());
     const double share = *top / total;
-    if (p.serial_costs.size() > 1 && share > 1.0 / std::max(1, cores) + kUnevenSlack)
-    {
+    if (p.serial_costs.size() > 1 && share > 1.0 / std::max(1, cores) + kUnevenSlack) {
       const auto m = static_cast<size_t>(top - p.serial_costs.begin());
-      return {"pipeline", "uneven_costs",
-              fmt::format("uneven costs: {} is {:.0f}% of the work on {} cores",
-                          m < p.model_names.size() ? p.model_names[m] : fmt::format("model {}", m),
-                          100 * share, cores)};
+      return Choice{
+          "pipeline", "uneven_costs",
+          fmt::format("uneven costs: {} is {:.0f}% of the work on {} cores",
+                      m < p.model_names.size() ? p.model_names[m] : fmt::format("model {}", m),
+                      100 * share, cores)};
     }
   }
+  if (p.short_run) return Choice{"pipeline", "short_run", "run too short to probe every candidate"};
+  return std::nullopt;
+}
+
+Choice choose_strategy(const ProbeResults& p, int cores) {
+  if (std::optional<Choice> c = choose_by_rules(p, cores)) return *c;
+  // The probe ended before any candidate but serial ran (a stop, or the source ended).
   const bool others = std::any_of(p.candidates.begin(), p.candidates.end(),
                                   [](const CandidateProbe& c) { return c.name != "serial"; });
-  if (p.short_run || !others)
-    return {"pipeline", "short_run", "run too short to probe every candidate"};
+  if (!others) return {"pipeline", "short_run", "run too short to probe every candidate"};
   size_t best = 0;
   for (size_t i = 1; i < p.candidates.size(); ++i)
     if (p.candidates[i].fps > p.candidates[best].fps) best = i;
@@ -80,8 +87,8 @@ Choice choose_strategy(const ProbeResults& p, int cores) {
     if (c.name == "pipeline" && c.name != p.candidates[best].name &&
         c.fps >= kTieBreak * p.candidates[best].fps)
       return {"pipeline", "tie_prefers_pipeline",
-              fmt::format("pipeline within {:.0f}% of the fastest ({})",
-                          100 * (1 - kTieBreak), p.candidates[best].name)};
+              fmt::format("pipeline within {:.0f}% of the fastest ({})", 100 * (1 - kTieBreak),
+                          p.candidates[best].name)};
   return {p.candidates[best].name, "fastest", "the most frames/s in the probe"};
 }
 

@@ -23,9 +23,8 @@ class Serial : public StrategyBase {
       if (!batch) break;
       const auto frames = static_cast<int64_t>(batch->frames.size());
       for (size_t m = 0; m < models.size(); ++m) {
-        std::vector<Tensor> out = observe_run(observer, m, batch->seq, frames, pid, [&] {
-          return models[m]->run(*batch->inputs[m]);
-        });
+        std::vector<Tensor> out = observe_run(observer, m, batch->seq, frames, pid,
+                                              [&] { return models[m]->run(*batch->inputs[m]); });
         sink.consume(*batch, m, out);
       }
     }

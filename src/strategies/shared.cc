@@ -15,7 +15,8 @@ std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
     window_.push_back(std::make_shared<const Batch>(std::move(*b)));
   }
   std::shared_ptr<const Batch> batch;
-  if (i - base_ < static_cast<int64_t>(window_.size())) batch = window_[static_cast<size_t>(i - base_)];
+  if (i - base_ < static_cast<int64_t>(window_.size()))
+    batch = window_[static_cast<size_t>(i - base_)];
   taken_[consumer] = i + 1;
   // Drop what every consumer has taken: the consumers keep their own reference meanwhile.
   const int64_t all_taken = *std::min_element(taken_.begin(), taken_.end());
@@ -48,7 +49,6 @@ size_t OrderedEmitter::max_pending() const {
   std::lock_guard lock(mu_);
   return max_pending_;
 }
-
 
 void FirstError::set(std::exception_ptr e) {
   std::lock_guard lock(mu_);

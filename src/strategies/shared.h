@@ -10,9 +10,9 @@
 #include <mutex>
 #include <vector>
 
+#include "mvinfer/core/strategy.h"
 #include "mvinfer/io/batch.h"
 #include "mvinfer/io/result_sink.h"
-#include "mvinfer/core/strategy.h"
 
 namespace mvinfer::strategies {
 

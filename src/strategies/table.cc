@@ -9,8 +9,8 @@ std::span<const StrategyInfo> strategy_table() {
   using namespace strategies;
   // name, description, auto_candidate, drops_late, forks, factory
   static const StrategyInfo table[] = {
-      {"serial", "every model in turn on the calling thread, all cores for each Run()", true,
-       false, false, make_serial},
+      {"serial", "every model in turn on the calling thread, all cores for each Run()", true, false,
+       false, make_serial},
       {"threads", "a thread per model over the same batches; cores shared among sessions", true,
        false, false, make_threads},
       {"processes", "a worker process per model, inputs in shared memory", false, false, true,

@@ -36,9 +36,9 @@ class Threads : public StrategyBase {
             for (int64_t i = 0; !error.failed() && !stop_requested(); ++i) {
               std::shared_ptr<const Batch> b = fanout.get(m, i);
               if (!b) break;
-              std::vector<Tensor> out = observe_run(
-                  observer, m, b->seq, static_cast<int64_t>(b->frames.size()), pid,
-                  [&] { return models[m]->run(*b->inputs[m]); });
+              std::vector<Tensor> out =
+                  observe_run(observer, m, b->seq, static_cast<int64_t>(b->frames.size()), pid,
+                              [&] { return models[m]->run(*b->inputs[m]); });
               emitter.submit(std::move(b), m, std::move(out));
             }
           } catch (...) {

@@ -1,20 +1,20 @@
 #include "mvinfer/tools/bench.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/io/frame_source.h"
+#include "mvinfer/io/result_sink.h"
 #include "mvinfer/tools/gpu_monitor.h"
 #include "mvinfer/tools/hardware.h"
 #include "mvinfer/tools/onnx_graph.h"
-#include "mvinfer/io/result_sink.h"
 
 namespace mvinfer {
 namespace {
@@ -165,7 +165,8 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     preloaded = preload(batcher);
   }
   const std::vector<Batch>& batches = preloaded->batches();
-  if (batches.empty()) throw Error(ErrorCode::bad_input, fmt::format("video '{}': no frames", c.video));
+  if (batches.empty())
+    throw Error(ErrorCode::bad_input, fmt::format("video '{}': no frames", c.video));
   r.frames = preloaded->frame_count();
   const std::vector<Batch> sample(
       batches.begin(),
@@ -253,8 +254,8 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     }
     work_s.push_back(work);
     limit_s.push_back(work / r.cores);
-    say(fmt::format("{}limit: W = {:.2f} s of single-thread work, / {} cores = {:.2f} s", tag,
-                    work, r.cores, limit_s.back()));
+    say(fmt::format("{}limit: W = {:.2f} s of single-thread work, / {} cores = {:.2f} s", tag, work,
+                    r.cores, limit_s.back()));
 
     for (size_t k = 0; k < names.size(); ++k) {
       CollectingSink sink;

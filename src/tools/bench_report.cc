@@ -1,8 +1,8 @@
 // The bench report's three forms: the table `bench` prints, its JSON, and its SVG chart.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "mvinfer/core/trace_observer.h"
@@ -51,7 +51,7 @@ std::string align(const std::vector<std::vector<std::string>>& rows) {
 }
 
 json round_json(const RoundStats& v) {
-  return {{"values", v.values}, {"median", v.median},          {"min", v.min},
+  return {{"values", v.values}, {"median", v.median},         {"min", v.min},
           {"max", v.max},       {"spread", spread(v.values)}, {"unstable", v.unstable()}};
 }
 }  // namespace
@@ -77,28 +77,30 @@ std::string format_table(const BenchReport& r) {
       r.fma.gflops > 0 ? 100 * r.matmul_gflops_per_core / r.fma.gflops : 0);
   for (size_t m = 0; m < r.models.size(); ++m)
     s += r.flops_per_call[m] >= 0
-             ? fmt::format("model {}: {:.2f} GFLOPs per call\n", r.models[m].name, r.flops_per_call[m] / 1e9)
-             : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)\n", r.models[m].name);
-  s += rounds ? fmt::format("\nover {} interleaved rounds: median (min-max); wall s, GFLOP/s "
-                            "medians; the rest from the median round\n",
-                            r.repeat)
+             ? fmt::format("model {}: {:.2f} GFLOPs per call\n", r.models[m].name,
+                           r.flops_per_call[m] / 1e9)
+             : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)\n",
+                           r.models[m].name);
+  s += rounds ? fmt::format(
+                    "\nover {} interleaved rounds: median (min-max); wall s, GFLOP/s "
+                    "medians; the rest from the median round\n",
+                    r.repeat)
               : "\n";
   std::vector<std::vector<std::string>> rows{{"strategy", "wall s", "frames/s", "speedup",
-                                              "wall/limit", "GFLOP/s", "% peak", "RSS MiB",
-                                              "CPU %", "GPU MiB", "GPU %", "intra", "match"}};
+                                              "wall/limit", "GFLOP/s", "% peak", "RSS MiB", "CPU %",
+                                              "GPU MiB", "GPU %", "intra", "match"}};
   bool unstable = false;
   for (const BenchStrategyResult& x : r.strategies) {
     const BenchStrategyResult::PerRound& p = x.per_round;
     for (const RoundStats* v : {&p.fps, &p.speedup_vs_serial, &p.limit_ratio, &p.peak_fraction})
       unstable = unstable || v->unstable();
-    rows.push_back({x.report.strategy, fmt::format("{:.2f}", p.wall_s.median),
-                    cell(p.fps, "{:.1f}"), cell(p.speedup_vs_serial, "{:.2f}"),
-                    cell(p.limit_ratio, "{:.2f}"), fmt::format("{:.0f}", p.gflops.median),
-                    cell(p.peak_fraction, "{:.0f}", 100),
-                    fmt::format("{:.0f}", x.report.peak_rss_mib),
-                    fmt::format("{:.0f}", x.report.cpu_util), opt(x.gpu_mem_mib, "{:.0f}"),
-                    opt(x.gpu_util, "{:.0f}"), std::to_string(x.report.intra_threads),
-                    x.outputs_match_serial ? "yes" : "NO"});
+    rows.push_back(
+        {x.report.strategy, fmt::format("{:.2f}", p.wall_s.median), cell(p.fps, "{:.1f}"),
+         cell(p.speedup_vs_serial, "{:.2f}"), cell(p.limit_ratio, "{:.2f}"),
+         fmt::format("{:.0f}", p.gflops.median), cell(p.peak_fraction, "{:.0f}", 100),
+         fmt::format("{:.0f}", x.report.peak_rss_mib), fmt::format("{:.0f}", x.report.cpu_util),
+         opt(x.gpu_mem_mib, "{:.0f}"), opt(x.gpu_util, "{:.0f}"),
+         std::to_string(x.report.intra_threads), x.outputs_match_serial ? "yes" : "NO"});
   }
   s += align(rows);
   if (r.auto_vs_best_fixed) {
@@ -107,9 +109,10 @@ std::string format_table(const BenchReport& r) {
                      cell(*r.auto_vs_best_fixed, "{:.2f}"));
   }
   if (unstable)
-    s += fmt::format("! the rounds differ by more than {:.0f}% of the median ((max - min) / "
-                     "median): the machine was busy; rerun, or raise --repeat\n",
-                     100 * kUnstableSpread);
+    s += fmt::format(
+        "! the rounds differ by more than {:.0f}% of the median ((max - min) / "
+        "median): the machine was busy; rerun, or raise --repeat\n",
+        100 * kUnstableSpread);
   s += fmt::format("\n{:<17} {:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>12}\n", "strategy",
                    "model", "calls", "Run() s", "p50 ms", "p90 ms", "p99 ms", "intra",
                    "interference");
@@ -126,9 +129,10 @@ std::string to_json(const BenchReport& r) {
   auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   json models = json::array();
   for (size_t i = 0; i < r.models.size(); ++i)
-    models.push_back({{"name", r.models[i].name},
-                      {"path", r.models[i].path},
-                      {"flops_per_call", r.flops_per_call[i] >= 0 ? json(r.flops_per_call[i]) : json(nullptr)}});
+    models.push_back(
+        {{"name", r.models[i].name},
+         {"path", r.models[i].path},
+         {"flops_per_call", r.flops_per_call[i] >= 0 ? json(r.flops_per_call[i]) : json(nullptr)}});
   json strategies = json::array();
   for (const BenchStrategyResult& s : r.strategies) {
     json ms = json::array();
@@ -158,7 +162,8 @@ std::string to_json(const BenchReport& r) {
                           {"intra_threads", s.report.intra_threads},
                           {"settings", s.report.settings},
                           {"outputs_match_serial", s.outputs_match_serial},
-                          {"max_rel_diff_vs_serial", std::isfinite(s.max_abs_diff) ? json(s.max_abs_diff) : json(nullptr)},
+                          {"max_rel_diff_vs_serial",
+                           std::isfinite(s.max_abs_diff) ? json(s.max_abs_diff) : json(nullptr)},
                           {"rounds",
                            {{"wall_s", round_json(p.wall_s)},
                             {"fps", round_json(p.fps)},
@@ -206,11 +211,16 @@ namespace {
 std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
   }
   return o;
 }
@@ -294,9 +304,8 @@ std::string to_svg(const BenchReport& r) {
         "<rect class=\"wall\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#4e79a7\">"
         "<title>{}: {:.2f} s</title></rect>\n"
         "<text x=\"{:.1f}\" y=\"{}\">{:.2f} s ({:.2f}x limit)</text>\n",
-        left - 8, y + 15, esc(x.report.strategy), left, y + 2, w, row - 8,
-        esc(x.report.strategy), x.report.wall_s, left + w + 6, y + 15, x.report.wall_s,
-        x.limit_ratio);
+        left - 8, y + 15, esc(x.report.strategy), left, y + 2, w, row - 8, esc(x.report.strategy),
+        x.report.wall_s, left + w + 6, y + 15, x.report.wall_s, x.limit_ratio);
   }
   const double lx = left + bar_w * r.limit_s / max_wall;
   s += fmt::format(
@@ -304,9 +313,10 @@ std::string to_svg(const BenchReport& r) {
       "stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n"
       "<text x=\"{:.1f}\" y=\"{}\" fill=\"#e15759\" text-anchor=\"middle\">limit {:.2f} s</text>\n",
       lx, top1 - 4, lx, top1 + n * row, lx, top1 + n * row + 14, r.limit_s);
-  s += fmt::format("<text x=\"10\" y=\"{}\" font-weight=\"bold\">Cumulative Run() time per model "
-                   "(s)</text>\n",
-                   top2 - 12);
+  s += fmt::format(
+      "<text x=\"10\" y=\"{}\" font-weight=\"bold\">Cumulative Run() time per model "
+      "(s)</text>\n",
+      top2 - 12);
   for (int i = 0; i < n; ++i) {
     const auto& x = r.strategies[static_cast<size_t>(i)];
     const int y0 = top2 + i * group;
@@ -324,10 +334,11 @@ std::string to_svg(const BenchReport& r) {
   }
   const int ly = top2 + n * group + 16;
   for (int k = 0; k < m; ++k)
-    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
-                     "<text x=\"{}\" y=\"{}\">{}</text>\n",
-                     left + (k % 4) * 160, ly + (k / 4) * 20, palette[k % 8], left + (k % 4) * 160 + 16,
-                     ly + (k / 4) * 20 + 11, esc(r.models[static_cast<size_t>(k)].name));
+    s += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
+        "<text x=\"{}\" y=\"{}\">{}</text>\n",
+        left + (k % 4) * 160, ly + (k / 4) * 20, palette[k % 8], left + (k % 4) * 160 + 16,
+        ly + (k / 4) * 20 + 11, esc(r.models[static_cast<size_t>(k)].name));
 
   s += fmt::format(
       "<text x=\"10\" y=\"{}\" font-weight=\"bold\">Timeline: each Run() on its worker (thread "
@@ -346,9 +357,10 @@ std::string to_svg(const BenchReport& r) {
         t.lane_count == 1 ? "" : "s");
     const double span_w = tl_w * t.span_s() / max_span;
     for (size_t l = 0; l < t.lane_count; ++l)
-      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" "
-                       "fill=\"#e8e8e8\"/>\n",
-                       left, y + static_cast<int>(l) * lane_h, span_w, lane_h - 1);
+      s += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" "
+          "fill=\"#e8e8e8\"/>\n",
+          left, y + static_cast<int>(l) * lane_h, span_w, lane_h - 1);
     for (size_t k = 0; k < x.runs.size(); ++k) {
       const RunInterval& run = x.runs[k];
       const double x0 = std::chrono::duration<double>(run.begin - t.first).count();

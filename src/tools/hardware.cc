@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "mvinfer/core/error.h"
 #include "core/ort_env.h"
+#include "mvinfer/core/error.h"
 
 namespace mvinfer {
 namespace {
@@ -113,8 +113,8 @@ void mul_add_loop_sse2(uint64_t iterations) {
       "jnz 1b\n\t"
       : [n] "+r"(iterations)
       : [one] "m"(one), [zero] "m"(zero)
-      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-        "xmm10", "xmm11", "xmm14", "xmm15", "cc");
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm14", "xmm15", "cc");
 }
 #endif
 

@@ -169,11 +169,10 @@ onnx::ModelProto build(const ZooOptions& o, int index, bool weights, int64_t* pa
   model.set_ir_version(7);
   model.set_producer_name("mvinfer-zoo");
   model.set_producer_version("0.1.0");
-  model.set_doc_string(
-      fmt::format("mvinfer zoo model {} (seed {}): random weights, ResNet-like{}", index, o.seed,
-                  o.only_batch > 0
-                      ? fmt::format("; fails in Run() on batches other than {}", o.only_batch)
-                      : ""));
+  model.set_doc_string(fmt::format(
+      "mvinfer zoo model {} (seed {}): random weights, ResNet-like{}", index, o.seed,
+      o.only_batch > 0 ? fmt::format("; fails in Run() on batches other than {}", o.only_batch)
+                       : ""));
   onnx::OperatorSetIdProto* opset = model.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);

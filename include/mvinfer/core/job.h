@@ -9,28 +9,28 @@
 #include <string>
 #include <vector>
 
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/observer.h"
 #include "mvinfer/core/run_report.h"
 #include "mvinfer/core/strategy.h"
+#include "mvinfer/io/batch.h"
 
 namespace mvinfer {
 
 struct JobConfig {
   std::vector<std::string> videos;  // file, image folder, camera index or URL
   std::vector<ModelSpec> models;
-  int64_t max_frames = -1;          // per video; < 0 = all
+  int64_t max_frames = -1;  // per video; < 0 = all
   BatchingOptions batching;
-  int width = 0, height = 0;        // --size: used for models whose H/W are dynamic
+  int width = 0, height = 0;  // --size: used for models whose H/W are dynamic
   std::string strategy = "serial";
   StrategyOptions strategy_options;
-  bool preload = false;             // decode + preprocess everything before timing starts
-  std::string out_jsonl;            // empty = none
-  std::string save_tensors_dir;     // empty = none
-  bool progress = false;            // frames, frames/s, ETA on stderr
-  double live_fps = 0;              // > 0: replay the inputs as live sources at this rate
-  int loop = 1;                     // play each input this many times in a row
+  bool preload = false;          // decode + preprocess everything before timing starts
+  std::string out_jsonl;         // empty = none
+  std::string save_tensors_dir;  // empty = none
+  bool progress = false;         // frames, frames/s, ETA on stderr
+  double live_fps = 0;           // > 0: replay the inputs as live sources at this rate
+  int loop = 1;                  // play each input this many times in a row
 };
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "mvinfer/io/preprocess.h"
 #include "mvinfer/core/tensor.h"
+#include "mvinfer/io/preprocess.h"
 
 namespace mvinfer {
 

@@ -21,9 +21,9 @@ namespace mvinfer {
 using Clock = std::chrono::steady_clock;
 
 struct RunEvent {
-  size_t model = 0;     // index into the run's model list
-  int64_t batch = 0;    // Batch::seq
-  int64_t frames = 0;   // frames in the batch
+  size_t model = 0;    // index into the run's model list
+  int64_t batch = 0;   // Batch::seq
+  int64_t frames = 0;  // frames in the batch
   Clock::time_point time;
   std::thread::id thread;  // the thread that called Run()
   int pid = 0;             // the process that called Run()
@@ -75,7 +75,8 @@ class ObserverList : public Observer {
 
 // Helper for strategies: times one call of `fn` as a Run() of `model` on `batch`.
 template <typename Fn>
-auto observe_run(Observer& observer, size_t model, int64_t batch, int64_t frames, int pid, Fn&& fn) {
+auto observe_run(Observer& observer, size_t model, int64_t batch, int64_t frames, int pid,
+                 Fn&& fn) {
   RunEvent e{model, batch, frames, Clock::now(), std::this_thread::get_id(), pid};
   observer.on_run_begin(e);
   struct End {

@@ -30,9 +30,9 @@ struct ModelTiming {
 
 struct StreamReport {
   std::string source;
-  int64_t frames = 0;       // frames whose results were emitted
+  int64_t frames = 0;  // frames whose results were emitted
   double fps = 0;
-  int64_t dropped = 0;      // frames dropped as late (pipeline --drop-late on live sources)
+  int64_t dropped = 0;  // frames dropped as late (pipeline --drop-late on live sources)
 };
 
 struct RunReport {
@@ -46,8 +46,8 @@ struct RunReport {
   double fps = 0;
   // This process's peak, plus the private memory of worker processes (`processes`).
   double peak_rss_mib = 0;
-  double cpu_util = 0;      // CPU time / ((setup + wall) * cores), in %
-  bool interrupted = false; // stopped early (Ctrl-C); the numbers cover what was done
+  double cpu_util = 0;       // CPU time / ((setup + wall) * cores), in %
+  bool interrupted = false;  // stopped early (Ctrl-C); the numbers cover what was done
   std::vector<ModelTiming> models;
   std::vector<StreamReport> streams;
 };

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/model_cache.h"
 #include "mvinfer/core/observer.h"
+#include "mvinfer/io/batch.h"
 #include "mvinfer/io/result_sink.h"
 
 namespace mvinfer {
@@ -56,9 +56,9 @@ struct StrategyStats {
   // processes: the worker processes' private memory (USS, MiB) at their exit, summed: what
   // they held beyond the pages shared with this process. 0 for in-process strategies.
   double worker_private_mib = 0;
-  size_t queue_capacity = 0;        // pipeline: per queue, in batches (frames for frame queues)
-  size_t max_queue_depth = 0;       // pipeline: the most any model queue held
-  size_t max_pending_results = 0;   // results held back to be emitted in frame order
+  size_t queue_capacity = 0;            // pipeline: per queue, in batches (frames for frame queues)
+  size_t max_queue_depth = 0;           // pipeline: the most any model queue held
+  size_t max_pending_results = 0;       // results held back to be emitted in frame order
   std::vector<int64_t> dropped_frames;  // per stream (pipeline --drop-late on live sources)
   std::vector<double> model_costs;      // pipeline: the relative cost of each model it used
   // Intra-op threads per session (the largest when they differ).

@@ -12,9 +12,9 @@
 #include <span>
 #include <vector>
 
-#include "mvinfer/io/frame_source.h"
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/tensor.h"
+#include "mvinfer/io/frame_source.h"
 
 namespace mvinfer {
 
@@ -109,8 +109,8 @@ class Batcher : public BatchSource {
 
  private:
   std::vector<FrameSource*> sources_;
-  std::vector<PreprocessSpec> specs_;   // distinct specs
-  std::vector<size_t> spec_of_model_;   // model index -> index into specs_
+  std::vector<PreprocessSpec> specs_;  // distinct specs
+  std::vector<size_t> spec_of_model_;  // model index -> index into specs_
   BatchingOptions options_;
   BatchFormer former_;
   int64_t seq_ = 0;
@@ -121,9 +121,7 @@ class PreloadedBatches : public BatchSource {
  public:
   explicit PreloadedBatches(std::vector<Batch> batches) : batches_(std::move(batches)) {}
   std::optional<Batch> next() override;
-  int64_t batch_count_hint() const override {
-    return static_cast<int64_t>(batches_.size() - pos_);
-  }
+  int64_t batch_count_hint() const override { return static_cast<int64_t>(batches_.size() - pos_); }
   int64_t next_seq() const override {
     return pos_ < batches_.size() ? batches_[pos_].seq
                                   : (batches_.empty() ? 0 : batches_.back().seq + 1);

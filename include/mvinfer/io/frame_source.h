@@ -7,18 +7,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace mvinfer {
 
 struct Frame {
-  cv::Mat image;           // CV_8UC3, BGR
-  int64_t index = 0;       // 0-based position in its stream
-  double timestamp_ms = 0; // presentation time from the container, or index / fps
-  int stream = 0;          // which source the frame came from (several --video)
+  cv::Mat image;            // CV_8UC3, BGR
+  int64_t index = 0;        // 0-based position in its stream
+  double timestamp_ms = 0;  // presentation time from the container, or index / fps
+  int stream = 0;           // which source the frame came from (several --video)
 };
 
 class FrameSource {

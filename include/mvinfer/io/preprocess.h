@@ -7,12 +7,11 @@
 #pragma once
 
 #include <array>
+#include <opencv2/core.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <opencv2/core.hpp>
 
 namespace mvinfer {
 
@@ -20,7 +19,7 @@ enum class ColorOrder { rgb, bgr };
 enum class Layout { nchw, nhwc };
 
 struct PreprocessSpec {
-  int width = 0;   // target size; 0 = not resolved yet (from the model or a default size)
+  int width = 0;  // target size; 0 = not resolved yet (from the model or a default size)
   int height = 0;
   ColorOrder color = ColorOrder::rgb;
   Layout layout = Layout::nchw;

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/tensor.h"
+#include "mvinfer/io/batch.h"
 
 namespace mvinfer {
 

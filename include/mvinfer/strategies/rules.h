@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,15 +40,15 @@ ProbePlan plan_probe(std::span<const std::string> candidates, int64_t total_batc
 // What auto's probe measured.
 struct CandidateProbe {
   std::string name;
-  double fps = 0;      // frames/s from its first Run() to its last result
+  double fps = 0;  // frames/s from its first Run() to its last result
   int64_t batches = 0;
 };
 struct ProbeResults {
   std::vector<CandidateProbe> candidates;  // the ones probed, in probe order
   std::vector<double> serial_costs;        // per model: Run() seconds in the serial probe
-  std::vector<std::string> model_names;   // in spec order
-  bool live = false;       // a live stream among the inputs
-  bool short_run = false;  // from ProbePlan
+  std::vector<std::string> model_names;    // in spec order
+  bool live = false;                       // a live stream among the inputs
+  bool short_run = false;                  // from ProbePlan
 };
 struct Choice {
   std::string name;    // the strategy to keep
@@ -71,5 +72,9 @@ struct Choice {
 inline constexpr double kUnevenSlack = 0.02;
 inline constexpr double kTieBreak = 0.97;
 Choice choose_strategy(const ProbeResults& probe, int cores);
+// The rules before `fastest` alone, on what is known so far: auto asks before its probe and
+// after serial's, and probes no further once they decide (measuring candidates whose numbers
+// cannot change the choice only costs time). nullopt: only measuring every candidate can tell.
+std::optional<Choice> choose_by_rules(const ProbeResults& probe, int cores);
 
 }  // namespace mvinfer

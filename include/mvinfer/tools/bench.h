@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "mvinfer/io/batch.h"
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/observer.h"
 #include "mvinfer/core/run_report.h"
 #include "mvinfer/core/strategy.h"
+#include "mvinfer/io/batch.h"
 #include "mvinfer/tools/hardware.h"
 
 namespace mvinfer {
@@ -32,9 +32,9 @@ struct BenchConfig {
   int width = 256, height = 256;
   std::vector<std::string> strategies = strategy_names();
   StrategyOptions options;
-  bool stream = false;       // decode + preprocess inside the timed run instead of before it
-  int sample_batches = 16;   // batches per model for the single-model ("alone") measurements
-  int repeat = 1;            // interleaved rounds of the limit probe and every strategy
+  bool stream = false;      // decode + preprocess inside the timed run instead of before it
+  int sample_batches = 16;  // batches per model for the single-model ("alone") measurements
+  int repeat = 1;           // interleaved rounds of the limit probe and every strategy
 };
 
 // A spread (max - min) / median above this marks a figure as unstable: the rounds disagree
@@ -49,7 +49,7 @@ bool is_unstable(std::span<const double> values);
 
 // One figure measured once per round, and its summary over the rounds.
 struct RoundStats {
-  std::vector<double> values;  // in round order
+  std::vector<double> values;           // in round order
   double median = 0, min = 0, max = 0;  // median of an even count: the mean of the middle two
   bool unstable() const { return is_unstable(values); }
 };
@@ -65,11 +65,11 @@ struct BenchModelResult {
 // and the GPU readings come from the median round (the one whose wall/limit is the median; the
 // lower middle of an even count).
 struct BenchStrategyResult {
-  RunReport report;       // wall_s and setup_s as defined in run_report.h
-  double gflops = 0;      // achieved: every model's FLOPs per call x calls / wall_s
-  double peak_fraction = 0;  // gflops / (cores x single-core FMA peak), in the same round
+  RunReport report;              // wall_s and setup_s as defined in run_report.h
+  double gflops = 0;             // achieved: every model's FLOPs per call x calls / wall_s
+  double peak_fraction = 0;      // gflops / (cores x single-core FMA peak), in the same round
   double speedup_vs_serial = 0;  // serial's wall_s / wall_s, in the same round
-  double limit_ratio = 0;  // wall_s / limit_s, in the same round
+  double limit_ratio = 0;        // wall_s / limit_s, in the same round
   std::optional<double> gpu_mem_mib, gpu_util;
   bool outputs_match_serial = false;  // in every round, against serial's first round
   double max_abs_diff = 0;  // largest element difference from serial's outputs, over rounds
@@ -90,10 +90,10 @@ struct BenchReport {
   int width = 0, height = 0;
   bool replicate = false, stream = false;
   std::vector<ModelSpec> models;
-  std::vector<double> flops_per_call;    // per model, at this batch and size; -1 unknown
-  FmaPeak fma;                           // the single-core arithmetic peak (median): "% peak"
-  RoundStats fma_per_round;              // measured again every round, as the limit is
-  double matmul_gflops_per_core = 0;     // single-core MatMul figure in ONNX Runtime
+  std::vector<double> flops_per_call;  // per model, at this batch and size; -1 unknown
+  FmaPeak fma;                         // the single-core arithmetic peak (median): "% peak"
+  RoundStats fma_per_round;            // measured again every round, as the limit is
+  double matmul_gflops_per_core = 0;   // single-core MatMul figure in ONNX Runtime
   int repeat = 1;
   std::vector<double> alone_ms_1thread;  // mean single-thread Run() of each model alone (median)
   double work_s = 0;                     // W (median over the rounds)

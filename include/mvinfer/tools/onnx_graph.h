@@ -15,7 +15,7 @@ namespace mvinfer {
 struct DynamicDim {
   std::string input;
   int position = 0;
-  std::string name;  // the dim's symbolic name; empty when unnamed
+  std::string name;    // the dim's symbolic name; empty when unnamed
   int64_t value = 0;   // 0 when not given
   bool given = false;  // false: `dims` had no value for it, and no FLOPs were counted
 };

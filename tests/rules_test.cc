@@ -119,8 +119,12 @@ TEST(ChooseStrategy, AShortRunDecidesFromTheRulesAlone) {
   ProbeResults p = probed({1, 1}, {{"serial", 100, 1}});
   p.short_run = true;
   const Choice c = choose_strategy(p, 2);
-  EXPECT_EQ(c.name, "pipeline");
+  EXPECT_EQ(c.name, "serial");
   EXPECT_EQ(c.rule, "short_run");
+  // Uneven costs in the serial probe still choose the pipeline, short run or not.
+  ProbeResults uneven = probed({3, 1}, {{"serial", 100, 1}});
+  uneven.short_run = true;
+  EXPECT_EQ(choose_strategy(uneven, 2).name, "pipeline");
   // No probe at all (no serial costs): still the rules, not a crash.
   ProbeResults none = probed({}, {});
   none.model_names = {"a", "b"};
@@ -144,11 +148,11 @@ TEST(ChooseByRules, DecideBeforeTheProbeOnlyWhereMeasuringCannotChangeTheChoice)
   EXPECT_EQ(choose_by_rules(two, 2)->rule, "uneven_costs");
 }
 
-TEST(ChooseStrategy, AProbeCutShortAfterSerialFallsToThePipeline) {
+TEST(ChooseStrategy, AProbeCutShortAfterSerialKeepsSerial) {
   // Not a planned short run: the source ended (or a stop came) after serial's probe.
   ProbeResults p = probed({1, 1}, {{"serial", 100, 1}});
   const Choice c = choose_strategy(p, 2);
-  EXPECT_EQ(c.name, "pipeline");
+  EXPECT_EQ(c.name, "serial");
   EXPECT_EQ(c.rule, "short_run");
 }
 

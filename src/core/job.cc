@@ -79,30 +79,39 @@ void check_writable(const std::string& option, const std::string& path) {
                 fmt::format(" '{}': cannot be written", path));
 }
 
+void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, int width,
+                    int height) {
+  if (models.empty())
+    throw Error(ErrorCode::bad_flag, "no models given (expected at least one in ",
+                Error::Option{"models"}, ")");
+  if (batching.batch < 1)
+    throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
+                fmt::format(" {}: expected a positive integer", batching.batch));
+  if (width < 0 || height < 0)
+    throw Error(ErrorCode::bad_flag, Error::Option{"size"}, ": expected WxH with positive values");
+  make_names_unique(models);
+  batching.pad_last = false;
+  for (ModelSpec& m : models) {
+    resolve_model_spec(m, batching.batch, width, height);
+    if (m.input.shape[0] >= 0) batching.pad_last = true;
+  }
+}
+
 void validate_job(JobConfig& c) {
   if (c.videos.empty())
     throw Error(ErrorCode::bad_flag, "no input given (expected ", Error::Option{"videos"},
                 ": a file, image folder, camera index or URL)");
-  if (c.models.empty())
-    throw Error(ErrorCode::bad_flag, "no models given (expected at least one in ",
-                Error::Option{"models"}, ")");
-  if (c.batching.batch < 1)
-    throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
-                fmt::format(" {}: expected a positive integer", c.batching.batch));
-  if (c.strategy_options.drop_late && c.strategy != "pipeline" && c.strategy != "auto")
+  const StrategyInfo* strategy = find_strategy(c.strategy);
+  if (c.strategy_options.drop_late && strategy && !strategy->drops_late) {
+    std::vector<std::string_view> able;
+    for (const StrategyInfo& s : strategy_table())
+      if (s.drops_late) able.push_back(s.name);
     throw Error(ErrorCode::bad_flag, Error::Option{"drop_late"},
-                fmt::format(": only the pipeline drops late frames (expected strategy pipeline "
-                            "or auto, got {})",
-                            c.strategy));
-  if (c.width < 0 || c.height < 0)
-    throw Error(ErrorCode::bad_flag, Error::Option{"size"}, ": expected WxH with positive values");
-  check_writable("out_jsonl", c.out_jsonl);
-  make_names_unique(c.models);
-  c.batching.pad_last = false;
-  for (ModelSpec& m : c.models) {
-    resolve_model_spec(m, c.batching.batch, c.width, c.height);
-    if (m.input.shape[0] >= 0) c.batching.pad_last = true;
+                fmt::format(": strategy {} does not drop late frames (expected one of: {})",
+                            c.strategy, fmt::join(able, ", ")));
   }
+  check_writable("out_jsonl", c.out_jsonl);
+  resolve_models(c.models, c.batching, c.width, c.height);
 }
 
 RunReport run_job(JobConfig& c, Observer* extra_observer) {

@@ -135,6 +135,7 @@ class Auto : public StrategyBase {
       measured += fmt::format("{}{} {:.1f} over {} batch{}", measured.empty() ? "" : ", ", c.name,
                               c.fps, c.batches, c.batches == 1 ? "" : "es");
     StrategyStats out = std::move(stats[w]);
+    if (out.settings.empty()) out.settings = "the probe covered the whole input";
     out.settings =
         fmt::format("auto chose {} by rule {} ({}; probe frames/s: {}); {}", choice.name,
                     choice.rule, choice.reason, measured.empty() ? "none" : measured, out.settings);

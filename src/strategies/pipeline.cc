@@ -57,7 +57,7 @@ class DecodeStage {
   static size_t capacity(bool drop_late, size_t depth, int batch_size) {
     return drop_late ? 1 : depth * static_cast<size_t>(std::max(1, batch_size));
   }
-  void run(PipelineRun& run, const std::function<bool()>& stopping) {
+  void run(const std::function<bool()>& stopping) {
     try {
       for (Frame f; !stopping() && source_.next(f);) {
         if (drop_late_) {
@@ -70,16 +70,22 @@ class DecodeStage {
       }
       out_.close();
     } catch (...) {
-      run.fail(std::current_exception());
+      // A stream that fails ends there: the frames decoded before still go through every
+      // model and are emitted, as in serial; run() raises the error once they are.
+      error_ = std::current_exception();
+      out_.close();
     }
   }
   int64_t dropped() const { return dropped_; }
+  // The error that ended the stream, if any (read after the stage's thread was joined).
+  std::exception_ptr error() const { return error_; }
 
  private:
   FrameSource& source_;
   BoundedQueue<Frame>& out_;
   bool drop_late_;
   std::atomic<int64_t> dropped_{0};
+  std::exception_ptr error_;
 };
 
 // Forms batches (from the frame queues when the source has streams, else takes the source's
@@ -188,7 +194,7 @@ class Pipeline : public StrategyBase {
         PipelineRun& run;
         ~CancelOnExit() { run.cancel(); }
       };
-      for (auto& d : decoders) threads.emplace_back([&, d = d.get()] { d->run(run, stopping); });
+      for (auto& d : decoders) threads.emplace_back([&, d = d.get()] { d->run(stopping); });
       FormStage form(source);
       threads.emplace_back([&] { form.run(run, stopping); });
       CancelOnExit guard{run};
@@ -208,6 +214,8 @@ class Pipeline : public StrategyBase {
     for (auto& q : run.batches)
       stats.max_queue_depth = std::max(stats.max_queue_depth, q->max_depth());
     stats.max_pending_results = emitter.max_pending();
+    for (const auto& d : decoders)
+      if (d->error()) run.error.set(d->error());
     run.error.rethrow_if_failed();
     return stats;
   }

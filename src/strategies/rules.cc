@@ -70,7 +70,8 @@ std::optional<Choice> choose_by_rules(const ProbeResults& p, int cores) {
                       100 * share, cores)};
     }
   }
-  if (p.short_run) return Choice{"pipeline", "short_run", "run too short to probe every candidate"};
+  if (p.short_run)
+    return Choice{"serial", "short_run", "run too short to probe every candidate; even costs"};
   return std::nullopt;
 }
 
@@ -79,7 +80,7 @@ Choice choose_strategy(const ProbeResults& p, int cores) {
   // The probe ended before any candidate but serial ran (a stop, or the source ended).
   const bool others = std::any_of(p.candidates.begin(), p.candidates.end(),
                                   [](const CandidateProbe& c) { return c.name != "serial"; });
-  if (!others) return {"pipeline", "short_run", "run too short to probe every candidate"};
+  if (!others) return {"serial", "short_run", "run too short to probe every candidate; even costs"};
   size_t best = 0;
   for (size_t i = 1; i < p.candidates.size(); ++i)
     if (p.candidates[i].fps > p.candidates[best].fps) best = i;

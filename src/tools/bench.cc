@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/job.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/result_sink.h"
 #include "mvinfer/tools/gpu_monitor.h"
@@ -109,12 +110,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   auto say = [&](const std::string& s) {
     if (log) log(s);
   };
-  if (c.models.empty())
-    throw Error(ErrorCode::bad_flag, "no models given (expected at least one in ",
-                Error::Option{"models"}, ")");
-  if (c.batching.batch < 1)
-    throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
-                fmt::format(" {}: expected a positive integer", c.batching.batch));
+  resolve_models(c.models, c.batching, c.width, c.height);
   if (c.frames < 1)
     throw Error(ErrorCode::bad_flag, Error::Option{"frames"},
                 fmt::format(" {}: expected a positive integer", c.frames));
@@ -127,12 +123,6 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     make_strategy(s, c.options);  // validates the name
     if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
   }
-  make_names_unique(c.models);
-  for (ModelSpec& m : c.models) {
-    resolve_model_spec(m, c.batching.batch, c.width, c.height);
-    if (m.input.shape[0] >= 0) c.batching.pad_last = true;
-  }
-
   BenchReport r;
   r.cores = cores_of(c.options);
   r.cpu = cpu_model();

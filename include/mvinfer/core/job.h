@@ -37,6 +37,12 @@ struct JobConfig {
 // results started flowing, the outputs written so far are flushed and stay valid.
 RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr);
 
+// Checks the models and batching that `run` and `bench` share, makes the model names unique,
+// resolves every spec for the batch and size, and pads a last short batch where a model's batch
+// dim is fixed. Throws Error{bad_flag, bad_model}.
+void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, int width,
+                    int height);
+
 // Checks `config` and resolves its models (fills the specs) without running anything.
 void validate_job(JobConfig& config);
 

@@ -84,7 +84,12 @@ class Auto : public StrategyBase {
     probe.short_run = plan.short_run;
 
     // The rules may decide before any probe (one model, a live input): then nothing is probed.
-    std::optional<Choice> decided = choose_by_rules(probe, cores);
+    // A short run still probes serial first when its plan has a batch for it: its costs may show
+    // uneven models, which the pipeline serves better.
+    ProbeResults before = probe;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == "serial" && plan.batches[i] > 0) before.short_run = false;
+    std::optional<Choice> decided = choose_by_rules(before, cores);
     std::vector<std::unique_ptr<Strategy>> candidates;
     for (size_t i = 0; i < names.size(); ++i) {
       candidates.push_back(make_strategy(names[i], opts));

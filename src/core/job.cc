@@ -31,14 +31,11 @@ class ProgressSink : public ResultSink {
       if (static_cast<size_t>(f.stream) >= per_stream_.size()) per_stream_.resize(f.stream + 1, 0);
       per_stream_[static_cast<size_t>(f.stream)]++;
     }
-    batches_++;
     if (draw_ && Clock::now() - last_draw_ > std::chrono::milliseconds(250)) draw();
   }
   void end() override {
     if (draw_ && drawn_) std::fputs("\r\033[K", stderr);
   }
-  int64_t frames() const { return frames_; }
-  int64_t batches() const { return batches_; }
   int64_t frames_of(size_t stream) const {
     return stream < per_stream_.size() ? per_stream_[stream] : 0;
   }
@@ -61,7 +58,7 @@ class ProgressSink : public ResultSink {
   int64_t expected_;
   bool draw_;
   bool drawn_ = false;
-  int64_t frames_ = 0, batches_ = 0;
+  int64_t frames_ = 0;
   std::vector<int64_t> per_stream_;
   Clock::time_point start_, last_draw_;
 };

@@ -52,6 +52,13 @@ ProbePlan plan_probe(std::span<const std::string> candidates, int64_t total_batc
   return plan;
 }
 
+namespace {
+// Rule `short_run`: serial, every core on each model in turn, with nothing to start up.
+Choice short_run_choice() {
+  return {"serial", "short_run", "run too short to probe every candidate; even costs"};
+}
+}  // namespace
+
 std::optional<Choice> choose_by_rules(const ProbeResults& p, int cores) {
   if (p.live) return Choice{"pipeline", "live_input", "live input: the pipeline drops late frames"};
   if (p.model_names.size() == 1)
@@ -70,8 +77,7 @@ std::optional<Choice> choose_by_rules(const ProbeResults& p, int cores) {
                       100 * share, cores)};
     }
   }
-  if (p.short_run)
-    return Choice{"serial", "short_run", "run too short to probe every candidate; even costs"};
+  if (p.short_run) return short_run_choice();
   return std::nullopt;
 }
 
@@ -80,7 +86,7 @@ Choice choose_strategy(const ProbeResults& p, int cores) {
   // The probe ended before any candidate but serial ran (a stop, or the source ended).
   const bool others = std::any_of(p.candidates.begin(), p.candidates.end(),
                                   [](const CandidateProbe& c) { return c.name != "serial"; });
-  if (!others) return {"serial", "short_run", "run too short to probe every candidate; even costs"};
+  if (!others) return short_run_choice();
   size_t best = 0;
   for (size_t i = 1; i < p.candidates.size(); ++i)
     if (p.candidates[i].fps > p.candidates[best].fps) best = i;

@@ -46,7 +46,8 @@ static void BM_OrderedJoin(benchmark::State& state) {
     strategies::OrderedEmitter join(sink, models);
     for (int64_t i = 0; i < batches; ++i)
       for (size_t m = models; m-- > 0;)
-        join.submit(all[static_cast<size_t>(i)], m, {Tensor::zeros({4, 10})});
+        join.submit(all[static_cast<size_t>(i)], m,
+                    raw_result(*all[static_cast<size_t>(i)], {Tensor::zeros({4, 10})}));
   }
   state.SetItemsProcessed(state.iterations() * batches * static_cast<int64_t>(models));
 }

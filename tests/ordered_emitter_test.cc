@@ -26,8 +26,10 @@ std::shared_ptr<const Batch> batch_with_seq(int64_t seq) {
 
 // One output tensor that says which (batch, model) it belongs to, so that a result emitted
 // with the wrong batch or model would show.
-std::vector<Tensor> outputs_of(int64_t seq, size_t model) {
-  return {Tensor{{2}, {static_cast<float>(seq), static_cast<float>(model)}}};
+ModelResult outputs_of(int64_t seq, size_t model) {
+  ModelResult r;
+  r.outputs = {Tensor{{2}, {static_cast<float>(seq), static_cast<float>(model)}}};
+  return r;
 }
 
 void expect_in_order(const CollectingSink& sink, int64_t first_seq, int64_t batches,

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 // Sleeps on every result: the consumer end of the pipeline is the bottleneck.
 class SlowSink : public ResultSink {
  public:
-  void consume(const Batch&, size_t, std::span<const Tensor>) override {
+  void consume(const Batch&, size_t, const ModelResult&) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     ++results;
   }

@@ -37,7 +37,7 @@ TEST(CollectingSink, MovesItsEntries) {
   b.seq = 3;
   b.frames = {FrameRef{7, 280, 0}};
   const std::vector<Tensor> out{Tensor::zeros({1, 2})};
-  a.consume(b, 1, out);
+  a.consume(b, 1, raw_result(b, out));
   CollectingSink moved = std::move(a);
   ASSERT_EQ(moved.entries().size(), 1u);
   EXPECT_EQ(moved.entries()[0].batch, 3);
@@ -58,10 +58,10 @@ TEST(NpySink, NamesFilesByStreamBatchAndOutput) {
   b.stream = 1;
   Tensor logits{{1, 2}, {0.5f, -1.0f}};
   Tensor feat{{1}, {3.0f}};
-  sink.consume(b, 0, std::vector<Tensor>{logits, feat});
+  sink.consume(b, 0, raw_result(b, {logits, feat}));
   b.seq = 1234567;
   b.stream = -1;  // a batch formed across streams
-  sink.consume(b, 0, std::vector<Tensor>{logits, feat});
+  sink.consume(b, 0, raw_result(b, {logits, feat}));
   sink.end();
 
   const fs::path model_dir = dir / "my_model_v2";

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/graph.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/looped_source.h"
 #include "mvinfer/io/paced_source.h"
@@ -24,7 +25,7 @@ class ProgressSink : public ResultSink {
       : models_(models), expected_(expected), draw_(draw) {}
 
   void begin(std::span<const ModelSpec>) override { start_ = last_draw_ = Clock::now(); }
-  void consume(const Batch& batch, size_t model, std::span<const Tensor>) override {
+  void consume(const Batch& batch, size_t model, const ModelResult&) override {
     if (model + 1 != models_) return;  // a batch is done when its last model's result is in
     frames_ += static_cast<int64_t>(batch.frames.size());
     for (const FrameRef& f : batch.frames) {
@@ -87,11 +88,13 @@ void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, i
   if (width < 0 || height < 0)
     throw Error(ErrorCode::bad_flag, Error::Option{"size"}, ": expected WxH with positive values");
   make_names_unique(models);
-  batching.pad_last = false;
+  order_graph(models);
   for (ModelSpec& m : models) {
-    resolve_model_spec(m, batching.batch, width, height);
-    if (m.input.shape[0] >= 0) batching.pad_last = true;
+    // --size is for models on frames; a dependent model's size comes from its own settings.
+    resolve_model_spec(m, batching.batch, m.on.empty() ? width : 0, m.on.empty() ? height : 0);
+    make_decoder(m.decoder);  // an unknown decoder or option fails here, before any output
   }
+  if (has_dependents(models)) batching.keep_images = true;
 }
 
 void validate_job(JobConfig& c) {

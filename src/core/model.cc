@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -174,6 +175,9 @@ void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int defau
                 fmt::format("model '{}': input '{}' is {} {} (expected float32 N x 3 x H x W, or "
                             "N x H x W x 3 with layout=nhwc)",
                             m, in.name, in.element_type, format_shape(in)));
+  // N x H x W x 3 is recognised from the shape; layout= wins.
+  if (!spec.layout_given && in.shape[3] == 3 && in.shape[1] != 3)
+    spec.preprocess.layout = Layout::nhwc;
   const bool nchw = spec.preprocess.layout == Layout::nchw;
   const size_t c_axis = nchw ? 1 : 3, h_axis = nchw ? 2 : 1, w_axis = nchw ? 3 : 2;
   if (in.shape[c_axis] >= 0 && in.shape[c_axis] != 3)
@@ -182,12 +186,12 @@ void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int defau
                             "(expected 3 to take colour frames{})",
                             m, in.name, format_shape(in), in.shape[c_axis], c_axis,
                             nchw ? "; for N x H x W x 3 inputs use layout=nhwc" : ""));
-  if (in.shape[0] >= 0 && in.shape[0] != batch)
+  // A fixed batch dim: runs are split into calls of that many rows (Model::run).
+  spec.model_batch = in.shape[0] >= 0 ? in.shape[0] : 0;
+  if (in.shape[0] == 0)
     throw Error(ErrorCode::bad_model,
-                fmt::format("model '{}': input '{}' has a fixed batch of {}, not {} (give ", m,
-                            in.name, in.shape[0], batch),
-                Error::Option{"batch"},
-                fmt::format(" {}, or use a model whose batch dim is dynamic)", in.shape[0]));
+                fmt::format("model '{}': input '{}' has a batch dim of 0 ({})", m, in.name,
+                            format_shape(in)));
 
   // Spatial dims: static value, else size= from the spec, else dim.NAME / dim.AXIS, else --size.
   auto resolve_dim = [&](size_t axis, int from_spec, int from_flag, const char* what) -> int {
@@ -283,13 +287,52 @@ std::vector<Tensor> Model::run(const Tensor& input) const { return run(input.dat
 
 void Model::warm_up() const {
   const PreprocessSpec& p = impl_->spec.preprocess;
-  run(Tensor::zeros(p.layout == Layout::nchw
-                        ? std::vector<int64_t>{impl_->spec.batch, 3, p.height, p.width}
-                        : std::vector<int64_t>{impl_->spec.batch, p.height, p.width, 3}));
+  const int64_t rows = impl_->spec.model_batch > 0 ? impl_->spec.model_batch : impl_->spec.batch;
+  run(Tensor::zeros(p.layout == Layout::nchw ? std::vector<int64_t>{rows, 3, p.height, p.width}
+                                             : std::vector<int64_t>{rows, p.height, p.width, 3}));
 }
 
 std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int64_t> shape) const {
   const Impl& m = *impl_;
+  const int64_t fixed = m.spec.model_batch;
+  if (fixed > 0 && !shape.empty() && shape[0] != fixed) {
+    // Calls of the model's own batch size; the last one padded by repeating its last row.
+    const int64_t rows = shape[0];
+    if (rows <= 0) return {};
+    const size_t per = data.size() / static_cast<size_t>(rows);
+    std::vector<int64_t> chunk_shape(shape.begin(), shape.end());
+    chunk_shape[0] = fixed;
+    std::vector<float> chunk(per * static_cast<size_t>(fixed));
+    std::vector<Tensor> joined;
+    for (int64_t first = 0; first < rows; first += fixed) {
+      const int64_t real = std::min(fixed, rows - first);
+      for (int64_t r = 0; r < fixed; ++r)
+        std::copy_n(data.begin() + static_cast<ptrdiff_t>(per * (first + std::min(r, real - 1))),
+                    per, chunk.begin() + static_cast<ptrdiff_t>(per * r));
+      std::vector<Tensor> out = run(chunk, chunk_shape);
+      if (joined.empty()) {
+        joined.resize(out.size());
+        for (size_t k = 0; k < out.size(); ++k) {
+          joined[k].shape = out[k].shape;
+          if (!joined[k].shape.empty()) joined[k].shape[0] = 0;
+        }
+      }
+      for (size_t k = 0; k < out.size(); ++k) {
+        Tensor& o = out[k];
+        if (o.shape.empty() || o.shape[0] != fixed)
+          throw Error(ErrorCode::bad_model,
+                      fmt::format("model '{}': output '{}' has shape {}, whose first dim is not "
+                                  "the model's batch of {} (cannot split a batch of {} into calls)",
+                                  m.spec.name, m.output_names[k], format_shape(o.shape), fixed,
+                                  rows));
+        const size_t row = o.data.size() / static_cast<size_t>(fixed);
+        joined[k].data.insert(joined[k].data.end(), o.data.begin(),
+                              o.data.begin() + static_cast<ptrdiff_t>(row * real));
+        joined[k].shape[0] += real;
+      }
+    }
+    return joined;
+  }
   try {
     Ort::Value in = m.wrap(data, shape);
     std::vector<Ort::Value> out = m.session.Run(Ort::RunOptions{nullptr}, &m.input_ptr, &in, 1,

@@ -1,8 +1,12 @@
 // Per-model settings: "PATH:key=value,..." on the command line, or a YAML/JSON config file.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <string_view>
@@ -14,6 +18,11 @@
 
 namespace mvinfer {
 namespace {
+
+// Settings handed to the model's decoder, which says which of them it takes.
+constexpr std::array<std::string_view, 9> kDecoderKeys{
+    "labels", "topk", "softmax", "threshold", "iou", "box_threshold", "unclip_ratio",
+    "max_candidates", "dict"};
 
 // Both the command line and the config file end up here, so the rules live in one place.
 // Messages name the culprit: `option` ("model" or "config") then `where` (" 'x.onnx:size=3'" or
@@ -52,6 +61,28 @@ class SettingParser {
         p.layout = Layout::nhwc;
       else
         fail(key, value, "nchw or nhwc");
+      spec_.layout_given = true;
+    } else if (key == "resize") {
+      if (value == "stretch")
+        p.resize = Resize::stretch;
+      else if (value == "letterbox")
+        p.resize = Resize::letterbox;
+      else if (value == "pad")
+        p.resize = Resize::pad;
+      else if (value == "pad-grow")
+        p.resize = Resize::pad_grow;
+      else
+        fail(key, value, "stretch, letterbox, pad or pad-grow");
+    } else if (key == "decode") {
+      if (value.empty()) fail(key, value, "a decoder name");
+      spec_.decoder.name = value;
+    } else if (key == "on") {
+      if (value.empty()) fail(key, value, "the name of another model");
+      spec_.on = value;
+    } else if (key == "interval") {
+      spec_.interval = positive_int(key, value);
+    } else if (std::find(kDecoderKeys.begin(), kDecoderKeys.end(), key) != kDecoderKeys.end()) {
+      spec_.decoder.options[key] = value;  // the decoder checks them
     } else if (key == "scale") {
       p.scale = number(key, value);
     } else if (key == "mean") {
@@ -65,8 +96,9 @@ class SettingParser {
     } else {
       throw Error(ErrorCode::bad_flag, option_,
                   fmt::format("{}: unknown setting '{}' (expected name, size, width, height, "
-                              "color, layout, scale, mean, std, threads or dim.NAME)",
-                              where_, key));
+                              "color, layout, resize, scale, mean, std, threads, dim.NAME, decode, "
+                              "on, interval, or a decoder option: {})",
+                              where_, key, fmt::join(kDecoderKeys, ", ")));
     }
   }
 
@@ -169,6 +201,7 @@ std::vector<ModelSpec> load_model_config(const std::string& file) {
       parser.fail("expected a map with a 'path'");
     std::filesystem::path path = m["path"].as<std::string>();
     spec.path = (path.is_relative() ? base / path : path).lexically_normal().string();
+    spec.decoder.base_dir = base.string();
     for (const auto& kv : m) {
       std::string key = kv.first.as<std::string>();
       if (key == "path") continue;

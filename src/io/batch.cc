@@ -52,6 +52,10 @@ Batcher::Batcher(std::vector<FrameSource*> sources, std::span<const ModelSpec> m
   for (const ModelSpec& m : models) {
     if (!m.resolved)
       throw Error(ErrorCode::internal, "Batcher needs resolved model specs: " + m.name);
+    if (!m.on.empty()) {  // runs on its parent's regions: no frame input
+      spec_of_model_.push_back(kNoInput);
+      continue;
+    }
     auto it = std::find(specs_.begin(), specs_.end(), m.preprocess);
     spec_of_model_.push_back(static_cast<size_t>(it - specs_.begin()));
     if (it == specs_.end()) specs_.push_back(m.preprocess);
@@ -101,8 +105,9 @@ Batch Batcher::make_batch(int64_t seq, const std::vector<Frame>& frames) const {
   b.seq = seq;
   b.stream = frames.front().stream;
   for (const Frame& f : frames) {
-    b.frames.push_back({f.index, f.timestamp_ms, f.stream});
+    b.frames.push_back({f.index, f.timestamp_ms, f.stream, f.image.cols, f.image.rows});
     if (f.stream != b.stream) b.stream = -1;
+    if (options_.keep_images) b.images.push_back(f.image);
   }
   const int64_t n_real = static_cast<int64_t>(frames.size());
   const int64_t rows = (options_.replicate || options_.pad_last) ? options_.batch : n_real;
@@ -123,7 +128,7 @@ Batch Batcher::make_batch(int64_t seq, const std::vector<Frame>& frames) const {
                   t->data.data() + per * static_cast<size_t>(n_real - 1), per * sizeof(float));
     per_spec.push_back(std::move(t));
   }
-  for (size_t s : spec_of_model_) b.inputs.push_back(per_spec[s]);
+  for (size_t s : spec_of_model_) b.inputs.push_back(s == kNoInput ? nullptr : per_spec[s]);
   return b;
 }
 

@@ -2,12 +2,67 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "mvinfer/core/decoder.h"
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
+namespace {
+
+// Where the resized image goes inside the input: x, y, width, height.
+cv::Rect placement(const PreprocessSpec& spec, int iw, int ih) {
+  const int W = spec.width, H = spec.height;
+  switch (spec.resize) {
+    case Resize::stretch:
+      break;
+    case Resize::letterbox: {
+      const double s = std::min(static_cast<double>(W) / iw, static_cast<double>(H) / ih);
+      const int w = std::clamp(static_cast<int>(std::lround(iw * s)), 1, W);
+      const int h = std::clamp(static_cast<int>(std::lround(ih * s)), 1, H);
+      return {(W - w) / 2, (H - h) / 2, w, h};
+    }
+    case Resize::pad:
+    case Resize::pad_grow: {
+      const int w = static_cast<int>(std::ceil(static_cast<double>(H) * iw / ih));
+      return {0, 0, std::clamp(w, 1, W), H};
+    }
+  }
+  return {0, 0, W, H};
+}
+
+}  // namespace
+
+std::string_view to_string(Resize r) {
+  switch (r) {
+    case Resize::stretch:
+      return "stretch";
+    case Resize::letterbox:
+      return "letterbox";
+    case Resize::pad:
+      return "pad";
+    case Resize::pad_grow:
+      return "pad-grow";
+  }
+  return "?";
+}
+
+InputMapping input_mapping(const PreprocessSpec& spec, int image_width, int image_height) {
+  const cv::Rect r = placement(spec, image_width, image_height);
+  InputMapping m;
+  m.input_width = spec.width;
+  m.input_height = spec.height;
+  m.scale_x = static_cast<double>(r.width) / image_width;
+  m.scale_y = static_cast<double>(r.height) / image_height;
+  m.pad_x = r.x;
+  m.pad_y = r.y;
+  m.image_width = image_width;
+  m.image_height = image_height;
+  return m;
+}
 
 std::pair<int, int> parse_size(std::string_view wxh) {
   // from_chars rejects signs, spaces and values beyond int; the range check does the rest.
@@ -25,9 +80,11 @@ std::pair<int, int> parse_size(std::string_view wxh) {
 }
 
 std::string to_string(const PreprocessSpec& s) {
-  return fmt::format("{}x{} {} {} scale={:g} mean={:g}/{:g}/{:g} std={:g}/{:g}/{:g}", s.width,
+  return fmt::format("{}x{} {} {}{}{} scale={:g} mean={:g}/{:g}/{:g} std={:g}/{:g}/{:g}", s.width,
                      s.height, s.color == ColorOrder::rgb ? "rgb" : "bgr",
-                     s.layout == Layout::nchw ? "nchw" : "nhwc", s.scale, s.mean[0], s.mean[1],
+                     s.layout == Layout::nchw ? "nchw" : "nhwc",
+                     s.resize == Resize::stretch ? "" : " ",
+                     s.resize == Resize::stretch ? "" : to_string(s.resize), s.scale, s.mean[0], s.mean[1],
                      s.mean[2], s.std[0], s.std[1], s.std[2]);
 }
 
@@ -37,9 +94,13 @@ void preprocess_frame(const cv::Mat& bgr, const PreprocessSpec& spec, std::span<
     throw Error(ErrorCode::internal,
                 fmt::format("preprocess: got a {}x{} {} image and {} floats for {}", bgr.cols,
                             bgr.rows, cv::typeToString(bgr.type()), out.size(), to_string(spec)));
+  // The image goes into rectangle `r` of the input; the rest is zero.
+  const cv::Rect r = placement(spec, bgr.cols, bgr.rows);
+  if (r.width != spec.width || r.height != spec.height)
+    std::fill(out.begin(), out.end(), 0.0f);
   cv::Mat img = bgr;
-  if (bgr.cols != spec.width || bgr.rows != spec.height)
-    cv::resize(bgr, img, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_LINEAR);
+  if (bgr.cols != r.width || bgr.rows != r.height)
+    cv::resize(bgr, img, cv::Size(r.width, r.height), 0, 0, cv::INTER_LINEAR);
 
   // Output channels 0 and 2 read BGR bytes s0 and s2; channel 1 is green either way.
   const bool rgb = spec.color == ColorOrder::rgb;
@@ -54,12 +115,13 @@ void preprocess_frame(const cv::Mat& bgr, const PreprocessSpec& spec, std::span<
   const float* l1 = lut[1];
   const float* l2 = lut[2];
 
-  const int w = spec.width;
-  const int h = spec.height;
-  const size_t plane = static_cast<size_t>(w) * static_cast<size_t>(h);
+  const int w = r.width;
+  const int h = r.height;
+  const size_t plane = static_cast<size_t>(spec.width) * static_cast<size_t>(spec.height);
   for (int y = 0; y < h; ++y) {
     const uint8_t* row = img.ptr<uint8_t>(y);
-    const size_t offset = static_cast<size_t>(y) * static_cast<size_t>(w);
+    const size_t offset = static_cast<size_t>(y + r.y) * static_cast<size_t>(spec.width) +
+                          static_cast<size_t>(r.x);
     if (spec.layout == Layout::nchw) {
       // One pass over the row filling all three planes; __restrict because the planes never
       // overlap, which halves the time of three separate per-plane passes.

@@ -54,6 +54,45 @@ json summarize(const std::string& name, const Tensor& t) {
   return o;
 }
 
+json point_json(const Point& p) { return json::array({p.x, p.y}); }
+
+// One prediction: only the fields its decoder fills.
+json prediction_json(const Prediction& p) {
+  json o = json::object();
+  if (!p.detections.empty() || (p.top.empty() && !p.has_text)) {
+    json dets = json::array();
+    for (const Detection& d : p.detections) {
+      const std::array<float, 4> b = d.box();
+      json det{{"box", b}, {"score", d.score}};
+      json poly = json::array();
+      for (const Point& q : d.polygon) poly.push_back(point_json(q));
+      det["polygon"] = std::move(poly);
+      if (!d.keypoints.empty()) {
+        json kps = json::array();
+        for (const Point& q : d.keypoints) kps.push_back(point_json(q));
+        det["keypoints"] = std::move(kps);
+      }
+      dets.push_back(std::move(det));
+    }
+    o["detections"] = std::move(dets);
+  }
+  if (!p.top.empty()) {
+    json top = json::array();
+    for (const ClassScore& c : p.top) {
+      json e{{"class", c.index}, {"score", c.score}};
+      if (!c.label.empty()) e["label"] = c.label;
+      top.push_back(std::move(e));
+    }
+    o["top"] = std::move(top);
+    o["angle"] = p.angle;
+  }
+  if (p.has_text) {
+    o["text"] = p.text;
+    o["text_score"] = p.text_score;
+  }
+  return o;
+}
+
 std::string model_dir_name(const std::string& name) {
   std::string s = name;
   for (char& c : s)
@@ -78,25 +117,21 @@ JsonlSink::~JsonlSink() {
 void JsonlSink::begin(std::span<const ModelSpec> models) {
   model_names_.clear();
   output_names_.clear();
+  decoded_.clear();
   for (const ModelSpec& m : models) {
     model_names_.push_back(m.name);
+    decoded_.push_back(m.decoder.name != "raw");
     std::vector<std::string> outs;
     for (const TensorInfo& o : m.outputs) outs.push_back(o.name);
     output_names_.push_back(std::move(outs));
   }
 }
 
-void JsonlSink::consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) {
+void JsonlSink::consume(const Batch& batch, size_t model, const ModelResult& result) {
   json frames = json::array(), stamps = json::array();
-  for (const FrameRef& f : batch.frames) {
-    frames.push_back(f.index);
-    stamps.push_back(f.timestamp_ms);
-  }
-  json outs = json::array();
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    const std::string& name =
-        i < output_names_[model].size() ? output_names_[model][i] : fmt::format("output{}", i);
-    outs.push_back(summarize(name, outputs[i]));
+  for (size_t r : result.frames) {
+    frames.push_back(batch.frames[r].index);
+    stamps.push_back(batch.frames[r].timestamp_ms);
   }
   json line{{"batch", batch.seq}, {"stream", batch.stream}};
   if (batch.stream >= 0 && static_cast<size_t>(batch.stream) < sources_.size()) {
@@ -109,7 +144,24 @@ void JsonlSink::consume(const Batch& batch, size_t model, std::span<const Tensor
   line["frames"] = std::move(frames);
   line["timestamps_ms"] = std::move(stamps);
   line["model"] = model_names_[model];
-  line["outputs"] = std::move(outs);
+  if (decoded_[model]) {
+    json results = json::array();
+    for (size_t k = 0; k < result.predictions.size(); ++k) {
+      json e{{"frame", batch.frames[result.rows[k]].index}};
+      if (k < result.regions.size()) e["region"] = result.regions[k];
+      e.update(prediction_json(result.predictions[k]));
+      results.push_back(std::move(e));
+    }
+    line["results"] = std::move(results);
+  } else {
+    json outs = json::array();
+    for (size_t i = 0; i < result.outputs.size(); ++i) {
+      const std::string& name =
+          i < output_names_[model].size() ? output_names_[model][i] : fmt::format("output{}", i);
+      outs.push_back(summarize(name, result.outputs[i]));
+    }
+    line["outputs"] = std::move(outs);
+  }
   // One write and a flush per line: a run that dies later leaves only whole lines behind.
   std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
@@ -146,7 +198,8 @@ void NpySink::begin(std::span<const ModelSpec> models) {
   }
 }
 
-void NpySink::consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) {
+void NpySink::consume(const Batch& batch, size_t model, const ModelResult& result) {
+  const std::vector<Tensor>& outputs = result.outputs;
   for (size_t i = 0; i < outputs.size(); ++i) {
     std::string out =
         i < output_names_[model].size() ? output_names_[model][i] : fmt::format("output{}", i);
@@ -186,16 +239,21 @@ void write_npy(const std::string& path, const Tensor& t) {
   if (!ok) throw Error(ErrorCode::io, fmt::format("'{}': write failed", path));
 }
 
-void CollectingSink::consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) {
-  entries_.push_back({batch.seq, model, batch.frames, {outputs.begin(), outputs.end()}});
+void CollectingSink::consume(const Batch& batch, size_t model, const ModelResult& result) {
+  ModelResult rest;
+  rest.rows = result.rows;
+  rest.frames = result.frames;
+  rest.regions = result.regions;
+  rest.predictions = result.predictions;
+  entries_.push_back({batch.seq, model, batch.frames, result.outputs, std::move(rest)});
 }
 
 void SinkList::begin(std::span<const ModelSpec> models) {
   for (ResultSink* s : sinks_) s->begin(models);
 }
 
-void SinkList::consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) {
-  for (ResultSink* s : sinks_) s->consume(batch, model, outputs);
+void SinkList::consume(const Batch& batch, size_t model, const ModelResult& result) {
+  for (ResultSink* s : sinks_) s->consume(batch, model, result);
 }
 
 void SinkList::end() {

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/graph.h"
 #include "mvinfer/strategies/rules.h"
 #include "strategies.h"
 
@@ -47,9 +48,9 @@ class Slice : public BatchSource {
 class CountingSink : public ResultSink {
  public:
   CountingSink(ResultSink& sink, size_t models) : sink_(sink), models_(models) {}
-  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override {
+  void consume(const Batch& batch, size_t model, const ModelResult& result) override {
     if (model + 1 == models_) frames_ += static_cast<int64_t>(batch.frames.size());
-    sink_.consume(batch, model, outputs);
+    sink_.consume(batch, model, result);
   }
   int64_t frames() const { return frames_; }
 
@@ -73,12 +74,20 @@ class Auto : public StrategyBase {
     if (!options_.cache) own_models_.clear();
     const int cores = cores_of(opts);
 
+    // The rules see units (a model on frames with its dependents), which is what strategies
+    // schedule: specs are ordered unit by unit (order_graph).
     ProbeResults probe;
-    for (const ModelSpec& s : specs) probe.model_names.push_back(s.name);
+    std::vector<size_t> unit_of;
+    for (const ModelSpec& s : specs) {
+      if (s.parent < 0) probe.model_names.push_back(s.name);
+      unit_of.push_back(probe.model_names.empty() ? 0 : probe.model_names.size() - 1);
+    }
     probe.live = source.has_live_stream();
+    const bool graph = has_dependents(specs) || has_intervals(specs);
     std::vector<std::string> names;
     for (const StrategyInfo& s : strategy_table())
-      if (s.auto_candidate && (!probe.live || s.drops_late)) names.emplace_back(s.name);
+      if (s.auto_candidate && (!probe.live || s.drops_late) && !(graph && s.forks))
+        names.emplace_back(s.name);
     const ProbePlan plan = plan_probe(names, probe.live ? 0 : source.batch_count_hint(),
                                       opts.probe_fraction, opts.probe_seconds);
     probe.short_run = plan.short_run;
@@ -120,8 +129,8 @@ class Auto : public StrategyBase {
       probe.candidates.push_back(
           {names[i], s > 0 ? static_cast<double>(counting.frames()) / s : 0, slice.taken()});
       if (names[i] == "serial") {
-        probe.serial_costs.assign(specs.size(), 0.0);
-        for (const RunInterval& r : runs) probe.serial_costs[r.model] += r.seconds();
+        probe.serial_costs.assign(probe.model_names.size(), 0.0);
+        for (const RunInterval& r : runs) probe.serial_costs[unit_of.at(r.model)] += r.seconds();
         decided = choose_by_rules(probe, cores);  // uneven costs or a short run: enough
       }
     }

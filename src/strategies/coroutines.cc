@@ -117,6 +117,7 @@ struct AsyncRun {
 };
 
 struct Context {
+  const Graph& graph;
   BatchFanout& fanout;
   OrderedEmitter& emitter;
   FirstError& error;
@@ -127,16 +128,15 @@ struct Context {
   bool stopping() const { return error.failed() || (stop && stop->load()); }
 };
 
-Task blocking_model_task(Context& c, const Model& model, size_t m) {
+Task blocking_model_task(Context& c, size_t k) {
   // The seed's `async def run(model): for frame in frames: session.run(...)`: no await inside.
   try {
+    const size_t root = c.graph.roots()[k];
     for (int64_t i = 0; !c.stopping(); ++i) {
-      std::shared_ptr<const Batch> b = c.fanout.get(m, i);
+      std::shared_ptr<const Batch> b = c.fanout.get(k, i);
       if (!b) break;
-      std::vector<Tensor> out =
-          observe_run(c.observer, m, b->seq, static_cast<int64_t>(b->frames.size()), c.pid,
-                      [&] { return model.run(*b->inputs[m]); });
-      c.emitter.submit(std::move(b), m, std::move(out));
+      c.graph.run_unit(root, *b, c.observer, c.pid,
+                       [&](size_t m, ModelResult r) { c.emitter.submit(b, m, std::move(r)); });
     }
   } catch (...) {
     c.error.set(std::current_exception());
@@ -144,15 +144,21 @@ Task blocking_model_task(Context& c, const Model& model, size_t m) {
   co_return;
 }
 
-Task async_model_task(Context& c, const Model& model, size_t m) {
+Task async_model_task(Context& c, const Model& model, size_t k) {
   try {
+    const size_t root = c.graph.roots()[k];
     for (int64_t i = 0; !c.stopping(); ++i) {
-      std::shared_ptr<const Batch> b = c.fanout.get(m, i);
+      std::shared_ptr<const Batch> b = c.fanout.get(k, i);
       if (!b) break;
-      RunEvent e{m, b->seq, static_cast<int64_t>(b->frames.size()), {}, {}, c.pid};
-      std::vector<Tensor> out =
-          co_await AsyncRun{model, *b->inputs[m], c.loop, c.observer, e, {}, nullptr};
-      c.emitter.submit(std::move(b), m, std::move(out));
+      Graph::RootInput in = c.graph.root_input(root, *b);
+      std::vector<Tensor> out;
+      if (in.input) {
+        RunEvent e{root, b->seq, static_cast<int64_t>(in.rows.size()), {}, {}, c.pid};
+        out = co_await AsyncRun{model, *in.input, c.loop, c.observer, e, {}, nullptr};
+      }
+      // Decoding and dependents run here, on the loop's thread.
+      c.graph.finish_unit(root, *b, std::move(in.rows), std::move(out), c.observer, c.pid,
+                          [&](size_t m, ModelResult r) { c.emitter.submit(b, m, std::move(r)); });
     }
   } catch (...) {
     c.error.set(std::current_exception());
@@ -175,15 +181,16 @@ class Coroutines : public StrategyBase {
     std::vector<const Model*> models = create_models(specs, stats);
     stats.settings += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
                              : ", one thread, Run() blocks so coroutines never interleave";
-    BatchFanout fanout(source, specs.size());
+    const Graph graph(specs, models);
+    BatchFanout fanout(source, graph.roots().size());
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     EventLoop loop;
-    Context c{fanout, emitter, error, observer, options_.stop, loop, getpid()};
+    Context c{graph, fanout, emitter, error, observer, options_.stop, loop, getpid()};
     std::vector<Task> tasks;
-    for (size_t m = 0; m < models.size(); ++m)
-      tasks.push_back(async_ ? async_model_task(c, *models[m], m)
-                             : blocking_model_task(c, *models[m], m));
+    for (size_t k = 0; k < graph.roots().size(); ++k)
+      tasks.push_back(async_ ? async_model_task(c, *models[graph.roots()[k]], k)
+                             : blocking_model_task(c, k));
     // A failing task records its error and ends; the others see error.failed() and end at
     // their next batch, so the loop always drains and no RunAsync callback is left pointing
     // into a destroyed coroutine frame.

@@ -2,8 +2,8 @@
 // bounded queues, so decoding hides behind inference and memory is bounded by the queue depths.
 //
 //   DecodeStage (a thread per stream) --frames--> FormStage (one thread: batches formed and
-//   preprocessed once per distinct input spec) --batches--> a queue per model --> ModelStage
-//   (that model's workers) --> OrderedEmitter (the join: results in frame order) --> sink
+//   preprocessed once per distinct input spec) --batches--> a queue per unit (a model on
+//   frames and its dependents) --> ModelStage (that unit's workers) --> OrderedEmitter (the join: results in frame order) --> sink
 //
 // Cores are divided by measured cost: the first batch runs through every model in turn (its
 // results are emitted like any other), each model's Run() time is read from the Observer's
@@ -16,11 +16,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <map>
 #include <numeric>
 #include <thread>
 
 #include "mvinfer/core/bounded_queue.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/graph.h"
 #include "mvinfer/strategies/rules.h"
 #include "shared.h"
 #include "strategies.h"
@@ -125,30 +127,29 @@ class FormStage {
   BatchSource& source_;
 };
 
-// One model's Run()s: pops its queue, runs, hands the outputs to the join.
+// One unit's Run()s (a model on frames and its dependents): pops its queue, runs, hands the
+// results to the join.
 class ModelStage {
  public:
-  ModelStage(const Model& model, size_t index, PipelineRun& run)
-      : model_(model), index_(index), run_(run) {}
+  ModelStage(const Graph& graph, size_t unit, PipelineRun& run)
+      : graph_(graph), unit_(unit), run_(run) {}
   // Runs one batch; exceptions go to the caller.
   void run_one(const BatchPtr& b, Observer& observer) {
-    std::vector<Tensor> out =
-        observe_run(observer, index_, b->seq, static_cast<int64_t>(b->frames.size()), getpid(),
-                    [&] { return model_.run(*b->inputs[index_]); });
-    run_.emitter.submit(b, index_, std::move(out));
+    graph_.run_unit(graph_.roots()[unit_], *b, observer, getpid(),
+                    [&](size_t m, ModelResult r) { run_.emitter.submit(b, m, std::move(r)); });
   }
   // A worker: runs batches until the queue ends or is cancelled.
   void work(Observer& observer) {
     try {
-      while (std::optional<BatchPtr> b = run_.batches[index_]->pop()) run_one(*b, observer);
+      while (std::optional<BatchPtr> b = run_.batches[unit_]->pop()) run_one(*b, observer);
     } catch (...) {
       run_.fail(std::current_exception());
     }
   }
 
  private:
-  const Model& model_;
-  size_t index_;
+  const Graph& graph_;
+  size_t unit_;
   PipelineRun& run_;
 };
 
@@ -171,9 +172,11 @@ class Pipeline : public StrategyBase {
     std::vector<const Model*> models = create_models(specs, stats);
     stats.queue_capacity = depth;
 
+    const Graph graph(specs, models);
+    const size_t units = graph.roots().size();
     OrderedEmitter emitter(sink, n, source.next_seq());
     PipelineRun run{{}, {}, emitter, {}};
-    for (size_t m = 0; m < n; ++m)
+    for (size_t u = 0; u < units; ++u)
       run.batches.push_back(std::make_unique<BoundedQueue<BatchPtr>>(depth));
     std::vector<std::unique_ptr<DecodeStage>> decoders;
     for (FrameSource* s : source.streams()) {
@@ -183,7 +186,7 @@ class Pipeline : public StrategyBase {
       decoders.push_back(std::make_unique<DecodeStage>(*s, *run.frames.back(), drop));
     }
     std::vector<ModelStage> stages;
-    for (size_t m = 0; m < n; ++m) stages.emplace_back(*models[m], m, run);
+    for (size_t u = 0; u < units; ++u) stages.emplace_back(graph, u, run);
     const std::function<bool()> stopping = [&] { return stop_requested() || run.error.failed(); };
 
     std::vector<int> workers;
@@ -199,14 +202,14 @@ class Pipeline : public StrategyBase {
       threads.emplace_back([&] { form.run(run, stopping); });
       CancelOnExit guard{run};
 
-      const std::vector<double> cost = probe_costs(run, stages, observer);
+      const std::vector<double> cost = probe_costs(run, stages, graph, observer);
       workers = workers_by_cost(cost, cores);
       stats.model_costs = cost;
-      stats.settings = describe(specs, decoders.size(), stats, cost, workers, cores);
+      stats.settings = describe(specs, graph, decoders.size(), stats, cost, workers, cores);
       if (!run.error.failed())
-        for (size_t m = 0; m < n; ++m)
-          for (int w = 0; w < workers[m]; ++w)
-            threads.emplace_back([&, m] { stages[m].work(observer); });
+        for (size_t u = 0; u < units; ++u)
+          for (int w = 0; w < workers[u]; ++w)
+            threads.emplace_back([&, u] { stages[u].work(observer); });
       for (std::jthread& t : threads) t.join();
     }
     for (const auto& d : decoders) stats.dropped_frames.push_back(d->dropped());
@@ -221,39 +224,49 @@ class Pipeline : public StrategyBase {
   }
 
  private:
-  // Each model's cost: its Run() time on the first batch, one model after another with the
-  // pipeline's own sessions, as the Observer saw it (a real run: the results are emitted).
+  // Each unit's cost: its Run() time on the first batch (its dependents' included), one unit
+  // after another with the pipeline's own sessions, as the Observer saw it (a real run: the
+  // results are emitted).
   static std::vector<double> probe_costs(PipelineRun& run, std::vector<ModelStage>& stages,
-                                         Observer& observer) {
+                                         const Graph& graph, Observer& observer) {
     ProfileObserver probe;
     ObserverList both({&observer, &probe});
     try {
-      for (size_t m = 0; m < stages.size(); ++m) {
-        std::optional<BatchPtr> b = run.batches[m]->pop();
+      for (size_t u = 0; u < stages.size(); ++u) {
+        std::optional<BatchPtr> b = run.batches[u]->pop();
         if (!b) break;
-        stages[m].run_one(*b, both);
+        stages[u].run_one(*b, both);
       }
     } catch (...) {
       run.fail(std::current_exception());
     }
+    std::map<size_t, size_t> unit_of;  // model -> unit
+    for (size_t u = 0; u < graph.roots().size(); ++u)
+      for (size_t m : graph.unit(graph.roots()[u])) unit_of[m] = u;
     std::vector<double> cost(stages.size(), 0.0);
-    for (const RunInterval& r : probe.intervals()) cost[r.model] += r.seconds();
+    for (const RunInterval& r : probe.intervals()) cost[unit_of.at(r.model)] += r.seconds();
     return cost;
   }
 
-  static std::string describe(std::span<const ModelSpec> specs, size_t streams,
-                              const StrategyStats& stats, const std::vector<double>& cost,
-                              const std::vector<int>& workers, int cores) {
+  static std::string describe(std::span<const ModelSpec> specs, const Graph& graph,
+                              size_t streams, const StrategyStats& stats,
+                              const std::vector<double>& cost, const std::vector<int>& workers,
+                              int cores) {
     const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
     std::string s = fmt::format(
         "pipeline: {}queues of {} batches; workers by cost:",
         streams ? fmt::format("decode {} stream{}, ", streams, streams == 1 ? "" : "s") : "",
         stats.queue_capacity);
-    for (size_t m = 0; m < specs.size(); ++m)
-      s += fmt::format(
-          " {} {} ({:.0f}% of the cost, {} intra-op thread{}){}", specs[m].name, workers[m],
-          total > 0 ? 100 * cost[m] / total : 0, stats.sessions[m].intra_threads,
-          stats.sessions[m].intra_threads == 1 ? "" : "s", m + 1 < specs.size() ? "," : "");
+    const std::vector<size_t>& roots = graph.roots();
+    for (size_t u = 0; u < roots.size(); ++u) {
+      std::string name = specs[roots[u]].name;
+      for (size_t m : graph.unit(roots[u]))
+        if (m != roots[u]) name += "+" + specs[m].name;
+      const int threads = stats.sessions[roots[u]].intra_threads;
+      s += fmt::format(" {} {} ({:.0f}% of the cost, {} intra-op thread{}){}", name, workers[u],
+                       total > 0 ? 100 * cost[u] / total : 0, threads, threads == 1 ? "" : "s",
+                       u + 1 < roots.size() ? "," : "");
+    }
     return s + fmt::format("; spinning off, {} cores", cores);
   }
 };

@@ -12,6 +12,7 @@
 // the parent (PR_SET_PDEATHSIG).
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -25,8 +26,10 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <numeric>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/graph.h"
 #include "shared.h"
 #include "strategies.h"
 
@@ -303,8 +306,19 @@ class Processes : public StrategyBase {
 
   StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
                     Observer& observer) override {
+    if (has_dependents(specs) || has_intervals(specs)) {
+      std::vector<std::string_view> able;
+      for (const StrategyInfo& info : strategy_table())
+        if (!info.forks && info.name != "auto") able.push_back(info.name);
+      throw Error(ErrorCode::bad_flag, Error::Option{"strategy"},
+                  fmt::format(" processes: cannot run dependent models (on=) or intervals "
+                              "(interval=): its workers see only their own model's inputs "
+                              "(expected one of: {})",
+                              fmt::join(able, ", ")));
+    }
     StrategyStats stats = plan_sessions(specs);
     stats.settings += ", one worker process per model, inputs in shared memory";
+    const Graph graph(specs, std::vector<const Model*>(specs.size(), nullptr));
     const std::vector<SessionSettings>& plan = stats.sessions;
 
     // Every batch's inputs go into shared memory once; models that share a preprocessing
@@ -382,7 +396,13 @@ class Processes : public StrategyBase {
             observer.on_run_begin(e);
             e.time = Clock::time_point(Clock::duration(r.end_ns));
             observer.on_run_end(e);
-            emitter.submit(b, m, std::move(r.outputs));
+            // Decoding happens here, in the parent (no dependents: nothing else to run).
+            std::vector<size_t> rows(b->frames.size());
+            std::iota(rows.begin(), rows.end(), size_t{0});
+            graph.finish_unit(m, *b, std::move(rows), std::move(r.outputs), observer, getpid(),
+                              [&](size_t model, ModelResult res) {
+                                emitter.submit(b, model, std::move(res));
+                              });
           }
           if (s.error) failure = *s.error;
           continue;

@@ -1,4 +1,5 @@
-// serial: for each batch, every model in turn, on the calling thread. The baseline every other
+// serial: for each batch, every model in turn (each unit of the graph: a model on frames, then
+// its dependents), on the calling thread. The baseline every other
 // strategy is compared with: its total time is the sum of the models' times.
 #include <unistd.h>
 
@@ -17,16 +18,14 @@ class Serial : public StrategyBase {
                     Observer& observer) override {
     StrategyStats stats = plan_sessions(specs);
     std::vector<const Model*> models = create_models(specs, stats);
+    const Graph graph(specs, models);
     const int pid = getpid();
     while (!stop_requested()) {
       std::optional<Batch> batch = source.next();
       if (!batch) break;
-      const auto frames = static_cast<int64_t>(batch->frames.size());
-      for (size_t m = 0; m < models.size(); ++m) {
-        std::vector<Tensor> out = observe_run(observer, m, batch->seq, frames, pid,
-                                              [&] { return models[m]->run(*batch->inputs[m]); });
-        sink.consume(*batch, m, out);
-      }
+      for (size_t root : graph.roots())
+        graph.run_unit(root, *batch, observer, pid,
+                       [&](size_t m, ModelResult r) { sink.consume(*batch, m, r); });
     }
     return stats;
   }

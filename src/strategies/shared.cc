@@ -28,13 +28,13 @@ std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
 }
 
 void OrderedEmitter::submit(std::shared_ptr<const Batch> batch, size_t model,
-                            std::vector<Tensor> outputs) {
+                            ModelResult result) {
   const auto key = std::make_pair(batch->seq, model);  // before `batch` is moved from
   std::lock_guard lock(mu_);
-  waiting_[key] = Entry{std::move(batch), std::move(outputs)};
+  waiting_[key] = Entry{std::move(batch), std::move(result)};
   for (auto it = waiting_.find({next_seq_, next_model_}); it != waiting_.end();
        it = waiting_.find({next_seq_, next_model_})) {
-    sink_.consume(*it->second.batch, next_model_, it->second.outputs);
+    sink_.consume(*it->second.batch, next_model_, it->second.result);
     waiting_.erase(it);
     if (++next_model_ == models_) {
       next_model_ = 0;

@@ -33,14 +33,14 @@ class BatchFanout {
   std::vector<int64_t> taken_;  // per consumer: batches taken so far
 };
 
-// Collects (batch, model, outputs) from any thread and hands them to the sink in frame order:
+// Collects (batch, model, result) from any thread and hands them to the sink in frame order:
 // batch by batch, model by model. The sink is called under a lock, one call at a time.
 class OrderedEmitter {
  public:
   // Emits from batch `first_seq` on (BatchSource::next_seq() when the run starts).
   OrderedEmitter(ResultSink& sink, size_t models, int64_t first_seq = 0)
       : sink_(sink), models_(models), next_seq_(first_seq) {}
-  void submit(std::shared_ptr<const Batch> batch, size_t model, std::vector<Tensor> outputs);
+  void submit(std::shared_ptr<const Batch> batch, size_t model, ModelResult result);
   // The most results that ever waited at once for an earlier one.
   size_t max_pending() const;
 
@@ -52,7 +52,7 @@ class OrderedEmitter {
   size_t next_model_ = 0;
   struct Entry {
     std::shared_ptr<const Batch> batch;
-    std::vector<Tensor> outputs;
+    ModelResult result;
   };
   std::map<std::pair<int64_t, size_t>, Entry> waiting_;
   size_t max_pending_ = 0;

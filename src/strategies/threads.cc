@@ -1,4 +1,5 @@
-// threads: one thread per model, each looping over every batch (the seed's winner). Results
+// threads: one thread per model on frames (with its dependents: a unit of the graph), each
+// looping over every batch (the seed's winner). Results
 // are put back in frame order by an OrderedEmitter. With the auto budget each session gets
 // cores / models intra-op threads (at least 1) and no spinning, so the threads share the cores
 // instead of fighting over them.
@@ -24,22 +25,22 @@ class Threads : public StrategyBase {
                     Observer& observer) override {
     StrategyStats stats = plan_sessions(specs);
     std::vector<const Model*> models = create_models(specs, stats);
-    BatchFanout fanout(source, specs.size());
+    const Graph graph(specs, models);
+    const std::vector<size_t>& roots = graph.roots();
+    BatchFanout fanout(source, roots.size());
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     const int pid = getpid();
     {
       std::vector<std::jthread> workers;
-      for (size_t m = 0; m < models.size(); ++m)
-        workers.emplace_back([&, m] {
+      for (size_t k = 0; k < roots.size(); ++k)
+        workers.emplace_back([&, k] {
           try {
             for (int64_t i = 0; !error.failed() && !stop_requested(); ++i) {
-              std::shared_ptr<const Batch> b = fanout.get(m, i);
+              std::shared_ptr<const Batch> b = fanout.get(k, i);
               if (!b) break;
-              std::vector<Tensor> out =
-                  observe_run(observer, m, b->seq, static_cast<int64_t>(b->frames.size()), pid,
-                              [&] { return models[m]->run(*b->inputs[m]); });
-              emitter.submit(std::move(b), m, std::move(out));
+              graph.run_unit(roots[k], *b, observer, pid,
+                             [&](size_t m, ModelResult r) { emitter.submit(b, m, std::move(r)); });
             }
           } catch (...) {
             error.set(std::current_exception());

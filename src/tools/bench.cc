@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/graph.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/result_sink.h"
@@ -51,7 +52,8 @@ std::optional<double> max_difference(const CollectingSink& a, const CollectingSi
   for (size_t i = 0; i < a.entries().size(); ++i) {
     const auto& x = a.entries()[i];
     const auto& y = b.entries()[i];
-    if (x.batch != y.batch || x.model != y.model || x.outputs.size() != y.outputs.size())
+    if (x.batch != y.batch || x.model != y.model || x.outputs.size() != y.outputs.size() ||
+        x.result.rows != y.result.rows || x.result.regions != y.result.regions)
       return std::nullopt;
     for (size_t o = 0; o < x.outputs.size(); ++o) {
       if (x.outputs[o].shape != y.outputs[o].shape) return std::nullopt;
@@ -118,9 +120,17 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     throw Error(ErrorCode::bad_flag, Error::Option{"repeat"},
                 fmt::format(" {}: expected a positive integer", c.repeat));
   // serial is the reference for speedup and outputs: it always runs, first.
+  // A graph (dependent models, intervals): W is the work actually done, measured by running
+  // the whole input through serial with one intra-op thread; strategies that cannot run a graph
+  // are left out.
+  const bool graph = has_dependents(c.models) || has_intervals(c.models);
   std::vector<std::string> names{"serial"};
   for (const std::string& s : c.strategies) {
     make_strategy(s, c.options);  // validates the name
+    if (graph && find_strategy(s) && find_strategy(s)->forks) {
+      say(fmt::format("{}: left out, it cannot run dependent models or intervals", s));
+      continue;
+    }
     if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
   }
   BenchReport r;
@@ -137,6 +147,10 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   r.models = c.models;
   // FLOPs per call at this batch and input size (dims by position: batch, then H and W).
   for (const ModelSpec& m : c.models) {
+    if (!m.on.empty()) {  // calls vary in rows (regions) and, for pad-grow, in width
+      r.flops_per_call.push_back(-1);
+      continue;
+    }
     const bool nchw = m.preprocess.layout == Layout::nchw;
     const std::map<std::string, int64_t> dims{{"0", m.batch},
                                               {nchw ? "2" : "1", m.preprocess.height},
@@ -238,9 +252,31 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
       return alone[key];
     };
     double work = 0;
-    for (size_t m = 0; m < c.models.size(); ++m) {
-      alone_1thread[m].push_back(alone_ms(m, 1));
-      work += alone_1thread[m].back() / 1e3 * static_cast<double>(batches.size());
+    if (graph) {
+      StrategyOptions one = c.options;
+      one.intra_threads = 1;
+      one.cache = nullptr;
+      ProfileObserver profile;
+      NullSink null;
+      preloaded->rewind();
+      make_strategy("serial", one)->run(*preloaded, c.models, null, profile);
+      std::vector<double> total(c.models.size(), 0.0), calls(c.models.size(), 0.0);
+      for (const RunInterval& iv : profile.intervals()) {
+        total[iv.model] += iv.seconds();
+        calls[iv.model] += 1;
+      }
+      for (size_t m = 0; m < c.models.size(); ++m) {
+        work += total[m];
+        const double mean_ms = calls[m] > 0 ? 1e3 * total[m] / calls[m] : 0;
+        alone_1thread[m].push_back(mean_ms);
+        // Interference is read against this one-thread mean: the calls vary in size.
+        for (int t = 1; t <= r.cores; ++t) alone[{m, t}] = mean_ms;
+      }
+    } else {
+      for (size_t m = 0; m < c.models.size(); ++m) {
+        alone_1thread[m].push_back(alone_ms(m, 1));
+        work += alone_1thread[m].back() / 1e3 * static_cast<double>(batches.size());
+      }
     }
     work_s.push_back(work);
     limit_s.push_back(work / r.cores);

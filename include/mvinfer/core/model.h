@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "mvinfer/core/decoder.h"
 #include "mvinfer/core/tensor.h"
 #include "mvinfer/io/preprocess.h"
 
@@ -29,29 +30,48 @@ struct ModelSpec {
   std::map<std::string, int64_t> dims;
   // ONNX Runtime intra-op threads for this model's session; 0 = chosen by the strategy.
   int intra_threads = 0;
+  bool layout_given = false;  // layout= was given; otherwise it is read from the input's shape
+  // What its outputs mean (decode=NAME and the decoder's options); "raw" = the tensor summary.
+  DecoderSpec decoder;
+  // Dependent model: the name of the model whose regions (detections) it runs on; empty for a
+  // model that runs on frames.
+  std::string on;
+  // Runs on frames whose index is a multiple of this only (models that run on frames).
+  int interval = 1;
 
   // Filled by resolve_model_spec():
   int batch = 1;                    // rows per input tensor (--batch)
   TensorInfo input;                 // the (single) image input, as declared
   std::vector<TensorInfo> outputs;  // as declared
+  // The model's own fixed batch size (its input's first dim), 0 when dynamic: Model::run()
+  // splits larger inputs into calls of this many rows.
+  int64_t model_batch = 0;
   bool resolved = false;
+  // Filled by order_graph(): the index of the model named by `on`, -1 for a model on frames.
+  int parent = -1;
 };
 
 // Parses "PATH" or "PATH:key=value,key=value". Keys: name, size (WxH), width, height,
-// color (rgb|bgr), layout (nchw|nhwc), scale, mean (a/b/c or one value), std (a/b/c or one),
-// threads, dim.NAME (value of a dynamic dim). Throws Error{bad_flag} naming the bad key.
+// color (rgb|bgr), layout (nchw|nhwc), resize (stretch|letterbox|pad|pad-grow), scale,
+// mean (a/b/c or one value), std (a/b/c or one), threads, dim.NAME (value of a dynamic dim),
+// decode (decoder name), on (the model it depends on), interval, and the decoders' options
+// (labels, topk, softmax, threshold, iou, box_threshold, unclip_ratio, max_candidates, dict).
+// Throws Error{bad_flag} naming the bad key.
 ModelSpec parse_model_arg(const std::string& arg);
 
 // Loads a YAML or JSON file: {models: [{path:, name:, size:, color:, layout:, scale:, mean:, std:,
-// threads:, dims: {name: value}}]}. Relative paths are relative to the file. Throws
-// Error{bad_flag} naming the file and entry.
+// threads:, dims: {name: value}, decode:, on:, interval:, labels:, dict:, ...}]}: the same keys
+// as the command line. Relative paths (the model, labels, dictionaries) are relative to the file.
+// Throws Error{bad_flag} naming the file and entry.
 std::vector<ModelSpec> load_model_config(const std::string& file);
 
 // Checks the model file and fills spec.input/outputs and spec.preprocess.width/height:
 // the size comes from, in order, the spec (size=), `default_size` (--size, when given and
-// the model's H/W are dynamic), or the model's static H/W. The batch dimension must be
-// dynamic or equal `batch`. Throws Error{bad_model} naming the model (and the input) when the
-// file is not ONNX, has no 4-D float input with 3 channels, or has a dynamic dim nothing resolves.
+// the model's H/W are dynamic), or the model's static H/W. Without layout=, an input whose last
+// dim is 3 and second is not is taken as N x H x W x 3. A fixed batch dim other than `batch` is
+// kept in model_batch (runs are split into calls of that size). Throws Error{bad_model} naming
+// the model (and the input) when the file is not ONNX, has no 4-D float input with 3 channels,
+// or has a dynamic dim nothing resolves.
 void resolve_model_spec(ModelSpec& spec, int batch, int default_width = 0, int default_height = 0);
 
 // Gives every spec a distinct name (appending #2, #3 ... to repeats).
@@ -73,7 +93,9 @@ class Model {
   const ModelSpec& spec() const;
   const SessionSettings& settings() const;
   // Runs the model on one input batch (shape N x 3 x H x W or N x H x W x 3) and returns its
-  // outputs in declaration order, converted to float32. Thread-safe.
+  // outputs in declaration order, converted to float32. Thread-safe. A model with a fixed batch
+  // (spec().model_batch) is called on chunks of that many rows (the last one padded by
+  // repeating its last row) and the outputs are joined along their first dim, padding dropped.
   std::vector<Tensor> run(const Tensor& input) const;
   // The same over memory the caller owns (e.g. shared memory), without copying it.
   std::vector<Tensor> run(std::span<const float> data, std::span<const int64_t> shape) const;

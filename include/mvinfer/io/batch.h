@@ -22,13 +22,18 @@ struct FrameRef {
   int64_t index = 0;
   double timestamp_ms = 0;
   int stream = 0;
+  int width = 0, height = 0;  // the original frame's size (decoders map results back to it)
 };
 
 struct Batch {
   int64_t seq = 0;  // 0, 1, 2, ... in the order results are emitted
   int stream = 0;   // the frames' stream, or -1 when a batch mixes streams
   std::vector<FrameRef> frames;
-  std::vector<std::shared_ptr<const Tensor>> inputs;  // one per model, shared when specs match
+  // One per model, shared when specs match; null for a model that runs on regions (`on=`).
+  std::vector<std::shared_ptr<const Tensor>> inputs;
+  // The original frames (BGR), one per entry of `frames`, when BatchingOptions::keep_images:
+  // dependent models crop them, the overlay draws on them.
+  std::vector<cv::Mat> images;
 };
 
 class BatchSource {
@@ -70,6 +75,8 @@ struct BatchingOptions {
   // Several streams: form batches from frames of every stream (DeepStream's muxer) instead of
   // B consecutive frames of one stream at a time.
   bool across_streams = false;
+  // Keep the original frames in Batch::images (dependent models, --overlay).
+  bool keep_images = false;
 };
 
 // Decides which frames form the next batch when there are several streams: B consecutive
@@ -110,7 +117,8 @@ class Batcher : public BatchSource {
  private:
   std::vector<FrameSource*> sources_;
   std::vector<PreprocessSpec> specs_;  // distinct specs
-  std::vector<size_t> spec_of_model_;  // model index -> index into specs_
+  static constexpr size_t kNoInput = static_cast<size_t>(-1);
+  std::vector<size_t> spec_of_model_;  // model index -> index into specs_, or kNoInput
   BatchingOptions options_;
   BatchFormer former_;
   int64_t seq_ = 0;

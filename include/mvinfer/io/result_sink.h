@@ -1,4 +1,4 @@
-// ResultSink: receives every (batch, model, outputs) of a run, in frame order: batches by
+// ResultSink: receives every (batch, model, result) of a run, in frame order: batches by
 // ascending Batch::seq and, within a batch, models by ascending index. Strategies guarantee
 // that order and call consume() from one thread at a time.
 //
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "mvinfer/core/graph.h"
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/tensor.h"
 #include "mvinfer/io/batch.h"
@@ -28,7 +29,7 @@ class ResultSink {
   ResultSink& operator=(const ResultSink&) = delete;
   virtual ~ResultSink() = default;
   virtual void begin(std::span<const ModelSpec> /*models*/) {}
-  virtual void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) = 0;
+  virtual void consume(const Batch& batch, size_t model, const ModelResult& result) = 0;
   virtual void end() {}
 
  protected:
@@ -40,15 +41,18 @@ class ResultSink {
 // Discards everything (benchmarks).
 class NullSink : public ResultSink {
  public:
-  void consume(const Batch&, size_t, std::span<const Tensor>) override {}
+  void consume(const Batch&, size_t, const ModelResult&) override {}
 };
 
-// One JSON object per line per (batch, model):
+// One JSON object per line per (batch, model), the schema in the README ("Results"):
 // {"batch":0,"stream":0,"source":"vtest.avi","frames":[0,1],"timestamps_ms":[0,40],
-//  "model":"zoo0","outputs":[{"name":"logits","shape":[2,1000],
-//  "argmax":[..],"top5":[[[i,score]..]..]}]}
-// 2-D outputs get per-row argmax and top-5; other outputs min/max/mean. Each line is written
-// and flushed whole, so a run that fails midway leaves valid JSON Lines. Neither copyable nor
+//  "model":"zoo0", then either
+//  "outputs":[{"name":"logits","shape":[2,1000],"argmax":[..],"top5":[[[i,score]..]..]}]
+// for a model without a decoder (2-D outputs get per-row argmax and top-5; other outputs
+// min/max/mean), or "results":[{"frame":0, ...prediction}] with one entry per frame (per region
+// for a dependent model, with "region": the detection's index) for a model with one.
+// "frames" lists the frames the model saw (interval=N skips some). Each line is written and
+// flushed whole, so a run that fails midway leaves valid JSON Lines. Neither copyable nor
 // movable: it owns an open file (hold it by std::unique_ptr to pass it around).
 class JsonlSink : public ResultSink {
  public:
@@ -59,7 +63,7 @@ class JsonlSink : public ResultSink {
   JsonlSink& operator=(JsonlSink&&) = delete;
   ~JsonlSink() override;
   void begin(std::span<const ModelSpec> models) override;
-  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  void consume(const Batch& batch, size_t model, const ModelResult& result) override;
   void end() override;
 
  private:
@@ -67,6 +71,7 @@ class JsonlSink : public ResultSink {
   std::vector<std::string> sources_;
   std::vector<std::string> model_names_;
   std::vector<std::vector<std::string>> output_names_;
+  std::vector<bool> decoded_;  // per model: has a decoder (results) or not (outputs)
   std::FILE* file_ = nullptr;
 };
 
@@ -78,7 +83,7 @@ class NpySink : public ResultSink {
  public:
   explicit NpySink(std::string dir);  // creates DIR; Error{io} about "save_tensors_dir" if not
   void begin(std::span<const ModelSpec> models) override;
-  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  void consume(const Batch& batch, size_t model, const ModelResult& result) override;
 
  private:
   std::string dir_;
@@ -94,8 +99,9 @@ class CollectingSink : public ResultSink {
     size_t model;
     std::vector<FrameRef> frames;
     std::vector<Tensor> outputs;
+    ModelResult result;  // outputs moved out
   };
-  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  void consume(const Batch& batch, size_t model, const ModelResult& result) override;
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
@@ -107,7 +113,7 @@ class SinkList : public ResultSink {
  public:
   explicit SinkList(std::vector<ResultSink*> sinks) : sinks_(std::move(sinks)) {}
   void begin(std::span<const ModelSpec> models) override;
-  void consume(const Batch& batch, size_t model, std::span<const Tensor> outputs) override;
+  void consume(const Batch& batch, size_t model, const ModelResult& result) override;
   void end() override;
 
  private:

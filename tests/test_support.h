@@ -10,6 +10,8 @@ namespace mvinfer::testing {
 inline const char* kVideo = MVINFER_TEST_VIDEO;      // vtest.avi, 795 frames, 768x576
 inline const char* kModelsDir = MVINFER_MODELS_DIR;  // PaddleOCR models from setup
 inline const char* kCli = MVINFER_CLI;               // the built `mvinfer` binary
+inline const char* kConfigs = MVINFER_CONFIGS_DIR;   // configs/ of the source tree
+inline const char* kMegamind = MVINFER_MEGAMIND;     // Megamind.avi (opencv-doc): faces
 
 std::string paddle_model(const std::string& file);  // kModelsDir + "/" + file
 inline std::string cls_model() { return paddle_model("ch_ppocr_mobile_v2.0_cls_infer.onnx"); }

@@ -28,7 +28,7 @@ extern "C" void on_sigint(int) {
 struct RunFlags {
   std::vector<std::string> videos, models;
   std::string config, size, out, save_tensors, strategy = "auto", intra_threads = "auto", probe,
-                                               trace;
+      trace, overlay;
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
@@ -48,7 +48,9 @@ Command add_run_command(CLI::App& app) {
       ->required();
   run->add_option("--model", flags->models,
                   "Model: PATH or PATH:key=value,... (size=WxH, color=rgb|bgr, layout=nchw|nhwc, "
-                  "scale=, mean=a/b/c, std=a/b/c, threads=, name=, dim.NAME=)");
+                  "resize=stretch|letterbox|pad|pad-grow, scale=, mean=a/b/c, std=a/b/c, "
+                  "threads=, name=, dim.NAME=, decode=NAME, on=MODEL, interval=N, max_side=, "
+                  "and the decoder's options: labels=, topk=, threshold=, dict=, ...)");
   run->add_option("--config", flags->config, "YAML or JSON file listing models and their settings");
   run->add_option("--frames", flags->frames, "Frames to read (default: all)")
       ->check(CLI::PositiveNumber);
@@ -59,6 +61,9 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--size", flags->size, "Input size WxH for models whose H/W are dynamic");
   run->add_option("--out", flags->out, "Write JSON Lines results here ('-' = stdout)");
   run->add_option("--save-tensors", flags->save_tensors, "Write every output as .npy under DIR");
+  run->add_option("--overlay", flags->overlay,
+                  "Write the video with the predictions drawn (boxes, keypoints, labels, text) "
+                  "to this .mp4 or .avi");
   run->add_option("--trace", flags->trace,
                   "Write when each Run() happened, on which worker, as a Chrome trace (JSON) "
                   "for Perfetto or chrome://tracing");
@@ -116,6 +121,7 @@ Command add_run_command(CLI::App& app) {
     job.preload = f.preload;
     job.out_jsonl = f.out;
     job.save_tensors_dir = f.save_tensors;
+    job.overlay = f.overlay;
     job.progress = !f.quiet;
 
     if (f.trace == "-") throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");

@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/graph.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/looped_source.h"
+#include "mvinfer/io/overlay.h"
 #include "mvinfer/io/paced_source.h"
 #include "mvinfer/io/result_sink.h"
 
@@ -78,7 +80,7 @@ void check_writable(const std::string& option, const std::string& path) {
 }
 
 void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, int width,
-                    int height) {
+                    int height, const std::string& first_video) {
   if (models.empty())
     throw Error(ErrorCode::bad_flag, "no models given (expected at least one in ",
                 Error::Option{"models"}, ")");
@@ -89,6 +91,25 @@ void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, i
     throw Error(ErrorCode::bad_flag, Error::Option{"size"}, ": expected WxH with positive values");
   make_names_unique(models);
   order_graph(models);
+  int frame_w = 0, frame_h = 0;
+  for (ModelSpec& m : models) {
+    if (m.max_side <= 0 || m.preprocess.width > 0 || m.preprocess.height > 0) continue;
+    if (frame_w == 0) {
+      if (first_video.empty())
+        throw Error(ErrorCode::bad_flag,
+                    fmt::format("model '{}': max_side= needs the frame size, and there is no "
+                                "video to read it from (give size=WxH)",
+                                m.name));
+      Frame f;
+      std::unique_ptr<FrameSource> src = open_frame_source(first_video, 1);
+      if (!src->next(f))
+        throw Error(ErrorCode::bad_input, fmt::format("video '{}': no frames", first_video));
+      frame_w = f.image.cols;
+      frame_h = f.image.rows;
+    }
+    std::tie(m.preprocess.width, m.preprocess.height) =
+        size_by_max_side(m.max_side, m.multiple, frame_w, frame_h);
+  }
   for (ModelSpec& m : models) {
     // --size is for models on frames; a dependent model's size comes from its own settings.
     resolve_model_spec(m, batching.batch, m.on.empty() ? width : 0, m.on.empty() ? height : 0);
@@ -111,7 +132,12 @@ void validate_job(JobConfig& c) {
                             c.strategy, fmt::join(able, ", ")));
   }
   check_writable("out_jsonl", c.out_jsonl);
-  resolve_models(c.models, c.batching, c.width, c.height);
+  check_writable("overlay", c.overlay);
+  if (!c.overlay.empty()) {
+    OverlaySink check(c.overlay);  // the extension
+    c.batching.keep_images = true;
+  }
+  resolve_models(c.models, c.batching, c.width, c.height, c.videos.front());
 }
 
 RunReport run_job(JobConfig& c, Observer* extra_observer) {
@@ -146,11 +172,14 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   std::unique_ptr<NpySink> npy;
   if (!c.out_jsonl.empty()) jsonl = std::make_unique<JsonlSink>(c.out_jsonl, c.videos);
   if (!c.save_tensors_dir.empty()) npy = std::make_unique<NpySink>(c.save_tensors_dir);
+  std::unique_ptr<OverlaySink> overlay;
+  if (!c.overlay.empty()) overlay = std::make_unique<OverlaySink>(c.overlay);
 
   ProgressSink progress(c.models.size(), expected, c.progress && isatty(STDERR_FILENO));
   std::vector<ResultSink*> sinks{&progress};
   if (jsonl) sinks.push_back(jsonl.get());
   if (npy) sinks.push_back(npy.get());
+  if (overlay) sinks.push_back(overlay.get());
   SinkList sink(sinks);
   ProfileObserver profile;
   std::vector<Observer*> observers{&profile};
@@ -171,6 +200,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   }
   readings.returned = Clock::now();
   sink.end();
+  if (overlay) overlay->commit();
   readings.cpu_s = cpu_seconds_self() + cpu_seconds_children() - cpu0;
   readings.peak_rss_mib = peak_rss_mib_self();
   readings.interrupted = c.strategy_options.stop && c.strategy_options.stop->load();

@@ -4,6 +4,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -224,6 +225,17 @@ void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int defau
   if (spec.preprocess.height <= 0 || spec.preprocess.width <= 0)
     throw Error(ErrorCode::bad_flag, fmt::format("model '{}': size must be positive", m));
   spec.resolved = true;
+}
+
+std::pair<int, int> size_by_max_side(int max_side, int multiple, int frame_width,
+                                     int frame_height) {
+  const double ratio =
+      std::min(1.0, static_cast<double>(max_side) / std::max(frame_width, frame_height));
+  auto side = [&](int v) {
+    const long k = std::lround(v * ratio / multiple);
+    return static_cast<int>(std::max(1L, k) * multiple);
+  };
+  return {side(frame_width), side(frame_height)};
 }
 
 void make_names_unique(std::span<ModelSpec> specs) {

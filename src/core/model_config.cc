@@ -81,6 +81,10 @@ class SettingParser {
       spec_.on = value;
     } else if (key == "interval") {
       spec_.interval = positive_int(key, value);
+    } else if (key == "max_side") {
+      spec_.max_side = positive_int(key, value);
+    } else if (key == "multiple") {
+      spec_.multiple = positive_int(key, value);
     } else if (std::find(kDecoderKeys.begin(), kDecoderKeys.end(), key) != kDecoderKeys.end()) {
       spec_.decoder.options[key] = value;  // the decoder checks them
     } else if (key == "scale") {
@@ -97,7 +101,7 @@ class SettingParser {
       throw Error(ErrorCode::bad_flag, option_,
                   fmt::format("{}: unknown setting '{}' (expected name, size, width, height, "
                               "color, layout, resize, scale, mean, std, threads, dim.NAME, decode, "
-                              "on, interval, or a decoder option: {})",
+                              "on, interval, max_side, multiple, or a decoder option: {})",
                               where_, key, fmt::join(kDecoderKeys, ", ")));
     }
   }

@@ -112,7 +112,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   auto say = [&](const std::string& s) {
     if (log) log(s);
   };
-  resolve_models(c.models, c.batching, c.width, c.height);
+  resolve_models(c.models, c.batching, c.width, c.height, c.video);
   if (c.frames < 1)
     throw Error(ErrorCode::bad_flag, Error::Option{"frames"},
                 fmt::format(" {}: expected a positive integer", c.frames));

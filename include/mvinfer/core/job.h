@@ -28,6 +28,7 @@ struct JobConfig {
   bool preload = false;          // decode + preprocess everything before timing starts
   std::string out_jsonl;         // empty = none
   std::string save_tensors_dir;  // empty = none
+  std::string overlay;           // .mp4 or .avi with the predictions drawn; empty = none
   bool progress = false;         // frames, frames/s, ETA on stderr
   double live_fps = 0;           // > 0: replay the inputs as live sources at this rate
   int loop = 1;                  // play each input this many times in a row
@@ -40,8 +41,9 @@ RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr);
 // Checks the models and batching that `run` and `bench` share, makes the model names unique,
 // resolves every spec for the batch and size, and pads a last short batch where a model's batch
 // dim is fixed. Throws Error{bad_flag, bad_model}.
+// `first_video` gives the frame size for models with a max_side rule (opened only then).
 void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, int width,
-                    int height);
+                    int height, const std::string& first_video = {});
 
 // Checks `config` and resolves its models (fills the specs) without running anything.
 void validate_job(JobConfig& config);

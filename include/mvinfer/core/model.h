@@ -38,6 +38,10 @@ struct ModelSpec {
   std::string on;
   // Runs on frames whose index is a multiple of this only (models that run on frames).
   int interval = 1;
+  // Size rule for dynamic H/W (PaddleOCR's detector): the frame scaled so that its longer side
+  // is at most max_side, each side rounded to a multiple of `multiple`. 0 = no rule.
+  int max_side = 0;
+  int multiple = 32;
 
   // Filled by resolve_model_spec():
   int batch = 1;                    // rows per input tensor (--batch)
@@ -54,7 +58,8 @@ struct ModelSpec {
 // Parses "PATH" or "PATH:key=value,key=value". Keys: name, size (WxH), width, height,
 // color (rgb|bgr), layout (nchw|nhwc), resize (stretch|letterbox|pad|pad-grow), scale,
 // mean (a/b/c or one value), std (a/b/c or one), threads, dim.NAME (value of a dynamic dim),
-// decode (decoder name), on (the model it depends on), interval, and the decoders' options
+// decode (decoder name), on (the model it depends on), interval, max_side, multiple, and the
+// decoders' options
 // (labels, topk, softmax, threshold, iou, box_threshold, unclip_ratio, max_candidates, dict).
 // Throws Error{bad_flag} naming the bad key.
 ModelSpec parse_model_arg(const std::string& arg);
@@ -73,6 +78,10 @@ std::vector<ModelSpec> load_model_config(const std::string& file);
 // the model (and the input) when the file is not ONNX, has no 4-D float input with 3 channels,
 // or has a dynamic dim nothing resolves.
 void resolve_model_spec(ModelSpec& spec, int batch, int default_width = 0, int default_height = 0);
+
+// The input size the max_side rule gives for a frame of frame_width x frame_height.
+std::pair<int, int> size_by_max_side(int max_side, int multiple, int frame_width,
+                                     int frame_height);
 
 // Gives every spec a distinct name (appending #2, #3 ... to repeats).
 void make_names_unique(std::span<ModelSpec> specs);

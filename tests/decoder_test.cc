@@ -96,6 +96,8 @@ TEST(DecoderBasics, ReadLinesStripsCarriageReturnsAndNamesTheOption) {
             (std::vector<std::string>{"one", "two", "", "four"}));
   expect_error([&] { mvinfer::read_lines("dict", (dir / "missing.txt").string()); },
                ErrorCode::bad_flag, {"dict", "missing.txt"});
+  expect_error([&] { mvinfer::read_lines("labels", dir.string()); }, ErrorCode::bad_flag,
+               {"labels", dir.string()});
 }
 
 // ---- DB boxes ----
@@ -162,6 +164,17 @@ TEST(DbBoxes, ThresholdsDecideWhatIsKept) {
   DbOptions one;
   one.max_candidates = 1;
   EXPECT_LE(db_boxes(db_map(), one).size(), 1u);
+
+  // Short sides: with unclip_ratio 3 a 3-px band (contour 2 px high) would grow to about 8 px
+  // and pass the second check (>= 5), so only the first one (>= 3 before unclipping) drops it;
+  // a 4-px band (3 px high) is kept.
+  DbOptions wide;
+  wide.unclip_ratio = 3;
+  cv::Mat band = cv::Mat::zeros(32, 64, CV_32F);
+  band(cv::Rect(10, 10, 40, 3)).setTo(0.9f);
+  EXPECT_TRUE(db_boxes(band, wide).empty());
+  band(cv::Rect(10, 10, 40, 4)).setTo(0.9f);
+  EXPECT_EQ(db_boxes(band, wide).size(), 1u);
 }
 
 TEST(PpocrDet, MapsToTheImageAndSortsInReadingOrder) {

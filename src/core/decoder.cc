@@ -181,11 +181,11 @@ float box_score(const cv::Mat& prob, const std::array<cv::Point2f, 4>& box) {
 }  // namespace
 
 std::vector<Detection> db_boxes(const cv::Mat& probability, const DbOptions& options) {
+  std::vector<Detection> out;
+  if (probability.empty()) return out;
   if (probability.type() != CV_32F || probability.dims != 2)
     throw Error(ErrorCode::internal, fmt::format("db_boxes: expected a 2-D CV_32F map, got {}",
                                                  cv::typeToString(probability.type())));
-  std::vector<Detection> out;
-  if (probability.empty()) return out;
   cv::Mat bitmap = probability > options.threshold;  // 0 or 255, CV_8U
   std::vector<std::vector<cv::Point>> contours;
   cv::findContours(bitmap, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);

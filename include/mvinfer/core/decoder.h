@@ -98,10 +98,21 @@ struct DecoderSpec {
   std::string base_dir;  // relative files (labels, dictionaries) are relative to this
 };
 
+// The built-in decoders and their options (numbers as text; anything else is refused):
+//   classify   labels=FILE (one per line), topk=N (5), softmax=auto|yes|no (auto: unless the row
+//              is already probabilities). outputs[0] is N x C (trailing dimensions of 1 allowed).
+//   blazeface  threshold=X (0.5), iou=X (0.3). Scores (last dimension 1) and regressors (16),
+//              each concatenated in output order; the input size is mapping.input_width.
+//   ppocr-det  threshold=X (0.3), box_threshold=X (0.6), unclip_ratio=X (1.5),
+//              max_candidates=N (1000). outputs[0] is N x 1 x H x W; boxes in reading order.
+//   ppocr-cls  threshold=X (0.9). outputs[0] is N x 2 (labels "0" and "180").
+//   ppocr-rec  dict=FILE (required). outputs[0] is N x T x C, C = entries + 1 or + 2.
+// Detectors clip their polygons to the image and drop those with nothing left on it.
 using DecoderFactory = std::function<std::unique_ptr<Decoder>(const DecoderSpec&)>;
-// Adds a decoder (or replaces one of the same name). Call before models are resolved.
+// Adds a decoder (or replaces one of the same name). Call before models are resolved. Refuses
+// (Error{bad_flag}) an empty name, "raw" and an empty factory.
 void register_decoder(std::string name, DecoderFactory factory);
-// The names known, sorted.
+// The names known, sorted ("raw" included).
 std::vector<std::string> decoder_names();
 // Creates the decoder `spec.name`; "raw" gives null (the raw summary, no decoding). Throws
 // Error{bad_flag} naming the decoder and listing the known ones, or naming a bad option.
@@ -146,7 +157,9 @@ std::pair<std::string, float> ctc_greedy(std::span<const float> probs, size_t cl
 // The region of `image` inside `polygon` (4 corners clockwise from the top-left), cut out and
 // straightened by a perspective transform to its own width and height (PaddleOCR's
 // get_rotate_crop_image: cubic interpolation, border replicated); turned 90 degrees
-// counter-clockwise when it is at least 1.5 times taller than wide.
+// counter-clockwise when it is at least 1.5 times taller than wide. An empty image, or a polygon
+// less than 1 px wide or high (its width or height truncates to 0), gives an empty Mat: nothing
+// to read, the caller skips the region.
 cv::Mat crop_polygon(const cv::Mat& image, const std::array<Point, 4>& polygon);
 
 // Reads a labels or dictionary file: one entry per line, "\r" stripped. Throws Error{bad_flag}

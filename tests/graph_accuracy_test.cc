@@ -2,6 +2,7 @@
 // strings rendered onto vtest.avi frames (colour order, normalisation, resizing, cropping and
 // coordinate mapping all have to be right for that), and the dependent graph gives the same
 // results under every strategy that accepts it, with one stream and several.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>

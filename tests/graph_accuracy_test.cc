@@ -72,7 +72,7 @@ TextFrames make_text_frames(const std::string& tag, int count) {
   auto src = open_frame_source(kVideo);
   Frame f;
   const std::vector<std::string> words = {"HELLO WORLD", "mvinfer 2026", "31415926",
-                                          "Video Analytics", "CAMERA 7", "EXIT"};
+                                          "Video Analytics", "CAMERA 25", "EXIT"};
   for (int i = 0, k = 0; i < count; ++k) {
     if (!src->next(f)) break;
     if (k % 40) continue;
@@ -81,8 +81,8 @@ TextFrames make_text_frames(const std::string& tag, int count) {
       const bool light = i % 2 == 0;
       r.push_back(render(f.image, words[static_cast<size_t>(i) % words.size()], {60, 120}, 1.2,
                          light));
-      r.push_back(render(f.image, words[static_cast<size_t>(i + 3) % words.size()], {300, 420},
-                         2.0, !light));
+      r.push_back(render(f.image, words[static_cast<size_t>(i + 3) % words.size()], {60, 420},
+                         1.9, !light));
     }
     cv::imwrite((t.dir / fmt::format("{:04d}.png", i)).string(), f.image);
     t.truth.push_back(std::move(r));
@@ -166,20 +166,28 @@ TEST(GraphAccuracy, OcrGraphFindsAndReadsRenderedStrings) {
     const auto it = reads.find(static_cast<int64_t>(f));
     for (const Rendered& r : t.truth[f]) {
       ASSERT_NE(it, reads.end()) << "frame " << f << ": nothing read";
-      // The region that covers the string's centre.
-      const cv::Point c = (r.box.tl() + r.box.br()) / 2;
-      const Read* best = nullptr;
-      for (const Read& x : it->second)
-        if (x.box[0] <= c.x && c.x <= x.box[2] && x.box[1] <= c.y && c.y <= x.box[3]) best = &x;
-      ASSERT_NE(best, nullptr) << "frame " << f << ": no box around '" << r.text << "'";
-      // The box lies on the string (its background), in original frame pixels.
-      EXPECT_GT(best->box[0], r.box.x - 12);
-      EXPECT_LT(best->box[2], r.box.br().x + 12);
-      EXPECT_GT(best->box[1], r.box.y - 12);
-      EXPECT_LT(best->box[3], r.box.br().y + 12);
-      EXPECT_GE(char_accuracy(r.text, best->text), 0.9)
-          << "frame " << f << ": read '" << best->text << "' for '" << r.text << "'";
-      EXPECT_EQ(best->angle, 0);
+      // The regions on the string (centre inside its background), left to right: the detector
+      // may split a line at a wide space into words, as PaddleOCR's own does.
+      std::vector<const Read*> on;
+      for (const Read& x : it->second) {
+        const float cx = (x.box[0] + x.box[2]) / 2, cy = (x.box[1] + x.box[3]) / 2;
+        if (r.box.contains({static_cast<int>(cx), static_cast<int>(cy)}) && !x.text.empty())
+          on.push_back(&x);
+      }
+      ASSERT_FALSE(on.empty()) << "frame " << f << ": no box on '" << r.text << "'";
+      std::sort(on.begin(), on.end(), [](auto a, auto b) { return a->box[0] < b->box[0]; });
+      std::string read;
+      for (const Read* x : on) {
+        // Each box lies on the string (its background), in original frame pixels.
+        EXPECT_GT(x->box[0], r.box.x - 12) << r.text;
+        EXPECT_LT(x->box[2], r.box.br().x + 12) << r.text;
+        EXPECT_GT(x->box[1], r.box.y - 12) << r.text;
+        EXPECT_LT(x->box[3], r.box.br().y + 12) << r.text;
+        EXPECT_EQ(x->angle, 0);
+        read += (read.empty() ? "" : " ") + x->text;
+      }
+      EXPECT_GE(char_accuracy(r.text, read), 0.9)
+          << "frame " << f << ": read '" << read << "' for '" << r.text << "'";
       ++checked;
     }
   }

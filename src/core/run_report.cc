@@ -47,10 +47,13 @@ RunReport make_run_report(std::string_view strategy, const StrategyStats& stats,
   r.settings = stats.settings;
   r.intra_threads = stats.intra_threads();
   Clock::time_point first = in.returned;
+  // A batch's frames: the most rows any model on frames ran on it (a dependent model's rows are
+  // regions; a model with interval=N sees fewer frames).
   std::map<int64_t, int64_t> frames_of_batch;  // seq -> frames
   for (const RunInterval& i : runs) {
     first = std::min(first, i.begin);
-    frames_of_batch[i.batch] = i.frames;
+    const bool on_frames = i.model >= models.size() || models[i.model].parent < 0;
+    if (on_frames) frames_of_batch[i.batch] = std::max(frames_of_batch[i.batch], i.frames);
   }
   if (runs.empty()) first = in.called;
   r.batches = static_cast<int64_t>(frames_of_batch.size());

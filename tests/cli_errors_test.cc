@@ -194,5 +194,78 @@ TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
   }
 }
 
+// Decoders, dependent models and the overlay: bad settings are one-line errors naming them.
+TEST_F(CliErrors, UnknownDecoderListsTheKnownOnes) {
+  expect_one_line_error(run_cli(run_args(kVideo, zoo_ + ":decode=yolo")),
+                        {2, {"yolo", "classify", "blazeface", "ppocr-det"}});
+}
+
+TEST_F(CliErrors, BadDecoderOption) {
+  expect_one_line_error(run_cli(run_args(kVideo, zoo_ + ":decode=classify,topk=abc")),
+                        {2, {"topk", "abc"}});
+  expect_one_line_error(run_cli(run_args(kVideo, zoo_ + ":decode=classify,dict=x.txt")),
+                        {2, {"classify", "dict"}});
+}
+
+TEST_F(CliErrors, DependentOnAnUnknownModel) {
+  std::vector<std::string> args = run_args(kVideo, zoo_ + ":name=a");
+  args.insert(args.end(), {"--model", zoo_ + ":name=b,on=nobody"});
+  expect_one_line_error(run_cli(args), {2, {"model 'b'", "on='nobody'", "a"}});
+}
+
+TEST_F(CliErrors, DependentOnAModelWithoutRegions) {
+  std::vector<std::string> args = run_args(kVideo, zoo_ + ":name=a,decode=classify");
+  args.insert(args.end(), {"--model", zoo_ + ":name=b,on=a"});
+  expect_one_line_error(run_cli(args), {2, {"model 'b'", "yields no regions"}});
+}
+
+TEST_F(CliErrors, GraphUnderProcessesNamesTheStrategiesThatCan) {
+  std::vector<std::string> args = {
+      "run",        "--video",  kVideo,     "--frames",
+      "2",          "-q",       "--config", std::string(kConfigs) + "/ocr.yaml",
+      "--strategy", "processes"};
+  expect_one_line_error(run_cli(args), {2, {"--strategy", "processes", "pipeline"}});
+}
+
+TEST_F(CliErrors, OverlayWithAnUnknownExtension) {
+  std::vector<std::string> args = run_args(kVideo, zoo_);
+  args.insert(args.end(), {"--overlay", (dir_ / "x.gif").string()});
+  expect_one_line_error(run_cli(args), {2, {"--overlay", "x.gif", ".mp4 or .avi"}});
+}
+
+TEST_F(CliErrors, OverlayInAMissingFolder) {
+  std::vector<std::string> args = run_args(kVideo, zoo_);
+  args.insert(args.end(), {"--overlay", (dir_ / "no" / "x.mp4").string()});
+  expect_one_line_error(run_cli(args), {5, {"--overlay", "x.mp4"}});
+}
+
+// The overlay holds every frame run, and replaces an existing file only when the run succeeds;
+// no temporary file is left either way.
+TEST_F(CliErrors, OverlayIsWholeOrUntouched) {
+  const fs::path out = dir_ / "faces.avi";
+  std::vector<std::string> args = {
+      "run",       "--video",   kMegamind, "--frames", "10",
+      "--batch",   "4",         "-q",      "--config", std::string(kConfigs) + "/blazeface.yaml",
+      "--overlay", out.string()};
+  CommandResult ok = run_cli(args);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  cv::VideoCapture cap(out.string());
+  ASSERT_TRUE(cap.isOpened());
+  int frames = 0;
+  for (cv::Mat f; cap.read(f);) {
+    EXPECT_EQ(f.cols, 720);
+    ++frames;
+  }
+  EXPECT_EQ(frames, 10);
+  const auto size = fs::file_size(out);
+  // A failing run (a model that cannot load) leaves the previous overlay as it was.
+  args.insert(args.end(), {"--model", (dir_ / "missing.onnx").string()});
+  CommandResult bad = run_cli(args);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(fs::file_size(out), size);
+  for (const auto& e : fs::directory_iterator(dir_))
+    EXPECT_EQ(e.path().filename().string().find(".part-"), std::string::npos) << e.path();
+}
+
 }  // namespace
 }  // namespace mvinfer::testing

@@ -71,18 +71,18 @@ TextFrames make_text_frames(const std::string& tag, int count) {
   t.dir = scratch_dir(tag);
   auto src = open_frame_source(kVideo);
   Frame f;
-  const std::vector<std::string> words = {"HELLO WORLD", "mvinfer 2026", "31415926",
-                                          "Video Analytics", "CAMERA 25", "EXIT"};
+  const std::vector<std::string> words = {"HELLO WORLD",     "mvinfer 2026", "31415926",
+                                          "Video Analytics", "CAMERA 25",    "EXIT"};
   for (int i = 0, k = 0; i < count; ++k) {
     if (!src->next(f)) break;
     if (k % 40) continue;
     std::vector<Rendered> r;
     if (i + 1 < count) {
       const bool light = i % 2 == 0;
-      r.push_back(render(f.image, words[static_cast<size_t>(i) % words.size()], {60, 120}, 1.2,
-                         light));
-      r.push_back(render(f.image, words[static_cast<size_t>(i + 3) % words.size()], {60, 420},
-                         1.9, !light));
+      r.push_back(
+          render(f.image, words[static_cast<size_t>(i) % words.size()], {60, 120}, 1.2, light));
+      r.push_back(render(f.image, words[static_cast<size_t>(i + 3) % words.size()], {60, 420}, 1.9,
+                         !light));
     }
     cv::imwrite((t.dir / fmt::format("{:04d}.png", i)).string(), f.image);
     t.truth.push_back(std::move(r));
@@ -276,6 +276,7 @@ TEST(Graph, ProcessesRefusesAGraphNamingTheStrategiesThatCan) {
   } catch (const Error& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("processes: cannot run dependent models"), std::string::npos) << what;
+    EXPECT_EQ(e.option(), "strategy");
     EXPECT_NE(what.find("serial, threads"), std::string::npos) << what;
   }
 }

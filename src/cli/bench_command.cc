@@ -22,7 +22,7 @@ namespace {
 struct BenchFlags {
   std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
                      trace;
-  std::vector<std::string> models;
+  std::vector<std::string> models, configs;
   int zoo = 0, batch = 4, sample = 16, repeat = 1;
   int64_t frames = 300;
   bool replicate = false, stream = false;
@@ -53,6 +53,7 @@ Command add_bench_command(CLI::App& app) {
   CLI::App* b = app.add_subcommand("bench", "Compare every strategy on the same frames");
   b->add_option("--video", f->video, "Video file, image folder, camera index or URL")->required();
   b->add_option("--model", f->models, "Model: PATH or PATH:key=value,... (as in run)");
+  b->add_option("--config", f->configs, "YAML or JSON model settings (as in run; repeatable)");
   b->add_option("--zoo", f->zoo, "Write and use N zoo models of similar size instead of --model")
       ->check(CLI::Range(1, 64));
   b->add_option("--zoo-dir", f->zoo_dir, "Where --zoo writes its models (default: a temp dir)");
@@ -101,8 +102,10 @@ Command add_bench_command(CLI::App& app) {
       std::filesystem::create_directories(f->trace, ec);
       check_writable("trace", (std::filesystem::path(f->trace) / "serial.json").string());
     }
-    if (f->zoo > 0 && !f->models.empty())
-      throw Error(ErrorCode::bad_flag, "give either --zoo N or --model, not both");
+    if (f->zoo > 0 && (!f->models.empty() || !f->configs.empty()))
+      throw Error(ErrorCode::bad_flag, "give either --zoo N or --model/--config, not both");
+    for (const std::string& file : f->configs)
+      for (ModelSpec& m : load_model_config(file)) c.models.push_back(std::move(m));
     for (const std::string& m : f->models) c.models.push_back(parse_model_arg(m));
     if (f->zoo > 0) {
       ZooOptions z;

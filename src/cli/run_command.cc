@@ -27,8 +27,9 @@ extern "C" void on_sigint(int) {
 
 struct RunFlags {
   std::vector<std::string> videos, models;
-  std::string config, size, out, save_tensors, strategy = "auto", intra_threads = "auto", probe,
-      trace, overlay;
+  std::vector<std::string> configs;
+  std::string size, out, save_tensors, strategy = "auto", intra_threads = "auto", probe, trace,
+                                       overlay;
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
@@ -51,7 +52,8 @@ Command add_run_command(CLI::App& app) {
                   "resize=stretch|letterbox|pad|pad-grow, scale=, mean=a/b/c, std=a/b/c, "
                   "threads=, name=, dim.NAME=, decode=NAME, on=MODEL, interval=N, max_side=, "
                   "and the decoder's options: labels=, topk=, threshold=, dict=, ...)");
-  run->add_option("--config", flags->config, "YAML or JSON file listing models and their settings");
+  run->add_option("--config", flags->configs,
+                  "YAML or JSON file listing models and their settings (repeatable)");
   run->add_option("--frames", flags->frames, "Frames to read (default: all)")
       ->check(CLI::PositiveNumber);
   run->add_option("--batch", flags->batch, "Frames per batch")->default_val(1);
@@ -99,7 +101,8 @@ Command add_run_command(CLI::App& app) {
     const RunFlags& f = *flags;
     JobConfig job;
     job.videos = f.videos;
-    if (!f.config.empty()) job.models = load_model_config(f.config);
+    for (const std::string& file : f.configs)
+      for (ModelSpec& m : load_model_config(file)) job.models.push_back(std::move(m));
     for (const std::string& m : f.models) job.models.push_back(parse_model_arg(m));
     job.max_frames = f.frames;
     job.batching.batch = f.batch;

@@ -56,8 +56,9 @@ void order_graph(std::vector<ModelSpec>& specs) {
     }
     if (it->second == i) graph_error(m, "on= names the model itself");
     if (m.interval != 1)
-      graph_error(m, "interval= applies to models on frames; a dependent model runs on every "
-                     "region its parent found");
+      graph_error(m,
+                  "interval= applies to models on frames; a dependent model runs on every "
+                  "region its parent found");
     parent[i] = static_cast<int>(it->second);
   }
   // Cycles: following parents from any model must reach a root within n steps.
@@ -228,10 +229,9 @@ void Graph::run_children(size_t model, const Batch& batch, const std::vector<siz
     PreprocessSpec p = spec.preprocess;
     if (p.resize == Resize::pad_grow)
       for (const Region& g : regions)
-        p.width = std::clamp(
-            static_cast<int>(std::ceil(static_cast<double>(p.height) * g.image.cols /
-                                       std::max(1, g.image.rows))),
-            p.width, std::max(p.width, kMaxGrowWidth));
+        p.width = std::clamp(static_cast<int>(std::ceil(static_cast<double>(p.height) *
+                                                        g.image.cols / std::max(1, g.image.rows))),
+                             p.width, std::max(p.width, kMaxGrowWidth));
     const size_t per = static_cast<size_t>(p.elements());
     std::vector<Tensor> outputs;
     std::vector<InputMapping> mappings;

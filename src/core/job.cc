@@ -138,6 +138,7 @@ void validate_job(JobConfig& c) {
     c.batching.keep_images = true;
   }
   resolve_models(c.models, c.batching, c.width, c.height, c.videos.front());
+  check_strategy_runs(c.strategy, c.models);
 }
 
 RunReport run_job(JobConfig& c, Observer* extra_observer) {

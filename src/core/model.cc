@@ -332,11 +332,11 @@ std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int6
       for (size_t k = 0; k < out.size(); ++k) {
         Tensor& o = out[k];
         if (o.shape.empty() || o.shape[0] != fixed)
-          throw Error(ErrorCode::bad_model,
-                      fmt::format("model '{}': output '{}' has shape {}, whose first dim is not "
-                                  "the model's batch of {} (cannot split a batch of {} into calls)",
-                                  m.spec.name, m.output_names[k], format_shape(o.shape), fixed,
-                                  rows));
+          throw Error(
+              ErrorCode::bad_model,
+              fmt::format("model '{}': output '{}' has shape {}, whose first dim is not "
+                          "the model's batch of {} (cannot split a batch of {} into calls)",
+                          m.spec.name, m.output_names[k], format_shape(o.shape), fixed, rows));
         const size_t row = o.data.size() / static_cast<size_t>(fixed);
         joined[k].data.insert(joined[k].data.end(), o.data.begin(),
                               o.data.begin() + static_cast<ptrdiff_t>(row * real));

@@ -21,8 +21,8 @@ namespace {
 
 // Settings handed to the model's decoder, which says which of them it takes.
 constexpr std::array<std::string_view, 9> kDecoderKeys{
-    "labels", "topk", "softmax", "threshold", "iou", "box_threshold", "unclip_ratio",
-    "max_candidates", "dict"};
+    "labels",        "topk",         "softmax",        "threshold", "iou",
+    "box_threshold", "unclip_ratio", "max_candidates", "dict"};
 
 // Both the command line and the config file end up here, so the rules live in one place.
 // Messages name the culprit: `option` ("model" or "config") then `where` (" 'x.onnx:size=3'" or

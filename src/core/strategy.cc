@@ -1,11 +1,13 @@
 #include "mvinfer/core/strategy.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/graph.h"
 #include "strategies/strategies.h"
 
 namespace mvinfer {
@@ -43,6 +45,18 @@ std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOpt
   throw Error(ErrorCode::bad_flag, Error::Option{"strategy"},
               fmt::format(" '{}': unknown strategy (expected one of: {})", name,
                           fmt::join(strategy_names(), ", ")));
+}
+
+void check_strategy_runs(std::string_view name, std::span<const ModelSpec> specs) {
+  const StrategyInfo* info = find_strategy(name);
+  if (!info || !info->forks || !(has_dependents(specs) || has_intervals(specs))) return;
+  std::vector<std::string_view> able;
+  for (const StrategyInfo& s : strategy_table())
+    if (!s.forks && s.name != "auto") able.push_back(s.name);
+  throw Error(ErrorCode::bad_flag, Error::Option{"strategy"},
+              fmt::format(" {}: cannot run dependent models (on=) or intervals (interval=): its "
+                          "workers see only their own model's inputs (expected one of: {})",
+                          name, fmt::join(able, ", ")));
 }
 
 int cores_of(const StrategyOptions& o) {

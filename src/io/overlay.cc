@@ -14,8 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const cv::Scalar kPalette[] = {{0, 220, 255}, {255, 128, 0},  {60, 220, 60},  {255, 0, 255},
-                               {0, 128, 255}, {255, 255, 0},  {128, 0, 255},  {0, 0, 255}};
+const cv::Scalar kPalette[] = {{0, 220, 255}, {255, 128, 0}, {60, 220, 60}, {255, 0, 255},
+                               {0, 128, 255}, {255, 255, 0}, {128, 0, 255}, {0, 0, 255}};
 
 cv::Scalar colour_of(size_t model) { return kPalette[model % std::size(kPalette)]; }
 
@@ -54,7 +54,8 @@ std::vector<cv::Point> corners(const Detection& d) {
 const Detection* region_of(std::span<const ModelSpec> specs, const std::map<size_t, ModelResult>& r,
                            size_t model, size_t frame_row, int region) {
   int p = specs[model].parent;
-  while (p >= 0 && specs[static_cast<size_t>(p)].parent >= 0) p = specs[static_cast<size_t>(p)].parent;
+  while (p >= 0 && specs[static_cast<size_t>(p)].parent >= 0)
+    p = specs[static_cast<size_t>(p)].parent;
   if (p < 0) return nullptr;
   auto it = r.find(static_cast<size_t>(p));
   if (it == r.end()) return nullptr;
@@ -62,8 +63,9 @@ const Detection* region_of(std::span<const ModelSpec> specs, const std::map<size
   for (size_t k = 0; k < root.rows.size() && k < root.predictions.size(); ++k)
     if (root.rows[k] == frame_row) {
       const auto& dets = root.predictions[k].detections;
-      return region >= 0 && static_cast<size_t>(region) < dets.size() ? &dets[static_cast<size_t>(region)]
-                                                                      : nullptr;
+      return region >= 0 && static_cast<size_t>(region) < dets.size()
+                 ? &dets[static_cast<size_t>(region)]
+                 : nullptr;
     }
   return nullptr;
 }
@@ -87,10 +89,12 @@ void draw_predictions(cv::Mat& img, size_t row, std::span<const ModelSpec> specs
           label(img, fmt::format("{:.2f}", d.score), pts[0] + cv::Point(0, -3), colour, 0.4);
       }
       std::string text;
-      if (p.has_text) text = ascii(p.text);
+      if (p.has_text)
+        text = ascii(p.text);
       else if (!p.top.empty() && specs[m].decoder.name != "ppocr-cls")
-        text = p.top[0].label.empty() ? fmt::format("#{} {:.2f}", p.top[0].index, p.top[0].score)
-                                      : fmt::format("{} {:.2f}", ascii(p.top[0].label), p.top[0].score);
+        text = p.top[0].label.empty()
+                   ? fmt::format("#{} {:.2f}", p.top[0].index, p.top[0].score)
+                   : fmt::format("{} {:.2f}", ascii(p.top[0].label), p.top[0].score);
       if (text.empty()) continue;
       if (k < r.regions.size()) {
         if (const Detection* d = region_of(specs, results, m, row, r.regions[k])) {
@@ -121,8 +125,8 @@ OverlaySink::OverlaySink(std::string path) : path_(std::move(path)) {
     throw Error(ErrorCode::bad_flag, Error::Option{"overlay"},
                 fmt::format(" '{}': expected a file ending in .mp4 or .avi", path_));
   const fs::path p(path_);
-  temp_ = (p.parent_path() / fmt::format(".{}.part-{}{}", p.stem().string(), getpid(), ext))
-              .string();
+  temp_ =
+      (p.parent_path() / fmt::format(".{}.part-{}{}", p.stem().string(), getpid(), ext)).string();
 }
 
 OverlaySink::~OverlaySink() {

@@ -84,8 +84,8 @@ std::string to_string(const PreprocessSpec& s) {
                      s.height, s.color == ColorOrder::rgb ? "rgb" : "bgr",
                      s.layout == Layout::nchw ? "nchw" : "nhwc",
                      s.resize == Resize::stretch ? "" : " ",
-                     s.resize == Resize::stretch ? "" : to_string(s.resize), s.scale, s.mean[0], s.mean[1],
-                     s.mean[2], s.std[0], s.std[1], s.std[2]);
+                     s.resize == Resize::stretch ? "" : to_string(s.resize), s.scale, s.mean[0],
+                     s.mean[1], s.mean[2], s.std[0], s.std[1], s.std[2]);
 }
 
 void preprocess_frame(const cv::Mat& bgr, const PreprocessSpec& spec, std::span<float> out) {
@@ -96,8 +96,7 @@ void preprocess_frame(const cv::Mat& bgr, const PreprocessSpec& spec, std::span<
                             bgr.rows, cv::typeToString(bgr.type()), out.size(), to_string(spec)));
   // The image goes into rectangle `r` of the input; the rest is zero.
   const cv::Rect r = placement(spec, bgr.cols, bgr.rows);
-  if (r.width != spec.width || r.height != spec.height)
-    std::fill(out.begin(), out.end(), 0.0f);
+  if (r.width != spec.width || r.height != spec.height) std::fill(out.begin(), out.end(), 0.0f);
   cv::Mat img = bgr;
   if (bgr.cols != r.width || bgr.rows != r.height)
     cv::resize(bgr, img, cv::Size(r.width, r.height), 0, 0, cv::INTER_LINEAR);
@@ -120,8 +119,8 @@ void preprocess_frame(const cv::Mat& bgr, const PreprocessSpec& spec, std::span<
   const size_t plane = static_cast<size_t>(spec.width) * static_cast<size_t>(spec.height);
   for (int y = 0; y < h; ++y) {
     const uint8_t* row = img.ptr<uint8_t>(y);
-    const size_t offset = static_cast<size_t>(y + r.y) * static_cast<size_t>(spec.width) +
-                          static_cast<size_t>(r.x);
+    const size_t offset =
+        static_cast<size_t>(y + r.y) * static_cast<size_t>(spec.width) + static_cast<size_t>(r.x);
     if (spec.layout == Layout::nchw) {
       // One pass over the row filling all three planes; __restrict because the planes never
       // overlap, which halves the time of three separate per-plane passes.

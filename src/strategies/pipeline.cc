@@ -3,7 +3,8 @@
 //
 //   DecodeStage (a thread per stream) --frames--> FormStage (one thread: batches formed and
 //   preprocessed once per distinct input spec) --batches--> a queue per unit (a model on
-//   frames and its dependents) --> ModelStage (that unit's workers) --> OrderedEmitter (the join: results in frame order) --> sink
+//   frames and its dependents) --> ModelStage (that unit's workers) --> OrderedEmitter (the join:
+//   results in frame order) --> sink
 //
 // Cores are divided by measured cost: the first batch runs through every model in turn (its
 // results are emitted like any other), each model's Run() time is read from the Observer's
@@ -248,10 +249,9 @@ class Pipeline : public StrategyBase {
     return cost;
   }
 
-  static std::string describe(std::span<const ModelSpec> specs, const Graph& graph,
-                              size_t streams, const StrategyStats& stats,
-                              const std::vector<double>& cost, const std::vector<int>& workers,
-                              int cores) {
+  static std::string describe(std::span<const ModelSpec> specs, const Graph& graph, size_t streams,
+                              const StrategyStats& stats, const std::vector<double>& cost,
+                              const std::vector<int>& workers, int cores) {
     const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
     std::string s = fmt::format(
         "pipeline: {}queues of {} batches; workers by cost:",

@@ -12,7 +12,6 @@
 // the parent (PR_SET_PDEATHSIG).
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -306,16 +305,7 @@ class Processes : public StrategyBase {
 
   StrategyStats run(BatchSource& source, std::span<const ModelSpec> specs, ResultSink& sink,
                     Observer& observer) override {
-    if (has_dependents(specs) || has_intervals(specs)) {
-      std::vector<std::string_view> able;
-      for (const StrategyInfo& info : strategy_table())
-        if (!info.forks && info.name != "auto") able.push_back(info.name);
-      throw Error(ErrorCode::bad_flag, Error::Option{"strategy"},
-                  fmt::format(" processes: cannot run dependent models (on=) or intervals "
-                              "(interval=): its workers see only their own model's inputs "
-                              "(expected one of: {})",
-                              fmt::join(able, ", ")));
-    }
+    check_strategy_runs(name(), specs);
     StrategyStats stats = plan_sessions(specs);
     stats.settings += ", one worker process per model, inputs in shared memory";
     const Graph graph(specs, std::vector<const Model*>(specs.size(), nullptr));
@@ -399,10 +389,9 @@ class Processes : public StrategyBase {
             // Decoding happens here, in the parent (no dependents: nothing else to run).
             std::vector<size_t> rows(b->frames.size());
             std::iota(rows.begin(), rows.end(), size_t{0});
-            graph.finish_unit(m, *b, std::move(rows), std::move(r.outputs), observer, getpid(),
-                              [&](size_t model, ModelResult res) {
-                                emitter.submit(b, model, std::move(res));
-                              });
+            graph.finish_unit(
+                m, *b, std::move(rows), std::move(r.outputs), observer, getpid(),
+                [&](size_t model, ModelResult res) { emitter.submit(b, model, std::move(res)); });
           }
           if (s.error) failure = *s.error;
           continue;

@@ -27,8 +27,7 @@ std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
   return batch;
 }
 
-void OrderedEmitter::submit(std::shared_ptr<const Batch> batch, size_t model,
-                            ModelResult result) {
+void OrderedEmitter::submit(std::shared_ptr<const Batch> batch, size_t model, ModelResult result) {
   const auto key = std::make_pair(batch->seq, model);  // before `batch` is moved from
   std::lock_guard lock(mu_);
   waiting_[key] = Entry{std::move(batch), std::move(result)};

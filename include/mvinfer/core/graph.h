@@ -100,8 +100,8 @@ class Graph {
                           std::vector<Tensor> outputs,
                           const std::vector<InputMapping>& mappings) const;
   void run_children(size_t model, const Batch& batch, const std::vector<size_t>& seen,
-                    const std::vector<Region>& regions,
-                    Observer& observer, int pid, const Emit& emit) const;
+                    const std::vector<Region>& regions, Observer& observer, int pid,
+                    const Emit& emit) const;
 
   std::span<const ModelSpec> specs_;
   std::vector<const Model*> models_;

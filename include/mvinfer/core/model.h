@@ -80,8 +80,7 @@ std::vector<ModelSpec> load_model_config(const std::string& file);
 void resolve_model_spec(ModelSpec& spec, int batch, int default_width = 0, int default_height = 0);
 
 // The input size the max_side rule gives for a frame of frame_width x frame_height.
-std::pair<int, int> size_by_max_side(int max_side, int multiple, int frame_width,
-                                     int frame_height);
+std::pair<int, int> size_by_max_side(int max_side, int multiple, int frame_width, int frame_height);
 
 // Gives every spec a distinct name (appending #2, #3 ... to repeats).
 void make_names_unique(std::span<ModelSpec> specs);

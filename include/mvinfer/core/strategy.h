@@ -94,6 +94,11 @@ const StrategyInfo* find_strategy(std::string_view name);
 // "name: description" lines, for help texts.
 std::string describe_strategies();
 
+// Throws Error{bad_flag} about option "strategy" when strategy `name` cannot run `specs` (dependent
+// models or intervals under a strategy whose workers see only their own model's inputs), naming
+// the strategies that can.
+void check_strategy_runs(std::string_view name, std::span<const ModelSpec> specs);
+
 // The cores a run may use: options.cores, or all of the machine's.
 int cores_of(const StrategyOptions& options);
 

@@ -4,8 +4,9 @@
 //
 // The video is written to a temporary file beside `path` and renamed over it by commit(),
 // which the run's owner calls after a successful run only: an existing file is replaced only by
-// a complete new one, and a sink destroyed without commit() (a failed run) leaves nothing. The container and codec follow the extension: .mp4 (MPEG-4 Part 2,
-// "mp4v") or .avi (Motion JPEG). Needs Batch::images (BatchingOptions::keep_images).
+// a complete new one, and a sink destroyed without commit() (a failed run) leaves nothing. The
+// container and codec follow the extension: .mp4 (MPEG-4 Part 2, "mp4v") or .avi (Motion JPEG).
+// Needs Batch::images (BatchingOptions::keep_images).
 #pragma once
 
 #include <map>

@@ -1,13 +1,14 @@
 # mvinfer: three entry points, each works on a fresh Debian 12 machine.
 #   make        set up (idempotent) + build
-#   make demo   set up + build + run 4 zoo models and the PaddleOCR classifier on vtest.avi
+#   make demo   set up + build + run BlazeFace, PaddleOCR det -> cls -> rec and a zoo classifier
+#               (every 4th frame) on Megamind.avi: results in demo/results.jsonl, drawn in
+#               demo/overlay.mp4
 #   make test   set up + build + CTest
 #   make asan / make tsan: the tests under AddressSanitizer+UBSan / ThreadSanitizer
 #   make format / make format-check: clang-format (.clang-format) over our sources
 BUILD ?= build
 JOBS ?= $(shell nproc)
-VIDEO ?= /usr/share/doc/opencv-doc/examples/data/vtest.avi
-CLS ?= .deps/models/ch_ppocr_mobile_v2.0_cls_infer.onnx
+MEGAMIND ?= /usr/share/doc/opencv-doc/examples/data/Megamind.avi
 
 .PHONY: all setup build demo test asan tsan format format-check clean
 all: build
@@ -21,12 +22,12 @@ build: setup
 
 demo: build
 	@mkdir -p demo
-	$(BUILD)/mvinfer zoo --out demo/zoo --count 4
-	$(BUILD)/mvinfer run --video $(VIDEO) --frames 200 --batch 4 --size 256x256 \
-	  --model demo/zoo/zoo0.onnx --model demo/zoo/zoo1.onnx \
-	  --model demo/zoo/zoo2.onnx --model demo/zoo/zoo3.onnx \
-	  --config configs/paddleocr_cls.yaml --out demo/results.jsonl
-	@echo "demo: $$(wc -l < demo/results.jsonl) result lines in demo/results.jsonl"
+	$(BUILD)/mvinfer zoo --out demo/zoo --count 1
+	$(BUILD)/mvinfer run --video $(MEGAMIND) --frames 120 --size 256x256 \
+	  --config configs/blazeface.yaml --config configs/ocr.yaml \
+	  --model demo/zoo/zoo0.onnx:name=zoo,interval=4,decode=classify,topk=3 \
+	  --out demo/results.jsonl --overlay demo/overlay.mp4
+	@echo "demo: $$(wc -l < demo/results.jsonl) result lines in demo/results.jsonl; the video with them drawn: demo/overlay.mp4"
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -89,7 +89,7 @@ void draw_predictions(cv::Mat& img, size_t row, std::span<const ModelSpec> specs
           label(img, fmt::format("{:.2f}", d.score), pts[0] + cv::Point(0, -3), colour, 0.4);
       }
       std::string text;
-      if (p.has_text)
+      if (p.has_text && p.text_score >= kMinTextScore)
         text = ascii(p.text);
       else if (!p.top.empty() && specs[m].decoder.name != "ppocr-cls")
         text = p.top[0].label.empty()

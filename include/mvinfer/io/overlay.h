@@ -19,6 +19,9 @@
 
 namespace mvinfer {
 
+// Recognised text below this score is not drawn (PaddleOCR's drop_score); it stays in the results.
+inline constexpr float kMinTextScore = 0.5f;
+
 class OverlaySink : public ResultSink {
  public:
   // Checks the extension (Error{bad_flag} about option "overlay" otherwise); the file is opened

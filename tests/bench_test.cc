@@ -324,5 +324,39 @@ TEST(BenchCommand, UnwritableJsonFailsBeforeRunning) {
   EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
 }
 
+
+// A graph: W is the work actually done. A model with interval=2 is called on every other frame
+// only, its share of W is its calls' time, and processes (which cannot run it) is left out.
+TEST(BenchGraph, LimitCountsTheWorkActuallyDone) {
+  BenchConfig c;
+  c.video = kMegamind;
+  c.frames = 8;
+  c.batching = {1, false, false};
+  const std::string face = paddle_model("face_detection_front_128x128_barracuda.onnx");
+  c.models = {parse_model_arg(face + ":name=every,resize=letterbox,decode=blazeface"),
+              parse_model_arg(face + ":name=half,resize=letterbox,decode=blazeface,interval=2")};
+  c.strategies = {"processes", "pipeline"};
+  c.sample_batches = 2;
+  std::vector<std::string> log;
+  const BenchReport r = run_bench(c, [&](const std::string& s) { log.push_back(s); });
+  std::vector<std::string> names;
+  for (const BenchStrategyResult& s : r.strategies) names.push_back(s.report.strategy);
+  EXPECT_EQ(names, (std::vector<std::string>{"serial", "pipeline"}));
+  EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string& s) {
+    return s.find("processes: left out") != std::string::npos;
+  }));
+  for (const BenchStrategyResult& s : r.strategies) {
+    ASSERT_EQ(s.report.models.size(), 2u);
+    EXPECT_EQ(s.report.models[0].calls, 8) << s.report.strategy;
+    EXPECT_EQ(s.report.models[1].calls, 4) << s.report.strategy;
+    EXPECT_TRUE(s.outputs_match_serial) << s.report.strategy;
+  }
+  // W: both models' one-thread mean per call times their calls (8 and 4), as measured.
+  ASSERT_EQ(r.alone_ms_1thread.size(), 2u);
+  const double w = (8 * r.alone_ms_1thread[0] + 4 * r.alone_ms_1thread[1]) / 1e3;
+  EXPECT_NEAR(r.work_s, w, 1e-6 + 1e-9 * w);
+  EXPECT_EQ(r.frames, 8);
+}
+
 }  // namespace
 }  // namespace mvinfer::testing

@@ -324,7 +324,6 @@ TEST(BenchCommand, UnwritableJsonFailsBeforeRunning) {
   EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
 }
 
-
 // A graph: W is the work actually done. A model with interval=2 is called on every other frame
 // only, its share of W is its calls' time, and processes (which cannot run it) is left out.
 TEST(BenchGraph, LimitCountsTheWorkActuallyDone) {

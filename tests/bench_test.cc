@@ -330,7 +330,7 @@ TEST(BenchGraph, LimitCountsTheWorkActuallyDone) {
   BenchConfig c;
   c.video = kMegamind;
   c.frames = 8;
-  c.batching = {1, false, false};
+  c.batching = {1, false};
   const std::string face = paddle_model("face_detection_front_128x128_barracuda.onnx");
   c.models = {parse_model_arg(face + ":name=every,resize=letterbox,decode=blazeface"),
               parse_model_arg(face + ":name=half,resize=letterbox,decode=blazeface,interval=2")};

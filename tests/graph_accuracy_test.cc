@@ -104,7 +104,7 @@ GraphRun run_graph(const std::vector<std::string>& videos, const std::string& st
                    bool across = false) {
   GraphRun g;
   g.specs = ocr_specs();
-  BatchingOptions b{batch, false, false, across};
+  BatchingOptions b{batch, false, across};
   resolve_models(g.specs, b, 0, 0, videos.front());
   std::vector<std::unique_ptr<FrameSource>> owned;
   std::vector<FrameSource*> sources;

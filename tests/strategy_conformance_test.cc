@@ -167,7 +167,7 @@ CollectingSink run_streams(const std::string& name, std::vector<ModelSpec>& spec
     sources.push_back(open_frame_source(videos[i], 7 + 2 * i, i));  // 7, 9, 11 frames
     raw.push_back(sources.back().get());
   }
-  BatchingOptions b{3, false, false, across};
+  BatchingOptions b{3, false, across};
   Batcher batcher(raw, specs, b);
   StrategyOptions o;
   o.intra_threads = 1;

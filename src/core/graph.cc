@@ -31,6 +31,15 @@ struct Graph::Region {
   cv::Mat image;  // the crop, the right way up
 };
 
+ModelResult without_outputs(const ModelResult& result) {
+  ModelResult r;
+  r.rows = result.rows;
+  r.regions = result.regions;
+  r.frames = result.frames;
+  r.predictions = result.predictions;
+  return r;
+}
+
 ModelResult raw_result(const Batch& batch, std::vector<Tensor> outputs) {
   ModelResult r;
   r.outputs = std::move(outputs);
@@ -120,6 +129,14 @@ bool has_intervals(std::span<const ModelSpec> specs) {
   return std::any_of(specs.begin(), specs.end(), [](const ModelSpec& m) { return m.interval > 1; });
 }
 
+std::vector<size_t> unit_of(std::span<const ModelSpec> specs) {
+  std::vector<size_t> unit(specs.size(), 0);
+  size_t roots = 0;
+  for (size_t i = 0; i < specs.size(); ++i)
+    unit[i] = specs[i].parent < 0 ? roots++ : unit[static_cast<size_t>(specs[i].parent)];
+  return unit;
+}
+
 std::vector<size_t> rows_for(const ModelSpec& spec, const Batch& batch) {
   std::vector<size_t> rows;
   for (size_t r = 0; r < batch.frames.size(); ++r)
@@ -136,13 +153,9 @@ Graph::Graph(std::span<const ModelSpec> specs, std::vector<const Model*> models)
     else
       children_[static_cast<size_t>(specs[i].parent)].push_back(i);
   }
-  for (size_t r : roots_) {
-    std::function<void(size_t)> add = [&](size_t i) {
-      units_[r].push_back(i);
-      for (size_t c : children_[i]) add(c);
-    };
-    add(r);
-  }
+  // Specs come depth first (order_graph), so a unit's models are in spec order.
+  const std::vector<size_t> unit = unit_of(specs);
+  for (size_t i = 0; i < specs.size(); ++i) units_[roots_[unit[i]]].push_back(i);
 }
 
 Graph::~Graph() = default;
@@ -181,8 +194,7 @@ void Graph::run_unit(size_t root, const Batch& batch, Observer& observer, int pi
   finish_unit(root, batch, std::move(in.rows), std::move(out), observer, pid, emit);
 }
 
-ModelResult Graph::decode_rows(size_t model, const Batch&, std::vector<size_t> rows,
-                               std::vector<Tensor> outputs,
+ModelResult Graph::decode_rows(size_t model, std::vector<size_t> rows, std::vector<Tensor> outputs,
                                const std::vector<InputMapping>& mappings) const {
   ModelResult r;
   r.rows = std::move(rows);
@@ -198,7 +210,7 @@ void Graph::finish_unit(size_t root, const Batch& batch, std::vector<size_t> row
                         const Emit& emit) const {
   std::vector<InputMapping> mappings;
   for (size_t r : rows) mappings.push_back(frame_mapping(specs_[root].preprocess, batch.frames[r]));
-  ModelResult result = decode_rows(root, batch, std::move(rows), std::move(outputs), mappings);
+  ModelResult result = decode_rows(root, std::move(rows), std::move(outputs), mappings);
   std::vector<Region> regions;
   if (!children_[root].empty()) {
     if (batch.images.size() != batch.frames.size())
@@ -239,8 +251,7 @@ void Graph::run_children(size_t model, const Batch& batch, const std::vector<siz
       const size_t n = std::min(kRegionsPerCall, regions.size() - first);
       Tensor in;
       const auto rows = static_cast<int64_t>(n);
-      in.shape = p.layout == Layout::nchw ? std::vector<int64_t>{rows, 3, p.height, p.width}
-                                          : std::vector<int64_t>{rows, p.height, p.width, 3};
+      in.shape = p.shape(rows);
       in.data.resize(per * n);
       for (size_t k = 0; k < n; ++k) {
         const cv::Mat& img = regions[first + k].image;
@@ -259,22 +270,18 @@ void Graph::run_children(size_t model, const Batch& batch, const std::vector<siz
       }
     }
     std::vector<size_t> rows;
-    ModelResult result;
-    for (const Region& g : regions) {
-      rows.push_back(g.row);
-      result.regions.push_back(g.detection);
-    }
-    std::vector<int> region_ids = std::move(result.regions);
-    result = decode_rows(child, batch, std::move(rows), std::move(outputs), mappings);
-    result.regions = std::move(region_ids);
+    for (const Region& g : regions) rows.push_back(g.row);
+    ModelResult result = decode_rows(child, std::move(rows), std::move(outputs), mappings);
+    for (const Region& g : regions) result.regions.push_back(g.detection);
     result.frames = seen;
-    // A region-passing decoder (ppocr-cls) hands its regions on, turned the right way up.
+    // A region-passing decoder (ppocr-cls) hands its regions on, turned the right way up: a
+    // turned crop is a new image (the parent's crop stays as it is for its other dependents).
     std::vector<Region> passed;
     if (!children_[child].empty())
       for (size_t k = 0; k < regions.size(); ++k) {
-        Region g = regions[k];
-        if (k < result.predictions.size() && result.predictions[k].angle == 180)
-          cv::rotate(regions[k].image, g.image, cv::ROTATE_180);
+        const bool turn = k < result.predictions.size() && result.predictions[k].angle == 180;
+        Region g{regions[k].row, regions[k].detection, turn ? cv::Mat() : regions[k].image};
+        if (turn) cv::rotate(regions[k].image, g.image, cv::ROTATE_180);
         passed.push_back(std::move(g));
       }
     emit(child, std::move(result));

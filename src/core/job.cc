@@ -134,7 +134,7 @@ void validate_job(JobConfig& c) {
   check_writable("out_jsonl", c.out_jsonl);
   check_writable("overlay", c.overlay);
   if (!c.overlay.empty()) {
-    OverlaySink check(c.overlay);  // the extension
+    overlay_fourcc(c.overlay);  // a known extension
     c.batching.keep_images = true;
   }
   resolve_models(c.models, c.batching, c.width, c.height, c.videos.front());

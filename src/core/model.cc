@@ -300,28 +300,33 @@ std::vector<Tensor> Model::run(const Tensor& input) const { return run(input.dat
 void Model::warm_up() const {
   const PreprocessSpec& p = impl_->spec.preprocess;
   const int64_t rows = impl_->spec.model_batch > 0 ? impl_->spec.model_batch : impl_->spec.batch;
-  run(Tensor::zeros(p.layout == Layout::nchw ? std::vector<int64_t>{rows, 3, p.height, p.width}
-                                             : std::vector<int64_t>{rows, p.height, p.width, 3}));
+  run(Tensor::zeros(p.shape(rows)));
 }
 
 std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int64_t> shape) const {
   const Impl& m = *impl_;
   const int64_t fixed = m.spec.model_batch;
   if (fixed > 0 && !shape.empty() && shape[0] != fixed) {
-    // Calls of the model's own batch size; the last one padded by repeating its last row.
+    // Calls of the model's own batch size, straight over the caller's rows; only a last, short
+    // call is copied, padded by repeating its last row.
     const int64_t rows = shape[0];
     if (rows <= 0) return {};
     const size_t per = data.size() / static_cast<size_t>(rows);
+    const size_t call = per * static_cast<size_t>(fixed);
     std::vector<int64_t> chunk_shape(shape.begin(), shape.end());
     chunk_shape[0] = fixed;
-    std::vector<float> chunk(per * static_cast<size_t>(fixed));
+    std::vector<float> padded;
     std::vector<Tensor> joined;
     for (int64_t first = 0; first < rows; first += fixed) {
       const int64_t real = std::min(fixed, rows - first);
-      for (int64_t r = 0; r < fixed; ++r)
-        std::copy_n(data.begin() + static_cast<ptrdiff_t>(per * (first + std::min(r, real - 1))),
-                    per, chunk.begin() + static_cast<ptrdiff_t>(per * r));
-      std::vector<Tensor> out = run(chunk, chunk_shape);
+      std::span<const float> chunk = data.subspan(per * static_cast<size_t>(first));
+      if (real < fixed) {
+        padded.assign(chunk.begin(), chunk.end());
+        for (int64_t r = real; r < fixed; ++r)
+          padded.insert(padded.end(), chunk.end() - static_cast<ptrdiff_t>(per), chunk.end());
+        chunk = padded;
+      }
+      std::vector<Tensor> out = run(chunk.first(call), chunk_shape);
       if (joined.empty()) {
         joined.resize(out.size());
         for (size_t k = 0; k < out.size(); ++k) {

@@ -110,19 +110,18 @@ Batch Batcher::make_batch(int64_t seq, const std::vector<Frame>& frames) const {
     if (options_.keep_images) b.images.push_back(f.image);
   }
   const int64_t n_real = static_cast<int64_t>(frames.size());
-  const int64_t rows = (options_.replicate || options_.pad_last) ? options_.batch : n_real;
+  const int64_t rows = options_.replicate ? options_.batch : n_real;
 
   std::vector<std::shared_ptr<const Tensor>> per_spec;
   for (const PreprocessSpec& spec : specs_) {
     auto t = std::make_shared<Tensor>();
-    t->shape = spec.layout == Layout::nchw ? std::vector<int64_t>{rows, 3, spec.height, spec.width}
-                                           : std::vector<int64_t>{rows, spec.height, spec.width, 3};
+    t->shape = spec.shape(rows);
     const size_t per = static_cast<size_t>(spec.elements());
     t->data.resize(per * static_cast<size_t>(rows));
     for (int64_t r = 0; r < n_real; ++r)
       preprocess_frame(frames[static_cast<size_t>(r)].image, spec,
                        std::span<float>(t->data.data() + per * static_cast<size_t>(r), per));
-    // Replicated or padded rows repeat the last real frame.
+    // Replicated rows repeat the frame.
     for (int64_t r = n_real; r < rows; ++r)
       std::memcpy(t->data.data() + per * static_cast<size_t>(r),
                   t->data.data() + per * static_cast<size_t>(n_real - 1), per * sizeof(float));

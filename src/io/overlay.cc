@@ -115,18 +115,20 @@ void draw_predictions(cv::Mat& img, size_t row, std::span<const ModelSpec> specs
   }
 }
 
-OverlaySink::OverlaySink(std::string path) : path_(std::move(path)) {
-  const std::string ext = fs::path(path_).extension().string();
-  if (ext == ".mp4")
-    fourcc_ = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
-  else if (ext == ".avi")
-    fourcc_ = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
-  else
-    throw Error(ErrorCode::bad_flag, Error::Option{"overlay"},
-                fmt::format(" '{}': expected a file ending in .mp4 or .avi", path_));
+int overlay_fourcc(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".mp4") return cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+  if (ext == ".avi") return cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  throw Error(ErrorCode::bad_flag, Error::Option{"overlay"},
+              fmt::format(" '{}': expected a file ending in .mp4 or .avi", path));
+}
+
+OverlaySink::OverlaySink(std::string path)
+    : path_(std::move(path)), fourcc_(overlay_fourcc(path_)) {
   const fs::path p(path_);
-  temp_ =
-      (p.parent_path() / fmt::format(".{}.part-{}{}", p.stem().string(), getpid(), ext)).string();
+  temp_ = (p.parent_path() /
+           fmt::format(".{}.part-{}{}", p.stem().string(), getpid(), p.extension().string()))
+              .string();
 }
 
 OverlaySink::~OverlaySink() {
@@ -140,8 +142,8 @@ void OverlaySink::begin(std::span<const ModelSpec> models) {
 }
 
 void OverlaySink::consume(const Batch& batch, size_t model, const ModelResult& result) {
-  pending_[model] = result;
-  if (model + 1 < specs_.size()) return;  // a batch is complete with its last model
+  pending_[model] = without_outputs(result);  // the drawing needs the predictions only
+  if (model + 1 < specs_.size()) return;      // a batch is complete with its last model
   draw_and_write(batch);
   pending_.clear();
 }

@@ -240,12 +240,7 @@ void write_npy(const std::string& path, const Tensor& t) {
 }
 
 void CollectingSink::consume(const Batch& batch, size_t model, const ModelResult& result) {
-  ModelResult rest;
-  rest.rows = result.rows;
-  rest.frames = result.frames;
-  rest.regions = result.regions;
-  rest.predictions = result.predictions;
-  entries_.push_back({batch.seq, model, batch.frames, result.outputs, std::move(rest)});
+  entries_.push_back({batch.seq, model, batch.frames, result.outputs, without_outputs(result)});
 }
 
 void SinkList::begin(std::span<const ModelSpec> models) {

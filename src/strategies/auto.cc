@@ -77,11 +77,9 @@ class Auto : public StrategyBase {
     // The rules see units (a model on frames with its dependents), which is what strategies
     // schedule: specs are ordered unit by unit (order_graph).
     ProbeResults probe;
-    std::vector<size_t> unit_of;
-    for (const ModelSpec& s : specs) {
+    for (const ModelSpec& s : specs)
       if (s.parent < 0) probe.model_names.push_back(s.name);
-      unit_of.push_back(probe.model_names.empty() ? 0 : probe.model_names.size() - 1);
-    }
+    const std::vector<size_t> unit = unit_of(specs);
     probe.live = source.has_live_stream();
     const bool graph = has_dependents(specs) || has_intervals(specs);
     std::vector<std::string> names;
@@ -130,7 +128,7 @@ class Auto : public StrategyBase {
           {names[i], s > 0 ? static_cast<double>(counting.frames()) / s : 0, slice.taken()});
       if (names[i] == "serial") {
         probe.serial_costs.assign(probe.model_names.size(), 0.0);
-        for (const RunInterval& r : runs) probe.serial_costs[unit_of.at(r.model)] += r.seconds();
+        for (const RunInterval& r : runs) probe.serial_costs[unit.at(r.model)] += r.seconds();
         decided = choose_by_rules(probe, cores);  // uneven costs or a short run: enough
       }
     }

@@ -17,7 +17,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <map>
 #include <numeric>
 #include <thread>
 
@@ -203,7 +202,7 @@ class Pipeline : public StrategyBase {
       threads.emplace_back([&] { form.run(run, stopping); });
       CancelOnExit guard{run};
 
-      const std::vector<double> cost = probe_costs(run, stages, graph, observer);
+      const std::vector<double> cost = probe_costs(run, stages, unit_of(specs), observer);
       workers = workers_by_cost(cost, cores);
       stats.model_costs = cost;
       stats.settings = describe(specs, graph, decoders.size(), stats, cost, workers, cores);
@@ -229,7 +228,7 @@ class Pipeline : public StrategyBase {
   // after another with the pipeline's own sessions, as the Observer saw it (a real run: the
   // results are emitted).
   static std::vector<double> probe_costs(PipelineRun& run, std::vector<ModelStage>& stages,
-                                         const Graph& graph, Observer& observer) {
+                                         const std::vector<size_t>& unit, Observer& observer) {
     ProfileObserver probe;
     ObserverList both({&observer, &probe});
     try {
@@ -241,11 +240,8 @@ class Pipeline : public StrategyBase {
     } catch (...) {
       run.fail(std::current_exception());
     }
-    std::map<size_t, size_t> unit_of;  // model -> unit
-    for (size_t u = 0; u < graph.roots().size(); ++u)
-      for (size_t m : graph.unit(graph.roots()[u])) unit_of[m] = u;
     std::vector<double> cost(stages.size(), 0.0);
-    for (const RunInterval& r : probe.intervals()) cost[unit_of.at(r.model)] += r.seconds();
+    for (const RunInterval& r : probe.intervals()) cost[unit.at(r.model)] += r.seconds();
     return cost;
   }
 

@@ -25,7 +25,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <numeric>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/graph.h"
@@ -387,10 +386,8 @@ class Processes : public StrategyBase {
             e.time = Clock::time_point(Clock::duration(r.end_ns));
             observer.on_run_end(e);
             // Decoding happens here, in the parent (no dependents: nothing else to run).
-            std::vector<size_t> rows(b->frames.size());
-            std::iota(rows.begin(), rows.end(), size_t{0});
             graph.finish_unit(
-                m, *b, std::move(rows), std::move(r.outputs), observer, getpid(),
+                m, *b, rows_for(specs[m], *b), std::move(r.outputs), observer, getpid(),
                 [&](size_t model, ModelResult res) { emitter.submit(b, model, std::move(res)); });
           }
           if (s.error) failure = *s.error;

@@ -244,9 +244,11 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     fma_gflops.push_back(fma.gflops);
     say(fmt::format("{}FMA peak: {:.1f} GFLOP/s per core ({})", tag, fma.gflops, fma.isa));
     // The limit: every model alone with one intra-op thread gives the total work W. Alone
-    // times with other thread counts (for interference) are measured on first use, per round.
+    // times with other thread counts (for interference) are measured on first use, per round;
+    // in a graph, whose calls vary in size, interference is read against the one-thread mean.
     std::map<std::pair<size_t, int>, double> alone;  // (model, threads) -> mean ms
     auto alone_ms = [&](size_t m, int threads) {
+      if (graph) return alone_1thread[m].back();
       auto key = std::make_pair(m, threads);
       if (!alone.count(key)) alone[key] = alone_mean_ms(c.models[m], m, threads, sample);
       return alone[key];
@@ -267,10 +269,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
       }
       for (size_t m = 0; m < c.models.size(); ++m) {
         work += total[m];
-        const double mean_ms = calls[m] > 0 ? 1e3 * total[m] / calls[m] : 0;
-        alone_1thread[m].push_back(mean_ms);
-        // Interference is read against this one-thread mean: the calls vary in size.
-        for (int t = 1; t <= r.cores; ++t) alone[{m, t}] = mean_ms;
+        alone_1thread[m].push_back(calls[m] > 0 ? 1e3 * total[m] / calls[m] : 0);
       }
     } else {
       for (size_t m = 0; m < c.models.size(); ++m) {

@@ -42,6 +42,9 @@ struct ModelResult {
   std::vector<Prediction> predictions;
 };
 
+// `result` without its raw outputs (what sinks that keep predictions hold on to).
+ModelResult without_outputs(const ModelResult& result);
+
 // The result of a model on frames that ran on every frame of `batch`, without a decoder.
 ModelResult raw_result(const Batch& batch, std::vector<Tensor> outputs);
 
@@ -58,6 +61,10 @@ void order_graph(std::vector<ModelSpec>& specs);
 // Whether any model runs on regions, or skips frames.
 bool has_dependents(std::span<const ModelSpec> specs);
 bool has_intervals(std::span<const ModelSpec> specs);
+
+// Per model, the index of its unit: the position of its root among the roots (specs ordered by
+// order_graph()). What strategies schedule and cost is per unit.
+std::vector<size_t> unit_of(std::span<const ModelSpec> specs);
 
 // The frame rows of `batch` a root runs on (all of them, or every interval-th frame's).
 std::vector<size_t> rows_for(const ModelSpec& spec, const Batch& batch);
@@ -96,8 +103,7 @@ class Graph {
 
  private:
   struct Region;
-  ModelResult decode_rows(size_t model, const Batch& batch, std::vector<size_t> rows,
-                          std::vector<Tensor> outputs,
+  ModelResult decode_rows(size_t model, std::vector<size_t> rows, std::vector<Tensor> outputs,
                           const std::vector<InputMapping>& mappings) const;
   void run_children(size_t model, const Batch& batch, const std::vector<size_t>& seen,
                     const std::vector<Region>& regions, Observer& observer, int pid,

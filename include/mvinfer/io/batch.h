@@ -69,9 +69,6 @@ class BatchSource {
 struct BatchingOptions {
   int batch = 1;           // frames per batch (>= 1)
   bool replicate = false;  // one frame repeated `batch` times instead of consecutive frames
-  // Pad a last, short batch to `batch` rows by repeating its last frame (for models whose batch
-  // dim is fixed); Batch::frames still lists only the real frames.
-  bool pad_last = false;
   // Several streams: form batches from frames of every stream (DeepStream's muxer) instead of
   // B consecutive frames of one stream at a time.
   bool across_streams = false;
@@ -96,8 +93,8 @@ class BatchFormer {
 };
 
 // Reads frames from one or more FrameSources and preprocesses them for `models` (resolved
-// specs). A last, short batch of a stream holds its remaining frames (padded when
-// options.pad_last).
+// specs). A last, short batch of a stream holds its remaining frames (a model whose batch dim is
+// fixed pads its own last call: Model::run).
 class Batcher : public BatchSource {
  public:
   Batcher(std::vector<FrameSource*> sources, std::span<const ModelSpec> models,

@@ -19,6 +19,10 @@
 
 namespace mvinfer {
 
+// The codec for `path`'s extension (.mp4: "mp4v", .avi: "MJPG"); Error{bad_flag} about option
+// "overlay" for any other.
+int overlay_fourcc(const std::string& path);
+
 // Recognised text below this score is not drawn (PaddleOCR's drop_score); it stays in the results.
 inline constexpr float kMinTextScore = 0.5f;
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace mvinfer {
 
@@ -37,6 +38,11 @@ struct PreprocessSpec {
   std::array<float, 3> std{1.0f, 1.0f, 1.0f};
 
   int64_t elements() const { return int64_t{3} * width * height; }
+  // The input tensor's shape for `rows` images: rows x 3 x H x W, or rows x H x W x 3.
+  std::vector<int64_t> shape(int64_t rows) const {
+    return layout == Layout::nchw ? std::vector<int64_t>{rows, 3, height, width}
+                                  : std::vector<int64_t>{rows, height, width, 3};
+  }
   bool operator==(const PreprocessSpec&) const = default;
 };
 

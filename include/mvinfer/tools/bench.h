@@ -28,7 +28,7 @@ struct BenchConfig {
   std::string video;
   std::vector<ModelSpec> models;
   int64_t frames = 300;
-  BatchingOptions batching{4, false, false};
+  BatchingOptions batching{4, false};
   int width = 256, height = 256;
   std::vector<std::string> strategies = strategy_names();
   StrategyOptions options;

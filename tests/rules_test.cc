@@ -43,6 +43,25 @@ TEST(WorkersByCost, NothingMeasuredMeansOneWorkerEach) {
   EXPECT_EQ(workers_by_cost(costs, 8), (std::vector<int>{1, 1}));
 }
 
+TEST(IntraOpBeatsWorkers, AMemoryBoundUnitTakesThreadsOverCalls) {
+  // Two calls at once took 1.48 s (each 1.48x its 1 s alone): 1.35 batches/s; one call on two
+  // threads 0.67 s: 1.49 batches/s, past the 5% slack.
+  EXPECT_TRUE(intra_op_beats_workers(2, 1.48, 0.67));
+}
+
+TEST(IntraOpBeatsWorkers, AComputeBoundUnitKeepsItsWorkers) {
+  // Two calls at once in 1.05 s (1.9 batches/s) against one call on two threads in 0.6 s.
+  EXPECT_FALSE(intra_op_beats_workers(2, 1.05, 0.6));
+  // Within the slack: 1.43 vs 1.40 batches/s is noise, the workers stay.
+  EXPECT_FALSE(intra_op_beats_workers(2, 1.43, 0.70));
+}
+
+TEST(IntraOpBeatsWorkers, NothingToCompareKeepsTheWorkers) {
+  EXPECT_FALSE(intra_op_beats_workers(1, 1.0, 0.1));  // one worker: nothing to trade
+  EXPECT_FALSE(intra_op_beats_workers(2, 0, 0.5));    // not measured
+  EXPECT_FALSE(intra_op_beats_workers(2, 1.0, 0));
+}
+
 const std::vector<std::string> kCandidates{"serial", "threads", "coroutines-async", "pipeline"};
 
 TEST(PlanProbe, SharesTheBudgetByWeight) {

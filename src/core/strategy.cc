@@ -108,6 +108,10 @@ std::vector<const Model*> StrategyBase::create_models(std::span<const ModelSpec>
   return models;
 }
 
+const Model& StrategyBase::model_with(const ModelSpec& spec, const SessionSettings& settings) {
+  return (options_.cache ? *options_.cache : own_models_).get(spec, settings);
+}
+
 bool StrategyBase::stop_requested() const {
   return options_.stop && options_.stop->load(std::memory_order_relaxed);
 }

@@ -10,14 +10,19 @@
 // results are emitted like any other), each model's Run() time is read from the Observer's
 // intervals, and workers_by_cost() (strategies/rules.h) turns those costs into workers. Workers
 // of one model share its session: ONNX Runtime allows concurrent Run() calls on one session,
-// so an extra worker costs no extra copy of the weights.
+// so an extra worker costs no extra copy of the weights. The heaviest unit, when it earned
+// several workers, is also timed as one worker with that many intra-op threads (probe_intra),
+// and runs that way when intra_op_beats_workers() says so (memory-bound models).
 //
 // Every stage reports its error to one FirstError, which cancels every queue: no thread is
 // ever left blocked, and run() joins them all before it rethrows.
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "mvinfer/core/bounded_queue.h"
@@ -132,12 +137,17 @@ class FormStage {
 class ModelStage {
  public:
   ModelStage(const Graph& graph, size_t unit, PipelineRun& run)
-      : graph_(graph), unit_(unit), run_(run) {}
-  // Runs one batch; exceptions go to the caller.
-  void run_one(const BatchPtr& b, Observer& observer) {
-    graph_.run_unit(graph_.roots()[unit_], *b, observer, getpid(),
-                    [&](size_t m, ModelResult r) { run_.emitter.submit(b, m, std::move(r)); });
+      : graph_(&graph), unit_(unit), run_(run) {}
+  // Runs one batch (on `graph`'s sessions when given, else the stage's); exceptions go to the
+  // caller.
+  void run_one(const BatchPtr& b, Observer& observer, const Graph* graph = nullptr) {
+    const Graph& g = graph ? *graph : *graph_;
+    g.run_unit(g.roots()[unit_], *b, observer, getpid(),
+               [&](size_t m, ModelResult r) { run_.emitter.submit(b, m, std::move(r)); });
   }
+  // From now on, the unit runs on `graph`'s sessions (same specs, other session settings).
+  void use(const Graph& graph) { graph_ = &graph; }
+  size_t unit() const { return unit_; }
   // A worker: runs batches until the queue ends or is cancelled.
   void work(Observer& observer) {
     try {
@@ -148,7 +158,7 @@ class ModelStage {
   }
 
  private:
-  const Graph& graph_;
+  const Graph* graph_;
   size_t unit_;
   PipelineRun& run_;
 };
@@ -190,6 +200,11 @@ class Pipeline : public StrategyBase {
     const std::function<bool()> stopping = [&] { return stop_requested() || run.error.failed(); };
 
     std::vector<int> workers;
+    // The heaviest unit on sessions with more intra-op threads, when probe_intra() picks them;
+    // declared before the threads so that it outlives them.
+    std::vector<const Model*> intra_models = models;
+    std::optional<Graph> intra_graph;
+    std::string intra_note;
     {
       std::vector<std::jthread> threads;
       // Whatever happens below, no thread is left blocked on a queue when `threads` joins.
@@ -205,11 +220,49 @@ class Pipeline : public StrategyBase {
       const std::vector<double> cost = probe_costs(run, stages, unit_of(specs), observer);
       workers = workers_by_cost(cost, cores);
       stats.model_costs = cost;
-      stats.settings = describe(specs, graph, decoders.size(), stats, cost, workers, cores);
+      const auto start = [&](size_t u) {
+        for (int w = 0; w < workers[u]; ++w)
+          threads.emplace_back([&, u] { stages[u].work(observer); });
+      };
+      // The heaviest unit, if it earned several workers and its threads are ours to choose, is
+      // probed for one worker with that many intra-op threads instead, beside the other units'
+      // workers (started first: they drain their queues, so the heavy one's keeps filling).
+      const size_t heavy =
+          static_cast<size_t>(std::max_element(cost.begin(), cost.end()) - cost.begin());
+      const std::vector<size_t>& heavy_models = graph.unit(graph.roots().at(heavy));
+      const bool try_intra = !run.error.failed() && workers[heavy] > 1 &&
+                             options_.intra_threads == 0 &&
+                             std::all_of(heavy_models.begin(), heavy_models.end(),
+                                         [&](size_t m) { return specs[m].intra_threads == 0; });
       if (!run.error.failed())
         for (size_t u = 0; u < units; ++u)
-          for (int w = 0; w < workers[u]; ++w)
-            threads.emplace_back([&, u] { stages[u].work(observer); });
+          if (!try_intra || u != heavy) start(u);
+      if (try_intra) {
+        for (size_t m : heavy_models) {
+          SessionSettings more = stats.sessions[m];
+          more.intra_threads = workers[heavy];
+          intra_models[m] = &model_with(specs[m], more);
+          intra_models[m]->warm_up();
+        }
+        intra_graph.emplace(specs, intra_models);
+        const IntraProbe p =
+            probe_intra(run, stages[heavy], *intra_graph, workers[heavy], observer);
+        if (p.concurrent_s > 0 && p.intra_s > 0)
+          intra_note = fmt::format(
+              "; {}: {:.2f} batches/s as one worker on {} intra-op threads vs {:.2f} as {} "
+              "workers, kept {}",
+              specs[graph.roots()[heavy]].name, 1 / p.intra_s, workers[heavy],
+              workers[heavy] / p.concurrent_s, workers[heavy],
+              p.chosen ? "one worker" : "the workers");
+        if (p.chosen) {
+          stages[heavy].use(*intra_graph);
+          for (size_t m : heavy_models) stats.sessions[m].intra_threads = workers[heavy];
+          workers[heavy] = 1;
+        }
+        if (!run.error.failed()) start(heavy);
+      }
+      stats.settings =
+          describe(specs, graph, decoders.size(), stats, cost, workers, cores) + intra_note;
       for (std::jthread& t : threads) t.join();
     }
     for (const auto& d : decoders) stats.dropped_frames.push_back(d->dropped());
@@ -224,6 +277,58 @@ class Pipeline : public StrategyBase {
   }
 
  private:
+  struct IntraProbe {
+    double concurrent_s = 0;  // wall time of `workers` batches at once, one-thread sessions
+    double intra_s = 0;       // mean time of one batch on the many-thread sessions
+    bool chosen = false;      // intra_op_beats_workers()
+  };
+  // Runs `workers` batches of the stage's unit at once on its own sessions, then as many one
+  // after another on `intra`'s, timing both (a real run: the results are emitted), and applies
+  // the rule. A queue that ends first leaves the workers as they were.
+  static IntraProbe probe_intra(PipelineRun& run, ModelStage& stage, const Graph& intra,
+                                int workers, Observer& observer) {
+    using Clock = std::chrono::steady_clock;
+    const auto since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
+    IntraProbe p;
+    try {
+      std::vector<BatchPtr> batches;
+      for (int i = 0; i < workers; ++i)
+        if (std::optional<BatchPtr> b = run.batches[stage.unit()]->pop())
+          batches.push_back(std::move(*b));
+      const Clock::time_point t0 = Clock::now();
+      {
+        std::vector<std::jthread> calls;
+        for (const BatchPtr& b : batches)
+          calls.emplace_back([&, b] {
+            try {
+              stage.run_one(b, observer);
+            } catch (...) {
+              run.fail(std::current_exception());
+            }
+          });
+      }
+      if (batches.size() < static_cast<size_t>(workers) || run.error.failed()) return p;
+      p.concurrent_s = since(t0);
+      int n = 0;
+      double total = 0;
+      for (; n < workers; ++n) {
+        std::optional<BatchPtr> b = run.batches[stage.unit()]->pop();
+        if (!b) break;
+        const Clock::time_point t1 = Clock::now();
+        stage.run_one(*b, observer, &intra);
+        total += since(t1);
+      }
+      if (n == 0) return p;
+      p.intra_s = total / n;
+      p.chosen = intra_op_beats_workers(workers, p.concurrent_s, p.intra_s);
+    } catch (...) {
+      run.fail(std::current_exception());
+    }
+    return p;
+  }
+
   // Each unit's cost: its Run() time on the first batch (its dependents' included), one unit
   // after another with the pipeline's own sessions, as the Observer saw it (a real run: the
   // results are emitted).

@@ -18,6 +18,11 @@ std::vector<int> workers_by_cost(std::span<const double> costs, int cores) {
   return workers;
 }
 
+bool intra_op_beats_workers(int workers, double concurrent_s, double intra_s) {
+  if (workers <= 1 || !(concurrent_s > 0) || !(intra_s > 0)) return false;
+  return 1.0 / intra_s > (workers / concurrent_s) * (1 + kIntraSlack);
+}
+
 int probe_weight(std::string_view candidate) {
   if (candidate == "serial") return 1;
   if (candidate == "pipeline") return 4;

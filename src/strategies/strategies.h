@@ -38,6 +38,8 @@ class StrategyBase : public Strategy {
   // cache of this strategy's own).
   std::vector<const Model*> create_models(std::span<const ModelSpec> specs,
                                           const StrategyStats& plan);
+  // One more Model for `spec` with other settings, from the same cache.
+  const Model& model_with(const ModelSpec& spec, const SessionSettings& settings);
   bool stop_requested() const;
 
   StrategyOptions options_;

@@ -19,6 +19,16 @@ namespace mvinfer {
 // it earns another worker: measurement noise does not split near-equal models.
 inline constexpr double kWorkerSlack = 0.02;
 std::vector<int> workers_by_cost(std::span<const double> costs, int cores);
+// pipeline: a unit that earned k > 1 workers may instead run one worker whose sessions have k
+// intra-op threads. Rule `intra_op_beats_workers`, on the unit's own measurements: k batches at
+// once on one-thread sessions took `concurrent_s` of wall time; one batch on k-thread sessions
+// takes `intra_s` (a mean). One worker with k threads when its batches/s pass the k workers' by
+// kIntraSlack. A model bound by memory bandwidth (a large detector) gains less from concurrent
+// calls, which share that bandwidth, than from the threads of one call (measured on PaddleOCR
+// det at 736x544, 2 cores: two concurrent calls each 1.48x slower than alone, two threads on
+// one call 1.49x faster); a compute-bound one gains more from calls.
+inline constexpr double kIntraSlack = 0.05;
+bool intra_op_beats_workers(int workers, double concurrent_s, double intra_s);
 
 // auto's probe: how many batches each candidate runs, and for how long at most.
 // Rule `probe_weight`: serial shows its steady state in one batch; threads and

@@ -216,12 +216,23 @@ TEST(Coroutines, RunOnOneThreadOneModelAfterAnother) {
   std::vector<RunInterval> runs = profile.intervals();
   ASSERT_EQ(runs.size(), 8u * 3u);
   for (const RunInterval& r : runs) EXPECT_EQ(r.thread, std::this_thread::get_id());
-  // Run() blocks, so the first coroutine finishes every batch before the next one starts.
+  // Run() blocks, so no two Run()s overlap.
   for (const RunInterval& a : runs)
     for (const RunInterval& b : runs)
-      if (a.model < b.model) {
-        EXPECT_LE(a.end, b.begin) << a.model << " overlaps " << b.model;
+      if (&a != &b) {
+        EXPECT_TRUE(a.end <= b.begin || b.end <= a.begin);
       }
+  // A coroutine runs at most queue_depth (4) batches ahead of the slowest before it waits:
+  // when any Run() on batch i begins, every model has finished batch i - 4.
+  const int64_t lead = StrategyOptions{}.queue_depth;
+  for (const RunInterval& a : runs)
+    for (size_t m = 0; m < 3; ++m) {
+      bool finished = a.batch - lead < 0;
+      for (const RunInterval& b : runs)
+        if (b.model == m && b.batch == a.batch - lead && b.end <= a.begin) finished = true;
+      EXPECT_TRUE(finished) << "model " << a.model << " began batch " << a.batch << " before model "
+                            << m << " finished batch " << a.batch - lead;
+    }
 }
 
 TEST(CoroutinesAsync, RunsOfDifferentModelsOverlap) {

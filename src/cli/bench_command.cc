@@ -11,7 +11,9 @@
 #include "commands.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
+#include "mvinfer/core/limits.h"
 #include "mvinfer/core/trace_observer.h"
+#include "mvinfer/io/line_file.h"
 #include "mvinfer/io/preprocess.h"
 #include "mvinfer/tools/bench.h"
 #include "mvinfer/tools/zoo.h"
@@ -27,12 +29,6 @@ struct BenchFlags {
   int64_t frames = 300;
   bool replicate = false, stream = false;
 };
-
-void write_file(const std::string& flag, const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  if (!out.flush()) throw Error(ErrorCode::io, fmt::format("{} '{}': write failed", flag, path));
-}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -59,8 +55,10 @@ Command add_bench_command(CLI::App& app) {
   b->add_option("--zoo-dir", f->zoo_dir, "Where --zoo writes its models (default: a temp dir)");
   b->add_option("--frames", f->frames, "Frames to use")
       ->default_val(300)
-      ->check(CLI::PositiveNumber);
-  b->add_option("--batch", f->batch, "Frames per batch")->default_val(4);
+      ->check(positive_integer(kMaxFrames));
+  b->add_option("--batch", f->batch, "Frames per batch")
+      ->default_val(4)
+      ->check(positive_integer(kMaxBatch));
   b->add_option("--size", f->size, "Input size WxH for dynamic models (and --zoo)")
       ->default_val("256x256");
   b->add_flag("--replicate", f->replicate, "Repeat each frame --batch times (the seed's protocol)");
@@ -71,12 +69,12 @@ Command add_bench_command(CLI::App& app) {
       ->default_val("auto");
   b->add_option("--sample", f->sample, "Batches per model for the 'alone' measurements")
       ->default_val(16)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer(1 << 20));
   b->add_option("--repeat", f->repeat,
                 "Rounds of the limit probe and every strategy, interleaved; ratios are reported "
                 "as the median with min-max over the rounds")
       ->default_val(1)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer(1000));
   b->add_option("--json", f->json, "Write the report as JSON");
   b->add_option("--svg", f->svg, "Write a chart as SVG");
   b->add_option("--trace", f->trace,
@@ -94,6 +92,7 @@ Command add_bench_command(CLI::App& app) {
     c.sample_batches = f->sample;
     c.repeat = f->repeat;
     c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);
+    if (c.options.intra_threads > 0) check_threads("--intra-threads", c.options.intra_threads);
     if (!f->strategies.empty()) c.strategies = split(f->strategies);
     check_writable("json", f->json);
     check_writable("svg", f->svg);
@@ -124,8 +123,8 @@ Command add_bench_command(CLI::App& app) {
       fmt::print(stderr, "{}{}\n", tty ? "" : "bench: ", line);
     });
     fmt::print("{}", format_table(report));
-    if (!f->json.empty()) write_file("--json", f->json, to_json(report));
-    if (!f->svg.empty()) write_file("--svg", f->svg, to_svg(report));
+    if (!f->json.empty()) replace_file("json", f->json, to_json(report));
+    if (!f->svg.empty()) replace_file("svg", f->svg, to_svg(report));
     if (!f->trace.empty()) {
       std::vector<std::string> names;
       for (const ModelSpec& m : report.models) names.push_back(m.name);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <utility>
 
 #include "mvinfer/core/error.h"
@@ -43,6 +44,29 @@ int parse_auto_int(const std::string& flag, const std::string& value) {
     throw Error(ErrorCode::bad_flag,
                 fmt::format("{} '{}': expected 'auto' or a positive integer", flag, value));
   return v;
+}
+
+CLI::Validator positive_integer(int64_t max) {
+  return CLI::Validator(
+      [max](std::string& s) -> std::string {
+        int64_t v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc() && p == s.data() + s.size() && v >= 1 && v <= max) return "";
+        return fmt::format("'{}': expected an integer from 1 to {}", s, max);
+      },
+      fmt::format("INT in [1, {}]", max));
+}
+
+CLI::Validator number_in(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) -> std::string {
+        double v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc() && p == s.data() + s.size() && std::isfinite(v) && v >= lo && v <= hi)
+          return "";
+        return fmt::format("'{}': expected a number from {:g} to {:g}", s, lo, hi);
+      },
+      fmt::format("NUMBER in [{:g}, {:g}]", lo, hi));
 }
 
 void parse_probe(const std::string& flag, const std::string& value, double& fraction,

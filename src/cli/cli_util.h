@@ -1,6 +1,8 @@
 // Small parsing helpers shared by the subcommands.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,20 @@ std::string cli_message(const Error& e);
 
 // "auto" -> 0, else a positive integer; throws Error{bad_flag} naming `flag`.
 int parse_auto_int(const std::string& flag, const std::string& value);
+
+// CLI11 checks with one-line messages that say what was expected (CLI11's PositiveNumber
+// prints the range up to the largest double, and lets NaN through).
+// Upper bounds of the CLI's counts: far beyond any real use, low enough that nothing
+// overflows or allocates absurdly before the memory check (limits.h) can say what is needed.
+inline constexpr int64_t kMaxFrames = 1'000'000'000'000;
+inline constexpr int64_t kMaxBatch = 65536;
+inline constexpr int64_t kMaxLoop = 1'000'000;
+inline constexpr int64_t kMaxQueueDepth = 4096;
+inline constexpr double kMinLiveFps = 0.001, kMaxLiveFps = 100000;
+// An integer from 1 to `max`.
+CLI::Validator positive_integer(int64_t max);
+// A finite number from `lo` to `hi`.
+CLI::Validator number_in(double lo, double hi);
 
 // "5%", "10s" or "5%,10s" -> fraction and seconds (each left as it was when not given);
 // throws Error{bad_flag} naming `flag`.

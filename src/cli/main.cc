@@ -1,6 +1,11 @@
 // mvinfer: runs several ONNX models on every frame of a video. Parses flags, calls the
 // library, maps mvinfer::Error to a one-line message and an exit code.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -11,6 +16,19 @@
 #include "mvinfer/core/error.h"
 
 int main(int argc, char** argv) {
+  // A closed pipe or stdout is an error the output reports (EPIPE, exit 5), not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+  // A standard descriptor the caller closed would be reused by the next file opened, and
+  // `--out -` would write into that file: hold each closed one on /dev/null, read-only for
+  // stdout so that writing results there fails (EBADF) and is reported.
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      const int held = open("/dev/null", fd == STDERR_FILENO ? O_WRONLY : O_RDONLY);
+      if (held >= 0 && held != fd) {
+        dup2(held, fd);
+        close(held);
+      }
+    }
   CLI::App app{
       "mvinfer: run several ONNX models on every frame of a video, as fast as the "
       "machine allows, and show where the time went"};

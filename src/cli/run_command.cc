@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
+#include "mvinfer/core/limits.h"
 #include "mvinfer/core/strategy.h"
 #include "mvinfer/core/trace_observer.h"
 #include "mvinfer/io/preprocess.h"
@@ -17,12 +18,12 @@
 namespace mvinfer::cli {
 namespace {
 
-// Set by SIGINT; the strategy polls it and stops after the batches in flight.
+// Set by SIGINT or SIGTERM; the strategy polls it and stops after the batches in flight.
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_sigint(int) {
+extern "C" void on_stop_signal(int sig) {
   g_stop.store(true);
-  signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+  signal(sig, SIG_DFL);  // a second one ends the process at once
 }
 
 struct RunFlags {
@@ -38,6 +39,7 @@ struct RunFlags {
   int queue_depth = 4;
   int loop = 1;
   int cores = 0;
+  std::string max_memory;
 };
 
 }  // namespace
@@ -55,8 +57,10 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--config", flags->configs,
                   "YAML or JSON file listing models and their settings (repeatable)");
   run->add_option("--frames", flags->frames, "Frames to read (default: all)")
-      ->check(CLI::PositiveNumber);
-  run->add_option("--batch", flags->batch, "Frames per batch")->default_val(1);
+      ->check(positive_integer(kMaxFrames));
+  run->add_option("--batch", flags->batch, "Frames per batch")
+      ->default_val(1)
+      ->check(positive_integer(kMaxBatch));
   run->add_flag("--replicate", flags->replicate,
                 "Repeat each frame --batch times (the seed's protocol) instead of batching "
                 "consecutive frames");
@@ -87,15 +91,18 @@ Command add_run_command(CLI::App& app) {
                 "Live sources: keep only the newest frame when inference falls behind (pipeline)");
   run->add_option("--live-fps", flags->live_fps,
                   "Replay the inputs as live sources delivering this many frames/s")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(kMinLiveFps, kMaxLiveFps));
   run->add_option("--loop", flags->loop, "Play each input this many times in a row")
       ->default_val(1)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer(kMaxLoop));
   run->add_option("--queue-depth", flags->queue_depth, "Pipeline: batches per queue")
       ->default_val(4)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer(kMaxQueueDepth));
   run->add_option("--cores", flags->cores, "Cores the run may use (default: all of them)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer(1 << 20));
+  run->add_option("--max-memory", flags->max_memory,
+                  "Most memory the run's frames and tensors may hold at once, e.g. 8G or 50% "
+                  "(default: 80% of this machine's memory); checked before anything is read");
 
   return [flags] {
     const RunFlags& f = *flags;
@@ -104,7 +111,10 @@ Command add_run_command(CLI::App& app) {
     for (const std::string& file : f.configs)
       for (ModelSpec& m : load_model_config(file)) job.models.push_back(std::move(m));
     for (const std::string& m : f.models) job.models.push_back(parse_model_arg(m));
+    job.other_inputs = f.configs;
     job.max_frames = f.frames;
+    if (!f.max_memory.empty())
+      job.max_memory = parse_memory("--max-memory", f.max_memory, physical_memory_bytes());
     job.batching.batch = f.batch;
     job.batching.replicate = f.replicate;
     job.batching.across_streams = f.across;
@@ -131,8 +141,9 @@ Command add_run_command(CLI::App& app) {
     check_writable("trace", f.trace);
 
     struct sigaction sa {};
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
     ChromeTraceObserver trace;
     // The models' names are final (made unique) once run_job has validated them.
     auto write_trace = [&] {

@@ -11,6 +11,7 @@
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/graph.h"
+#include "mvinfer/core/limits.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/looped_source.h"
 #include "mvinfer/io/overlay.h"
@@ -79,6 +80,50 @@ void check_writable(const std::string& option, const std::string& path) {
                 fmt::format(" '{}': cannot be written", path));
 }
 
+void check_not_an_input(const std::string& option, const std::string& path,
+                        const std::vector<std::string>& inputs) {
+  if (path.empty() || path == "-") return;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  for (const std::string& in : inputs)
+    if (std::filesystem::equivalent(path, in, ec) && !ec)
+      throw Error(ErrorCode::bad_flag, Error::Option{option},
+                  fmt::format(" '{}': is one of the inputs ('{}'); expected a file that is not "
+                              "read by this run",
+                              path, in));
+}
+
+std::vector<std::string> input_files(const JobConfig& c) {
+  std::vector<std::string> files = c.videos;
+  files.insert(files.end(), c.other_inputs.begin(), c.other_inputs.end());
+  for (const ModelSpec& m : c.models) {
+    files.push_back(m.path);
+    for (const char* key : {"labels", "dict"})
+      if (auto it = m.decoder.options.find(key); it != m.decoder.options.end()) {
+        std::filesystem::path p(it->second);
+        if (p.is_relative() && !m.decoder.base_dir.empty()) p = m.decoder.base_dir / p;
+        files.push_back(p.string());
+      }
+  }
+  return files;
+}
+
+namespace {
+// A model's name becomes a folder under --save-tensors and a label in results: no path
+// separators, no "." or "..", nothing unprintable.
+void check_model_name(const ModelSpec& m) {
+  const bool bad = m.name.empty() || m.name == "." || m.name == ".." ||
+                   std::any_of(m.name.begin(), m.name.end(), [](char c) {
+                     return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+                   });
+  if (bad)
+    throw Error(ErrorCode::bad_flag,
+                fmt::format("model '{}': name '{}' is not a usable name (expected no '/', '\\', "
+                            "control characters, and not '.' or '..')",
+                            m.path, m.name));
+}
+}  // namespace
+
 void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, int width,
                     int height, const std::string& first_video) {
   if (models.empty())
@@ -90,6 +135,11 @@ void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, i
   if (width < 0 || height < 0)
     throw Error(ErrorCode::bad_flag, Error::Option{"size"}, ": expected WxH with positive values");
   make_names_unique(models);
+  for (const ModelSpec& m : models) {
+    check_model_name(m);
+    if (m.intra_threads > 0)
+      check_threads(fmt::format("model '{}': threads=", m.name), m.intra_threads);
+  }
   order_graph(models);
   int frame_w = 0, frame_h = 0;
   for (ModelSpec& m : models) {
@@ -131,6 +181,9 @@ void validate_job(JobConfig& c) {
                 fmt::format(": strategy {} does not drop late frames (expected one of: {})",
                             c.strategy, fmt::join(able, ", ")));
   }
+  if (c.strategy_options.intra_threads > 0)
+    check_threads("--intra-threads", c.strategy_options.intra_threads);
+  if (c.strategy_options.cores > 0) check_threads("--cores", c.strategy_options.cores);
   check_writable("out_jsonl", c.out_jsonl);
   check_writable("overlay", c.overlay);
   if (!c.overlay.empty()) {
@@ -139,6 +192,25 @@ void validate_job(JobConfig& c) {
   }
   resolve_models(c.models, c.batching, c.width, c.height, c.videos.front());
   check_strategy_runs(c.strategy, c.models);
+  const std::vector<std::string> inputs = input_files(c);
+  for (const auto& [option, path] :
+       {std::pair<const char*, const std::string&>{"out_jsonl", c.out_jsonl},
+        {"overlay", c.overlay},
+        {"save_tensors_dir", c.save_tensors_dir}})
+    check_not_an_input(option, path, inputs);
+  if (c.max_memory < 0) c.max_memory = default_max_memory(physical_memory_bytes());
+  // Streaming: what the queues and the calls in flight hold, before anything is allocated.
+  const double per_batch =
+      batch_bytes(c.models, c.batching.batch, c.batching.keep_images, c.width, c.height);
+  const bool up_front = c.preload || c.strategy == "processes";
+  const auto units = static_cast<size_t>(std::count_if(
+      c.models.begin(), c.models.end(), [](const ModelSpec& m) { return m.on.empty(); }));
+  if (!up_front)  // decoding up front is checked once the inputs' lengths are known
+    check_memory(
+        per_batch * batches_held(false, 0, c.strategy_options.queue_depth, units,
+                                 cores_of(c.strategy_options)),
+        c.max_memory,
+        fmt::format("one batch ({}) times the batches in flight", format_bytes(per_batch)));
 }
 
 RunReport run_job(JobConfig& c, Observer* extra_observer) {
@@ -154,17 +226,35 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     else
       sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
     if (c.live_fps > 0)
-      sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps);
+      sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps,
+                                                     c.strategy_options.stop);
     raw_sources.push_back(sources.back().get());
     const int64_t n = sources.back()->frame_count_hint();
     expected = (expected < 0 || n < 0) ? -1 : expected + n;
   }
 
+  // Decoding everything before the run (--preload, processes): all the batches at once.
+  const bool up_front = c.preload || c.strategy == "processes";
+  if (up_front) {
+    const int64_t batches =
+        expected < 0
+            ? -1
+            : (c.batching.replicate ? expected
+                                    : (expected + c.batching.batch - 1) / c.batching.batch);
+    const double per_batch =
+        batch_bytes(c.models, c.batching.batch, c.batching.keep_images, c.width, c.height);
+    check_memory(
+        per_batch * batches_held(true, batches, 0, 0, 0), c.max_memory,
+        fmt::format("{} ({} batches of {}{})",
+                    c.preload ? "--preload" : "processes' up-front decoding",
+                    batches < 0 ? std::string("an unknown number of") : std::to_string(batches),
+                    format_bytes(per_batch), batches < 0 ? "; give --frames" : ""));
+  }
   Batcher batcher(raw_sources, c.models, c.batching);
   BatchSource* feed = &batcher;
   std::unique_ptr<PreloadedBatches> preloaded;
   if (c.preload) {
-    preloaded = preload(batcher);
+    preloaded = preload(batcher, c.strategy_options.stop);
     feed = preloaded.get();
   }
 
@@ -201,6 +291,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   }
   readings.returned = Clock::now();
   sink.end();
+  if (jsonl) jsonl->commit();
   if (overlay) overlay->commit();
   readings.cpu_s = cpu_seconds_self() + cpu_seconds_children() - cpu0;
   readings.peak_rss_mib = peak_rss_mib_self();

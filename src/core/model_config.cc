@@ -180,8 +180,20 @@ ModelSpec parse_model_arg(const std::string& arg) {
   return spec;
 }
 
+namespace {
+// A scalar's text; anything else (a list, a map) fails naming the key.
+std::string scalar(SettingParser& parser, const YAML::Node& v, const std::string& what) {
+  if (!v.IsScalar()) parser.fail(fmt::format("{} must be a single value", what));
+  return v.as<std::string>();
+}
+}  // namespace
+
 std::vector<ModelSpec> load_model_config(const std::string& file) {
   YAML::Node root;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw Error(ErrorCode::bad_flag, Error::Option{"config"},
+                fmt::format(" '{}': is a directory (expected a YAML or JSON file)", file));
   try {
     root = YAML::LoadFile(file);
   } catch (const YAML::BadFile&) {
@@ -207,20 +219,23 @@ std::vector<ModelSpec> load_model_config(const std::string& file) {
     spec.path = (path.is_relative() ? base / path : path).lexically_normal().string();
     spec.decoder.base_dir = base.string();
     for (const auto& kv : m) {
-      std::string key = kv.first.as<std::string>();
+      const std::string key = scalar(parser, kv.first, "a key");
       if (key == "path") continue;
       const YAML::Node& v = kv.second;
       if (key == "dims") {
         if (!v.IsMap()) parser.fail("dims must be a map");
         for (const auto& d : v)
-          parser.set(fmt::format("dim.{}", d.first.as<std::string>()), d.second.as<std::string>());
+          parser.set(fmt::format("dim.{}", scalar(parser, d.first, "a dims key")),
+                     scalar(parser, d.second, "each of dims' values"));
       } else if ((key == "mean" || key == "std") && v.IsSequence()) {
         std::string joined;
         for (size_t k = 0; k < v.size(); ++k)
-          joined += fmt::format("{}{}", k ? "/" : "", v[k].as<std::string>());
+          joined += fmt::format("{}{}", k ? "/" : "",
+                                scalar(parser, v[k], "each of " + key + "'s values"));
         parser.set(key, joined);
       } else if (key == "size" && v.IsSequence() && v.size() == 2) {
-        parser.set(key, fmt::format("{}x{}", v[0].as<std::string>(), v[1].as<std::string>()));
+        parser.set(key, fmt::format("{}x{}", scalar(parser, v[0], "size's width"),
+                                    scalar(parser, v[1], "size's height")));
       } else if (v.IsScalar()) {
         parser.set(key, v.as<std::string>());
       } else {

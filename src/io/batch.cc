@@ -142,9 +142,13 @@ int64_t PreloadedBatches::frame_count() const {
   return n;
 }
 
-std::unique_ptr<PreloadedBatches> preload(BatchSource& source) {
+std::unique_ptr<PreloadedBatches> preload(BatchSource& source, const std::atomic<bool>* stop) {
   std::vector<Batch> batches;
-  while (auto b = source.next()) batches.push_back(std::move(*b));
+  while (!(stop && stop->load(std::memory_order_relaxed)))
+    if (auto b = source.next())
+      batches.push_back(std::move(*b));
+    else
+      break;
   return std::make_unique<PreloadedBatches>(std::move(batches));
 }
 

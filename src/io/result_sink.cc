@@ -103,16 +103,11 @@ std::string model_dir_name(const std::string& name) {
 }  // namespace
 
 JsonlSink::JsonlSink(const std::string& path, std::vector<std::string> source_names)
-    : path_(path), sources_(std::move(source_names)) {
-  file_ = path == "-" ? stdout : std::fopen(path.c_str(), "w");
-  if (!file_)
-    throw Error(ErrorCode::io, Error::Option{"out_jsonl"},
-                fmt::format(" '{}': cannot be written ({})", path, std::strerror(errno)));
-}
+    : sources_(std::move(source_names)), file_(std::make_unique<LineFile>(path, "out_jsonl")) {}
 
-JsonlSink::~JsonlSink() {
-  if (file_ && file_ != stdout) std::fclose(file_);
-}
+JsonlSink::~JsonlSink() = default;
+
+void JsonlSink::commit() { file_->commit(); }
 
 void JsonlSink::begin(std::span<const ModelSpec> models) {
   model_names_.clear();
@@ -162,15 +157,8 @@ void JsonlSink::consume(const Batch& batch, size_t model, const ModelResult& res
     }
     line["outputs"] = std::move(outs);
   }
-  // One write and a flush per line: a run that dies later leaves only whole lines behind.
-  std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
-    throw Error(ErrorCode::io, Error::Option{"out_jsonl"},
-                fmt::format(" '{}': write failed ({})", path_, std::strerror(errno)));
-}
-
-void JsonlSink::end() {
-  if (file_) std::fflush(file_);
+  // One write per line: a run that dies later leaves only whole lines behind.
+  file_->write_line(line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 NpySink::NpySink(std::string dir) : dir_(std::move(dir)) {

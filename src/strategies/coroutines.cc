@@ -2,19 +2,24 @@
 // seed's asyncio tasks.
 //
 // coroutines: the faithful version. Each coroutine loops over the batches and calls the
-// blocking Run(); nothing in the loop ever suspends, so the first coroutine runs all its
-// batches before the second starts: serial in disguise (the timeline shows the models one
-// after another, and the results can only be emitted once the last model reaches them).
+// blocking Run(), so coroutines never overlap: serial in disguise (the timeline shows the
+// models one after another). Its only suspension point is a bounded window, as asyncio's
+// bounded queues give: a coroutine --queue-depth batches ahead of the slowest waits for it, so
+// memory is bounded whatever the input's length and results flow as the slowest reaches them.
 //
 // coroutines-async: the answer to the seed's open question. Each coroutine starts ONNX
 // Runtime's RunAsync and suspends; the callback (on one of that session's intra-op threads)
 // posts the coroutine back to the loop, which resumes it on the loop's thread. Runs of
 // different models overlap without a thread per model. RunAsync needs an intra-op pool of at
 // least 2 threads, so every session gets >= 2 (and the callback runs on one of them).
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <climits>
 #include <condition_variable>
 #include <coroutine>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 
@@ -116,6 +121,51 @@ struct AsyncRun {
   }
 };
 
+// Keeps every coroutine within `lead` batches of the slowest, as asyncio's bounded queues do:
+// a coroutine that would run further ahead suspends until the slowest catches up. Memory stays
+// bounded by `lead` batches whatever the input's length, and results are emitted as the slowest
+// coroutine reaches them (so an interrupted run has written everything before its stop).
+// Touched on the loop's thread only (blocking coroutines run there; async ones resume there).
+class Window {
+ public:
+  Window(size_t tasks, int64_t lead, EventLoop& loop)
+      : next_(tasks, 0), lead_(std::max<int64_t>(1, lead)), loop_(loop) {}
+  struct Admit {
+    Window& w;
+    int64_t batch;
+    bool await_ready() const noexcept { return w.may_run(batch); }
+    void await_suspend(std::coroutine_handle<> h) { w.waiting_.push_back({batch, h}); }
+    void await_resume() const noexcept {}
+  };
+  // co_await admit(i): returns once batch i is within the lead.
+  Admit admit(int64_t batch) { return {*this, batch}; }
+  // Task k will next take batch `next` (INT64_MAX: it is done); wakes whoever may run now.
+  void advance(size_t k, int64_t next) {
+    next_[k] = next;
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if (may_run(it->batch)) {
+        loop_.post(it->handle);
+        it = waiting_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  bool may_run(int64_t batch) const {
+    return batch < *std::min_element(next_.begin(), next_.end()) + lead_;
+  }
+  struct Waiting {
+    int64_t batch;
+    std::coroutine_handle<> handle;
+  };
+  std::vector<int64_t> next_;
+  int64_t lead_;
+  EventLoop& loop_;
+  std::vector<Waiting> waiting_;
+};
+
 struct Context {
   const Graph& graph;
   BatchFanout& fanout;
@@ -124,30 +174,38 @@ struct Context {
   Observer& observer;
   const std::atomic<bool>* stop;
   EventLoop& loop;
+  Window& window;
   int pid;
   bool stopping() const { return error.failed() || (stop && stop->load()); }
 };
 
 Task blocking_model_task(Context& c, size_t k) {
   // The seed's `async def run(model): for frame in frames: session.run(...)`: no await inside.
+  // Its only suspension point is the window (asyncio's bounded queue between the reader and
+  // each task): Run() itself blocks.
   try {
     const size_t root = c.graph.roots()[k];
     for (int64_t i = 0; !c.stopping(); ++i) {
+      co_await c.window.admit(i);
+      if (c.stopping()) break;
       std::shared_ptr<const Batch> b = c.fanout.get(k, i);
       if (!b) break;
       c.graph.run_unit(root, *b, c.observer, c.pid,
                        [&](size_t m, ModelResult r) { c.emitter.submit(b, m, std::move(r)); });
+      c.window.advance(k, i + 1);
     }
   } catch (...) {
     c.error.set(std::current_exception());
   }
-  co_return;
+  c.window.advance(k, INT64_MAX);
 }
 
 Task async_model_task(Context& c, const Model& model, size_t k) {
   try {
     const size_t root = c.graph.roots()[k];
     for (int64_t i = 0; !c.stopping(); ++i) {
+      co_await c.window.admit(i);
+      if (c.stopping()) break;
       std::shared_ptr<const Batch> b = c.fanout.get(k, i);
       if (!b) break;
       Graph::RootInput in = c.graph.root_input(root, *b);
@@ -159,10 +217,12 @@ Task async_model_task(Context& c, const Model& model, size_t k) {
       // Decoding and dependents run here, on the loop's thread.
       c.graph.finish_unit(root, *b, std::move(in.rows), std::move(out), c.observer, c.pid,
                           [&](size_t m, ModelResult r) { c.emitter.submit(b, m, std::move(r)); });
+      c.window.advance(k, i + 1);
     }
   } catch (...) {
     c.error.set(std::current_exception());
   }
+  c.window.advance(k, INT64_MAX);
 }
 
 class Coroutines : public StrategyBase {
@@ -180,13 +240,17 @@ class Coroutines : public StrategyBase {
     StrategyStats stats = plan_sessions(specs);
     std::vector<const Model*> models = create_models(specs, stats);
     stats.settings += async_ ? ", one thread resuming coroutines on RunAsync callbacks"
-                             : ", one thread, Run() blocks so coroutines never interleave";
+                             : fmt::format(
+                                   ", one thread, Run() blocks; a coroutine {} batches "
+                                   "ahead of the slowest waits for it",
+                                   std::max(1, options_.queue_depth));
     const Graph graph(specs, models);
     BatchFanout fanout(source, graph.roots().size());
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     EventLoop loop;
-    Context c{graph, fanout, emitter, error, observer, options_.stop, loop, getpid()};
+    Window window(graph.roots().size(), options_.queue_depth, loop);
+    Context c{graph, fanout, emitter, error, observer, options_.stop, loop, window, getpid()};
     std::vector<Task> tasks;
     for (size_t k = 0; k < graph.roots().size(); ++k)
       tasks.push_back(async_ ? async_model_task(c, *models[graph.roots()[k]], k)
@@ -197,6 +261,7 @@ class Coroutines : public StrategyBase {
     loop.run(tasks);
     for (Task& t : tasks)
       if (t.handle().promise().error) error.set(t.handle().promise().error);
+    if (std::exception_ptr e = fanout.source_error()) error.set(e);
     error.rethrow_if_failed();
     stats.max_pending_results = emitter.max_pending();
     return stats;

@@ -313,7 +313,18 @@ class Processes : public StrategyBase {
     // Every batch's inputs go into shared memory once; models that share a preprocessing
     // share the bytes too.
     std::vector<std::shared_ptr<const Batch>> batches;
-    while (auto b = source.next()) batches.push_back(std::make_shared<const Batch>(std::move(*b)));
+    // A stop request ends the reading at once; a source that fails ends it too. Either way
+    // the batches read so far still run (and are emitted) before the error is raised.
+    std::exception_ptr source_error;
+    try {
+      while (!stop_requested())
+        if (auto b = source.next())
+          batches.push_back(std::make_shared<const Batch>(std::move(*b)));
+        else
+          break;
+    } catch (...) {
+      source_error = std::current_exception();
+    }
     std::vector<std::vector<InputSlot>> slots(batches.size());
     std::map<const Tensor*, size_t> placed;
     size_t bytes = 0;
@@ -412,6 +423,7 @@ class Processes : public StrategyBase {
           streams[m].done ? streams[m].unique_mib : workers[m].peak_rss_mib();
     }
     if (failure) throw *failure;
+    if (source_error) std::rethrow_exception(source_error);
     stats.max_pending_results = emitter.max_pending();
     return stats;
   }

@@ -1,13 +1,30 @@
 #include "shared.h"
 
 #include <algorithm>
+#include <climits>
 
 namespace mvinfer::strategies {
 
+void BatchFanout::done(size_t consumer) {
+  {
+    std::lock_guard lock(mu_);
+    taken_[consumer] = INT64_MAX;
+  }
+  caught_up_.notify_all();
+}
+
 std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  if (lead_ > 0)
+    caught_up_.wait(lock,
+                    [&] { return i < *std::min_element(taken_.begin(), taken_.end()) + lead_; });
   while (!ended_ && i >= base_ + static_cast<int64_t>(window_.size())) {
-    std::optional<Batch> b = source_.next();
+    std::optional<Batch> b;
+    try {
+      b = source_.next();
+    } catch (...) {
+      error_ = std::current_exception();
+    }
     if (!b) {
       ended_ = true;
       break;
@@ -24,6 +41,8 @@ std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
     window_.pop_front();
     ++base_;
   }
+  lock.unlock();
+  if (lead_ > 0) caught_up_.notify_all();
   return batch;
 }
 

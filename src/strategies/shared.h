@@ -20,17 +20,32 @@ namespace mvinfer::strategies {
 // is dropped once every consumer has taken it. Thread-safe.
 class BatchFanout {
  public:
-  BatchFanout(BatchSource& source, size_t consumers) : source_(source), taken_(consumers, 0) {}
+  // `lead` > 0: a consumer asking for a batch `lead` or more ahead of the slowest consumer
+  // waits until that one catches up (memory bounded by `lead` batches whatever the input's
+  // length). Consumers that wait must be threads, and each must call done() when it stops.
+  BatchFanout(BatchSource& source, size_t consumers, int64_t lead = 0)
+      : source_(source), taken_(consumers, 0), lead_(lead) {}
+  // `consumer` takes no more batches: nobody waits for it.
+  void done(size_t consumer);
   // Batch number `i` for `consumer` (who must ask for 0, 1, 2, ... in turn); null at the end.
+  // A source that fails ends there: every consumer still gets the batches before the failure,
+  // then null; source_error() has the error for the strategy to raise once they are done.
   std::shared_ptr<const Batch> get(size_t consumer, int64_t i);
+  std::exception_ptr source_error() const {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
 
  private:
   BatchSource& source_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::deque<std::shared_ptr<const Batch>> window_;  // batches base_ .. base_+size-1
   int64_t base_ = 0;
   bool ended_ = false;
+  std::exception_ptr error_;
   std::vector<int64_t> taken_;  // per consumer: batches taken so far
+  int64_t lead_;
+  std::condition_variable caught_up_;
 };
 
 // Collects (batch, model, result) from any thread and hands them to the sink in frame order:

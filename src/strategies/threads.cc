@@ -27,7 +27,8 @@ class Threads : public StrategyBase {
     std::vector<const Model*> models = create_models(specs, stats);
     const Graph graph(specs, models);
     const std::vector<size_t>& roots = graph.roots();
-    BatchFanout fanout(source, roots.size());
+    // A model more than --queue-depth batches ahead of the slowest waits for it.
+    BatchFanout fanout(source, roots.size(), std::max(1, options_.queue_depth));
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     const int pid = getpid();
@@ -45,8 +46,10 @@ class Threads : public StrategyBase {
           } catch (...) {
             error.set(std::current_exception());
           }
+          fanout.done(k);
         });
     }  // joins every worker, also when one failed
+    if (std::exception_ptr e = fanout.source_error()) error.set(e);
     error.rethrow_if_failed();
     stats.max_pending_results = emitter.max_pending();
     return stats;

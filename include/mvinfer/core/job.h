@@ -32,6 +32,11 @@ struct JobConfig {
   bool progress = false;         // frames, frames/s, ETA on stderr
   double live_fps = 0;           // > 0: replay the inputs as live sources at this rate
   int loop = 1;                  // play each input this many times in a row
+  // --max-memory in bytes: what the run's batches may hold at once (limits.h); < 0 = the
+  // default share of physical memory, 0 = no limit.
+  int64_t max_memory = -1;
+  // Files read besides the videos and models (configs): an output may not be one of them.
+  std::vector<std::string> other_inputs;
 };
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after
@@ -51,5 +56,13 @@ void validate_job(JobConfig& config);
 // Throws Error{io} about setting `option` naming `path` when a file could not be written
 // there; leaves an existing file as it is (the check runs long before the output is replaced).
 void check_writable(const std::string& option, const std::string& path);
+
+// Throws Error{bad_flag} about setting `option` when `path` is the same file as one of
+// `inputs` (a video, a model, a config, a decoder's dictionary or labels): writing it would
+// destroy an input.
+void check_not_an_input(const std::string& option, const std::string& path,
+                        const std::vector<std::string>& inputs);
+// Every file a job reads: videos, models, decoders' files (labels=, dict=) and other_inputs.
+std::vector<std::string> input_files(const JobConfig& config);
 
 }  // namespace mvinfer

@@ -5,6 +5,7 @@
 // model that uses that spec: inputs[m] is model m's input tensor.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -140,6 +141,8 @@ class PreloadedBatches : public BatchSource {
   size_t pos_ = 0;
 };
 
-std::unique_ptr<PreloadedBatches> preload(BatchSource& source);
+// `stop` (optional): a set flag ends the preloading early (the batches read so far are kept).
+std::unique_ptr<PreloadedBatches> preload(BatchSource& source,
+                                          const std::atomic<bool>* stop = nullptr);
 
 }  // namespace mvinfer

@@ -4,6 +4,7 @@
 // real camera. Lets live-source behaviour be tested and tuned offline.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -13,7 +14,10 @@ namespace mvinfer {
 
 class PacedSource : public FrameSource {
  public:
-  PacedSource(std::unique_ptr<FrameSource> inner, double fps);
+  // `stop` (optional): a set flag ends the stream within kStopPoll, however long the wait.
+  PacedSource(std::unique_ptr<FrameSource> inner, double fps,
+              const std::atomic<bool>* stop = nullptr);
+  static constexpr std::chrono::milliseconds kStopPoll{50};
   bool next(Frame& frame) override;
   const std::string& name() const override { return inner_->name(); }
   bool is_live() const override { return true; }
@@ -24,6 +28,7 @@ class PacedSource : public FrameSource {
   std::chrono::duration<double> period_;
   std::chrono::steady_clock::time_point start_;
   int64_t delivered_ = 0;
+  const std::atomic<bool>* stop_;
 };
 
 }  // namespace mvinfer

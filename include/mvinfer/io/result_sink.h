@@ -17,6 +17,7 @@
 #include "mvinfer/core/model.h"
 #include "mvinfer/core/tensor.h"
 #include "mvinfer/io/batch.h"
+#include "mvinfer/io/line_file.h"
 
 namespace mvinfer {
 
@@ -51,28 +52,30 @@ class NullSink : public ResultSink {
 // for a model without a decoder (2-D outputs get per-row argmax and top-5; other outputs
 // min/max/mean), or "results":[{"frame":0, ...prediction}] with one entry per frame (per region
 // for a dependent model, with "region": the detection's index) for a model with one.
-// "frames" lists the frames the model saw (interval=N skips some). Each line is written and
-// flushed whole, so a run that fails midway leaves valid JSON Lines. Neither copyable nor
-// movable: it owns an open file (hold it by std::unique_ptr to pass it around).
+// "frames" lists the frames the model saw (interval=N skips some). The file is a LineFile
+// (line_file.h): whole lines only, an existing file replaced from the first result on, never
+// written through a symbolic link. Neither copyable nor movable: it owns an open file (hold it
+// by std::unique_ptr to pass it around).
 class JsonlSink : public ResultSink {
  public:
-  // Opens (truncates) `path` now ("-" = standard output); throws Error{io} about option
-  // "out_jsonl" when it cannot be written.
+  // Opens a temporary file beside `path` now ("-" = standard output); throws Error{io} about
+  // option "out_jsonl" when it cannot be written.
   JsonlSink(const std::string& path, std::vector<std::string> source_names);
   JsonlSink(JsonlSink&&) = delete;
   JsonlSink& operator=(JsonlSink&&) = delete;
   ~JsonlSink() override;
   void begin(std::span<const ModelSpec> models) override;
   void consume(const Batch& batch, size_t model, const ModelResult& result) override;
-  void end() override;
+  // After a run that ended normally: the file is in place (empty if there were no results),
+  // and was not deleted or replaced during the run. Throws Error{io}.
+  void commit();
 
  private:
-  std::string path_;
   std::vector<std::string> sources_;
   std::vector<std::string> model_names_;
   std::vector<std::vector<std::string>> output_names_;
   std::vector<bool> decoded_;  // per model: has a decoder (results) or not (outputs)
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<LineFile> file_;
 };
 
 // Writes every output as NumPy .npy (float32, C order):

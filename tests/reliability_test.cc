@@ -1,0 +1,304 @@
+// Issue 10's defects, one regression test each: thread counts and sizes that used to hang or
+// run out of memory, outputs that were destroyed or torn, signals, config shapes. Each exits
+// with one line naming the culprit and the documented code, and never loses what was written.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+#include <thread>
+
+#include "mvinfer/tools/zoo.h"
+#include "test_support.h"
+
+namespace mvinfer::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+void expect_error(const CommandResult& r, int code, const std::vector<std::string>& mentions) {
+  EXPECT_EQ(r.signal, 0) << "crashed with signal " << r.signal << "\n" << r.err;
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  std::string err = r.err;
+  ASSERT_FALSE(err.empty());
+  err.pop_back();
+  EXPECT_EQ(err.find('\n'), std::string::npos) << "more than one line:\n" << r.err;
+  EXPECT_TRUE(err.starts_with("mvinfer: error: ")) << err;
+  EXPECT_LT(err.size(), 400u) << err;  // one readable line, not a 309-digit number
+  for (const std::string& m : mentions)
+    EXPECT_NE(err.find(m), std::string::npos) << err << " lacks " << m;
+}
+
+// Runs `script` with bash (for ulimit, pipes, closed descriptors); stderr is returned.
+CommandResult run_bash(const std::string& script, const fs::path& dir) {
+  const fs::path err = dir / "bash.err";
+  const std::string cmd =
+      fmt::format("bash -c '{}' 2>'{}'", script, err.string());
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  std::ifstream in(err);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  return r;
+}
+
+bool whole_json_lines(const fs::path& file, size_t* count = nullptr) {
+  std::ifstream in(file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!text.empty() && text.back() != '\n') return false;
+  size_t n = 0;
+  for (const std::string& line : read_lines(file)) {
+    if (!nlohmann::json::accept(line)) return false;
+    ++n;
+  }
+  if (count) *count = n;
+  return true;
+}
+
+class Reliability : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir("rel");
+    zoo_ = small_zoo(dir_ / "zoo", 2, 64);
+  }
+  std::vector<std::string> run_args(std::vector<std::string> extra = {}) {
+    std::vector<std::string> a{"run", "--video", kVideo, "--model", zoo_[0], "--model", zoo_[1],
+                               "--size", "64x64", "--frames", "8", "-q"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  // Files in dir_ whose name starts with '.' (a LineFile's temporaries).
+  std::vector<std::string> leftovers() const {
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(dir_))
+      if (e.path().filename().string().starts_with(".")) found.push_back(e.path().string());
+    return found;
+  }
+  fs::path dir_;
+  std::vector<std::string> zoo_;
+};
+
+TEST_F(Reliability, AbsurdThreadCountsAreRefusedNotHung) {
+  expect_error(run_cli(run_args({"--intra-threads", "100000"})), 2, {"--intra-threads", "100000", "at most"});
+  std::vector<std::string> a{"run", "--video", kVideo, "--model", zoo_[0] + ":threads=8000",
+                             "--size", "64x64", "--frames", "2", "-q"};
+  expect_error(run_cli(a), 2, {"threads=", "8000", "at most"});
+  expect_error(run_cli(run_args({"--cores", "100000"})), 2, {"--cores", "at most"});
+  fs::path config = dir_ / "threads.yaml";
+  std::ofstream(config) << "models:\n  - path: " << zoo_[0] << "\n    threads: 100000\n";
+  expect_error(run_cli({"run", "--video", kVideo, "--config", config.string(), "--size", "64x64",
+                        "-q"}),
+               2, {"threads=", "at most"});
+}
+
+TEST_F(Reliability, NonsenseNumbersAreOneShortLine) {
+  expect_error(run_cli(run_args({"--frames", "-1"})), 2, {"--frames", "expected an integer"});
+  expect_error(run_cli(run_args({"--live-fps", "nan"})), 2, {"--live-fps", "expected a number"});
+  expect_error(run_cli(run_args({"--live-fps", "1e-300"})), 2, {"--live-fps"});
+  expect_error(run_cli(run_args({"--batch", "1000000000"})), 2, {"--batch"});
+  expect_error(run_cli(run_args({"--max-memory", "lots"})), 2, {"--max-memory", "8G"});
+}
+
+TEST_F(Reliability, AbsurdSizesAreRefusedBeforeAllocating) {
+  // Each would need far more than the machine has: refused by the memory check, naming
+  // --max-memory and what needs it, before any tensor is allocated.
+  // PaddleOCR's detector has dynamic H and W.
+  const std::string det = paddle_model("ch_PP-OCRv4_det_infer.onnx");
+  std::vector<std::string> a{"run", "--video", kVideo, "--model", det, "--size",
+                             "60000x60000", "--frames", "2", "-q"};
+  expect_error(run_cli(a), 2, {"--max-memory", "needs"});
+  a = {"run", "--video", kVideo, "--model", det + ":dim.2=2000000000,dim.3=64", "--frames", "2",
+       "-q"};
+  expect_error(run_cli(a), 2, {"--max-memory", "needs"});
+  // --preload of more than --max-memory allows: the need is computed and refused up front.
+  expect_error(run_cli(run_args({"--preload", "--max-memory", "100K"})), 2,
+               {"--max-memory", "--preload", "batches"});
+  expect_error(run_cli(run_args({"--strategy", "processes", "--max-memory", "100K"})), 2,
+               {"--max-memory", "processes"});
+}
+
+TEST_F(Reliability, ConfigValuesOfTheWrongShapeNameTheConfig) {
+  fs::path config = dir_ / "shapes.yaml";
+  std::ofstream(config) << "models:\n  - path: " << zoo_[0] << "\n    mean: [[0.5], 0.5, 0.5]\n";
+  expect_error(run_cli({"run", "--video", kVideo, "--config", config.string(), "-q"}), 2,
+               {config.string(), "mean"});
+  std::ofstream(config, std::ios::trunc) << "models:\n  - path: " << zoo_[0]
+                                         << "\n    size: [[192], [48]]\n";
+  expect_error(run_cli({"run", "--video", kVideo, "--config", config.string(), "-q"}), 2,
+               {config.string(), "size"});
+  expect_error(run_cli({"run", "--video", kVideo, "--config", dir_.string(), "-q"}), 2,
+               {dir_.string(), "directory"});
+}
+
+TEST_F(Reliability, OutNamingAnInputIsRefusedAndTheInputKept) {
+  const auto before = fs::file_size(zoo_[0]);
+  expect_error(run_cli(run_args({"--out", zoo_[0]})), 2, {"--out", "one of the inputs"});
+  EXPECT_EQ(fs::file_size(zoo_[0]), before);
+  fs::path video = dir_ / "copy.avi";
+  fs::copy_file(kVideo, video);
+  const auto vsize = fs::file_size(video);
+  std::vector<std::string> a{"run",     "--video", video.string(), "--model", zoo_[0], "--size",
+                             "64x64",   "--frames", "2",           "-q",      "--out",
+                             video.string()};
+  expect_error(run_cli(a), 2, {"--out", "one of the inputs"});
+  EXPECT_EQ(fs::file_size(video), vsize);
+}
+
+TEST_F(Reliability, AModelThatFailsAtItsFirstRunKeepsTheOldResults) {
+  // A model that only runs batches of 4 fails in its first Run() at batch 2: nothing is
+  // written, and the existing file stays as it was (no temporary file left beside it).
+  ZooOptions o;
+  o.count = 1;
+  o.height = o.width = 64;
+  o.width_mult = 8;
+  o.depth = 1;
+  o.classes = 10;
+  o.only_batch = 4;
+  const std::string broken = write_zoo((dir_ / "broken").string(), o)[0].path;
+  fs::path out = dir_ / "keep.jsonl";
+  std::ofstream(out) << "{\"earlier\":1}\n";
+  CommandResult r = run_cli({"run", "--video", kVideo, "--model", broken, "--batch", "2",
+                             "--frames", "4", "-q", "--out", out.string()});
+  ASSERT_NE(r.exit_code, 0) << "expected the 1x1 input to fail in Run(): " << r.err;
+  EXPECT_EQ(read_lines(out), std::vector<std::string>{"{\"earlier\":1}"});
+  EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+}
+
+TEST_F(Reliability, AFullDiskLeavesOnlyWholeLines) {
+  // ulimit -f: writes past 4 KiB fail (EFBIG) as on a full disk; the file is cut back to its
+  // last whole line and the run exits 5.
+  fs::path out = dir_ / "full.jsonl";
+  CommandResult r = run_bash(
+      fmt::format("trap \"\" XFSZ; ulimit -f 4; exec {} run --video {} --model {} --model {} "
+                  "--size 64x64 --frames 64 -q --out {}",
+                  kCli, kVideo, zoo_[0], zoo_[1], out.string()),
+      dir_);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find(out.string()), std::string::npos) << r.err;
+  size_t lines = 0;
+  EXPECT_TRUE(whole_json_lines(out, &lines));
+  EXPECT_GT(lines, 0u);
+  EXPECT_LE(fs::file_size(out), 4096u);
+}
+
+TEST_F(Reliability, AClosedPipeOrStdoutIsReported) {
+  CommandResult r = run_bash(
+      fmt::format("set -o pipefail; {} run --video {} --model {} --size 64x64 --loop 4 -q "
+                  "--out - | head -c 10 >/dev/null",
+                  kCli, kVideo, zoo_[0]),
+      dir_);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("pipe"), std::string::npos) << r.err;
+  r = run_bash(fmt::format("{} run --video {} --model {} --size 64x64 --frames 2 -q --out - >&-",
+                           kCli, kVideo, zoo_[0]),
+               dir_);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("standard output"), std::string::npos) << r.err;
+}
+
+TEST_F(Reliability, AnOutputDeletedMidRunIsReported) {
+  fs::path out = dir_ / "gone.jsonl";
+  CommandResult r = run_bash(
+      fmt::format("{} run --video {} --model {} --size 64x64 --live-fps 50 --frames 40 -q "
+                  "--out {} & while [ ! -s {} ]; do sleep 0.05; done; rm {}; wait $!",
+                  kCli, kVideo, zoo_[0], out.string(), out.string(), out.string()),
+      dir_);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("deleted"), std::string::npos) << r.err;
+}
+
+TEST_F(Reliability, AnOutSymlinkIsReplacedNotFollowed) {
+  fs::path target = dir_ / "precious.txt";
+  std::ofstream(target) << "keep me\n";
+  fs::path link = dir_ / "link.jsonl";
+  fs::create_symlink(target, link);
+  CommandResult r = run_cli(run_args({"--out", link.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_lines(target), std::vector<std::string>{"keep me"});
+  EXPECT_FALSE(fs::is_symlink(link));
+  EXPECT_TRUE(whole_json_lines(link));
+}
+
+TEST_F(Reliability, ModelNamesCannotLeaveTheTensorFolder) {
+  std::vector<std::string> a{"run", "--video", kVideo, "--model", zoo_[0] + ":name=..",
+                             "--size", "64x64", "--frames", "2", "-q", "--save-tensors",
+                             (dir_ / "t").string()};
+  expect_error(run_cli(a), 2, {"'..'", "name"});
+  a[4] = zoo_[0] + ":name=a/b";
+  expect_error(run_cli(a), 2, {"'a/b'", "name"});
+}
+
+TEST_F(Reliability, SigtermIsAStopLikeSigint) {
+  // A slow live replay, SIGTERM after the first results: exit 130 (interrupted) with the
+  // summary, whole lines, no temporary file.
+  fs::path out = dir_ / "term.jsonl";
+  std::vector<std::string> a = {"run", "--video", kVideo, "--model", zoo_[0], "--size", "64x64",
+                                "--live-fps", "20", "--frames", "400", "-q", "--out", out.string()};
+  CommandResult r = run_bash(
+      fmt::format("{} {} & pid=$!; while [ ! -s {} ]; do sleep 0.05; done; kill -TERM $pid; "
+                  "wait $pid",
+                  kCli, fmt::join(std::vector<std::string>(a.begin(), a.end()), " "),
+                  out.string()),
+      dir_);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+  size_t lines = 0;
+  EXPECT_TRUE(whole_json_lines(out, &lines));
+  EXPECT_GT(lines, 0u);
+  EXPECT_LT(lines, 400u);
+  EXPECT_TRUE(leftovers().empty());
+}
+
+}  // namespace
+}  // namespace mvinfer::testing
+
+namespace mvinfer::testing {
+namespace {
+
+// A corrupt 14th image of 20: under every strategy, the results of the 13 frames before it are
+// all emitted, in order, and the run ends with one line naming the image.
+class FailurePoint : public Reliability, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(FailurePoint, EveryResultBeforeTheFailureIsEmitted) {
+  fs::path frames = dir_ / "frames";
+  fs::create_directories(frames);
+  cv::VideoCapture cap(kVideo);
+  cv::Mat f;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(cap.read(f));
+    cv::imwrite((frames / fmt::format("f{:03d}.png", i)).string(), f);
+  }
+  std::ofstream(frames / "f013.png", std::ios::trunc) << "garbage, not a PNG";
+  fs::path out = dir_ / "partial.jsonl";
+  CommandResult r = run_cli({"run", "--video", frames.string(), "--model", zoo_[0], "--model",
+                             zoo_[1], "--size", "64x64", "--strategy", GetParam(), "--out",
+                             out.string(), "-q"});
+  expect_error(r, 3, {"f013.png"});
+  const std::vector<std::string> lines = read_lines(out);
+  ASSERT_EQ(lines.size(), 13u * 2) << GetParam();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json j = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(j["batch"], i / 2);
+    EXPECT_EQ(j["frames"][0], i / 2);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, FailurePoint,
+                         ::testing::Values("serial", "threads", "processes", "coroutines",
+                                           "coroutines-async", "pipeline", "auto"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace mvinfer::testing

@@ -39,8 +39,7 @@ void expect_error(const CommandResult& r, int code, const std::vector<std::strin
 // Runs `script` with bash (for ulimit, pipes, closed descriptors); stderr is returned.
 CommandResult run_bash(const std::string& script, const fs::path& dir) {
   const fs::path err = dir / "bash.err";
-  const std::string cmd =
-      fmt::format("bash -c '{}' 2>'{}'", script, err.string());
+  const std::string cmd = fmt::format("bash -c '{}' 2>'{}'", script, err.string());
   const int status = std::system(cmd.c_str());
   CommandResult r;
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
@@ -69,8 +68,8 @@ class Reliability : public ::testing::Test {
     zoo_ = small_zoo(dir_ / "zoo", 2, 64);
   }
   std::vector<std::string> run_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> a{"run", "--video", kVideo, "--model", zoo_[0], "--model", zoo_[1],
-                               "--size", "64x64", "--frames", "8", "-q"};
+    std::vector<std::string> a{"run",   "--video", kVideo,  "--model",  zoo_[0], "--model",
+                               zoo_[1], "--size",  "64x64", "--frames", "8",     "-q"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -86,16 +85,17 @@ class Reliability : public ::testing::Test {
 };
 
 TEST_F(Reliability, AbsurdThreadCountsAreRefusedNotHung) {
-  expect_error(run_cli(run_args({"--intra-threads", "100000"})), 2, {"--intra-threads", "100000", "at most"});
-  std::vector<std::string> a{"run", "--video", kVideo, "--model", zoo_[0] + ":threads=8000",
-                             "--size", "64x64", "--frames", "2", "-q"};
+  expect_error(run_cli(run_args({"--intra-threads", "100000"})), 2,
+               {"--intra-threads", "100000", "at most"});
+  std::vector<std::string> a{"run",    "--video", kVideo,     "--model", zoo_[0] + ":threads=8000",
+                             "--size", "64x64",   "--frames", "2",       "-q"};
   expect_error(run_cli(a), 2, {"threads=", "8000", "at most"});
   expect_error(run_cli(run_args({"--cores", "100000"})), 2, {"--cores", "at most"});
   fs::path config = dir_ / "threads.yaml";
   std::ofstream(config) << "models:\n  - path: " << zoo_[0] << "\n    threads: 100000\n";
-  expect_error(run_cli({"run", "--video", kVideo, "--config", config.string(), "--size", "64x64",
-                        "-q"}),
-               2, {"threads=", "at most"});
+  expect_error(
+      run_cli({"run", "--video", kVideo, "--config", config.string(), "--size", "64x64", "-q"}), 2,
+      {"threads=", "at most"});
 }
 
 TEST_F(Reliability, NonsenseNumbersAreOneShortLine) {
@@ -111,11 +111,11 @@ TEST_F(Reliability, AbsurdSizesAreRefusedBeforeAllocating) {
   // --max-memory and what needs it, before any tensor is allocated.
   // PaddleOCR's detector has dynamic H and W.
   const std::string det = paddle_model("ch_PP-OCRv4_det_infer.onnx");
-  std::vector<std::string> a{"run", "--video", kVideo, "--model", det, "--size",
-                             "60000x60000", "--frames", "2", "-q"};
+  std::vector<std::string> a{"run",    "--video",     kVideo,     "--model", det,
+                             "--size", "60000x60000", "--frames", "2",       "-q"};
   expect_error(run_cli(a), 2, {"--max-memory", "needs"});
-  a = {"run", "--video", kVideo, "--model", det + ":dim.2=2000000000,dim.3=64", "--frames", "2",
-       "-q"};
+  a = {"run",      "--video", kVideo, "--model", det + ":dim.2=2000000000,dim.3=64",
+       "--frames", "2",       "-q"};
   expect_error(run_cli(a), 2, {"--max-memory", "needs"});
   // --preload of more than --max-memory allows: the need is computed and refused up front.
   expect_error(run_cli(run_args({"--preload", "--max-memory", "100K"})), 2,
@@ -129,8 +129,8 @@ TEST_F(Reliability, ConfigValuesOfTheWrongShapeNameTheConfig) {
   std::ofstream(config) << "models:\n  - path: " << zoo_[0] << "\n    mean: [[0.5], 0.5, 0.5]\n";
   expect_error(run_cli({"run", "--video", kVideo, "--config", config.string(), "-q"}), 2,
                {config.string(), "mean"});
-  std::ofstream(config, std::ios::trunc) << "models:\n  - path: " << zoo_[0]
-                                         << "\n    size: [[192], [48]]\n";
+  std::ofstream(config, std::ios::trunc)
+      << "models:\n  - path: " << zoo_[0] << "\n    size: [[192], [48]]\n";
   expect_error(run_cli({"run", "--video", kVideo, "--config", config.string(), "-q"}), 2,
                {config.string(), "size"});
   expect_error(run_cli({"run", "--video", kVideo, "--config", dir_.string(), "-q"}), 2,
@@ -144,9 +144,9 @@ TEST_F(Reliability, OutNamingAnInputIsRefusedAndTheInputKept) {
   fs::path video = dir_ / "copy.avi";
   fs::copy_file(kVideo, video);
   const auto vsize = fs::file_size(video);
-  std::vector<std::string> a{"run",     "--video", video.string(), "--model", zoo_[0], "--size",
-                             "64x64",   "--frames", "2",           "-q",      "--out",
-                             video.string()};
+  std::vector<std::string> a{"run",   "--video", video.string(), "--model",
+                             zoo_[0], "--size",  "64x64",        "--frames",
+                             "2",     "-q",      "--out",        video.string()};
   expect_error(run_cli(a), 2, {"--out", "one of the inputs"});
   EXPECT_EQ(fs::file_size(video), vsize);
 }
@@ -189,11 +189,11 @@ TEST_F(Reliability, AFullDiskLeavesOnlyWholeLines) {
 }
 
 TEST_F(Reliability, AClosedPipeOrStdoutIsReported) {
-  CommandResult r = run_bash(
-      fmt::format("set -o pipefail; {} run --video {} --model {} --size 64x64 --loop 4 -q "
-                  "--out - | head -c 10 >/dev/null",
-                  kCli, kVideo, zoo_[0]),
-      dir_);
+  CommandResult r =
+      run_bash(fmt::format("set -o pipefail; {} run --video {} --model {} --size 64x64 --loop 4 -q "
+                           "--out - | head -c 10 >/dev/null",
+                           kCli, kVideo, zoo_[0]),
+               dir_);
   EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.err.find("pipe"), std::string::npos) << r.err;
   r = run_bash(fmt::format("{} run --video {} --model {} --size 64x64 --frames 2 -q --out - >&-",
@@ -205,11 +205,11 @@ TEST_F(Reliability, AClosedPipeOrStdoutIsReported) {
 
 TEST_F(Reliability, AnOutputDeletedMidRunIsReported) {
   fs::path out = dir_ / "gone.jsonl";
-  CommandResult r = run_bash(
-      fmt::format("{} run --video {} --model {} --size 64x64 --live-fps 50 --frames 40 -q "
-                  "--out {} & while [ ! -s {} ]; do sleep 0.05; done; rm {}; wait $!",
-                  kCli, kVideo, zoo_[0], out.string(), out.string(), out.string()),
-      dir_);
+  CommandResult r =
+      run_bash(fmt::format("{} run --video {} --model {} --size 64x64 --live-fps 50 --frames 40 -q "
+                           "--out {} & while [ ! -s {} ]; do sleep 0.05; done; rm {}; wait $!",
+                           kCli, kVideo, zoo_[0], out.string(), out.string(), out.string()),
+               dir_);
   EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.err.find("deleted"), std::string::npos) << r.err;
 }
@@ -227,9 +227,9 @@ TEST_F(Reliability, AnOutSymlinkIsReplacedNotFollowed) {
 }
 
 TEST_F(Reliability, ModelNamesCannotLeaveTheTensorFolder) {
-  std::vector<std::string> a{"run", "--video", kVideo, "--model", zoo_[0] + ":name=..",
-                             "--size", "64x64", "--frames", "2", "-q", "--save-tensors",
-                             (dir_ / "t").string()};
+  std::vector<std::string> a{
+      "run",   "--video",  kVideo, "--model", zoo_[0] + ":name=..", "--size",
+      "64x64", "--frames", "2",    "-q",      "--save-tensors",     (dir_ / "t").string()};
   expect_error(run_cli(a), 2, {"'..'", "name"});
   a[4] = zoo_[0] + ":name=a/b";
   expect_error(run_cli(a), 2, {"'a/b'", "name"});
@@ -239,13 +239,13 @@ TEST_F(Reliability, SigtermIsAStopLikeSigint) {
   // A slow live replay, SIGTERM after the first results: exit 130 (interrupted) with the
   // summary, whole lines, no temporary file.
   fs::path out = dir_ / "term.jsonl";
-  std::vector<std::string> a = {"run", "--video", kVideo, "--model", zoo_[0], "--size", "64x64",
-                                "--live-fps", "20", "--frames", "400", "-q", "--out", out.string()};
+  std::vector<std::string> a = {"run",    "--video", kVideo,       "--model",   zoo_[0],
+                                "--size", "64x64",   "--live-fps", "20",        "--frames",
+                                "400",    "-q",      "--out",      out.string()};
   CommandResult r = run_bash(
       fmt::format("{} {} & pid=$!; while [ ! -s {} ]; do sleep 0.05; done; kill -TERM $pid; "
                   "wait $pid",
-                  kCli, fmt::join(std::vector<std::string>(a.begin(), a.end()), " "),
-                  out.string()),
+                  kCli, fmt::join(std::vector<std::string>(a.begin(), a.end()), " "), out.string()),
       dir_);
   EXPECT_EQ(r.exit_code, 130) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
@@ -277,9 +277,9 @@ TEST_P(FailurePoint, EveryResultBeforeTheFailureIsEmitted) {
   }
   std::ofstream(frames / "f013.png", std::ios::trunc) << "garbage, not a PNG";
   fs::path out = dir_ / "partial.jsonl";
-  CommandResult r = run_cli({"run", "--video", frames.string(), "--model", zoo_[0], "--model",
-                             zoo_[1], "--size", "64x64", "--strategy", GetParam(), "--out",
-                             out.string(), "-q"});
+  CommandResult r =
+      run_cli({"run", "--video", frames.string(), "--model", zoo_[0], "--model", zoo_[1], "--size",
+               "64x64", "--strategy", GetParam(), "--out", out.string(), "-q"});
   expect_error(r, 3, {"f013.png"});
   const std::vector<std::string> lines = read_lines(out);
   ASSERT_EQ(lines.size(), 13u * 2) << GetParam();
@@ -299,6 +299,85 @@ INSTANTIATE_TEST_SUITE_P(Strategies, FailurePoint,
                              if (c == '-') c = '_';
                            return n;
                          });
+
+// SIGINT or SIGTERM once results flow, under every strategy: exit 130 with the summary, whole
+// lines in frame order without gaps, no temporary file, no child process left.
+class StopSignal : public Reliability,
+                   public ::testing::WithParamInterface<std::tuple<std::string, int>> {};
+
+TEST_P(StopSignal, StopsCleanlyWithEveryResultInOrder) {
+  const auto& [strategy, sig] = GetParam();
+  fs::path out = dir_ / "stopped.jsonl";
+  const std::string cmd = fmt::format(
+      "{} run --video {} --model {} --model {} --size 64x64 --live-fps 40 --frames 400 -q "
+      "--strategy {} --out {}",
+      kCli, kVideo, zoo_[0], zoo_[1], strategy, out.string());
+  CommandResult r = run_bash(
+      // processes decodes (here: waits for the paced frames) before anything runs: the stop
+      // comes during that wait; the others are stopped once results flow.
+      fmt::format(
+          "{} & pid=$!; {}; sleep 0.3; kill -{} $pid; "
+          "t0=$(date +%s%N); wait $pid; rc=$?; "
+          "echo \"stop took $(( ($(date +%s%N) - t0) / 1000000 )) ms\" >&2; "
+          "sleep 0.2; pgrep -f \"^{} run.*{}\" >&2 && exit 99; exit $rc",  // forked workers too
+          cmd,
+          strategy == "processes"
+              ? std::string("sleep 1")
+              : fmt::format("while [ ! -s {} ]; do sleep 0.05; done", out.string()),
+          sig, kCli, out.string()),
+      dir_);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("(interrupted)"), std::string::npos) << r.err;
+  const std::vector<std::string> lines = read_lines(out);
+  if (strategy != "processes") {
+    ASSERT_GT(lines.size(), 0u);
+  }
+  EXPECT_LT(lines.size(), 800u);
+  EXPECT_EQ(lines.size() % 2, 0u) << "a batch with one model's result but not the other's";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json j = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(j["batch"], i / 2);
+  }
+  EXPECT_TRUE(leftovers().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, StopSignal,
+                         ::testing::Combine(::testing::Values("serial", "threads", "processes",
+                                                              "coroutines", "coroutines-async",
+                                                              "pipeline", "auto"),
+                                            ::testing::Values(SIGINT, SIGTERM)),
+                         [](const auto& info) {
+                           std::string n = std::get<0>(info.param) +
+                                           (std::get<1>(info.param) == SIGINT ? "_int" : "_term");
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+// A real full disk: a 64 KiB tmpfs mounted by the test (root only; skipped otherwise).
+TEST_F(Reliability, ARealFullDiskLeavesOnlyWholeLines) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  fs::path mnt = dir_ / "small";
+  fs::create_directories(mnt);
+  if (std::system(
+          fmt::format("mount -t tmpfs -o size=64k tmpfs {} 2>/dev/null", mnt.string()).c_str()) !=
+      0)
+    GTEST_SKIP() << "mount -t tmpfs is not permitted here";
+  fs::path out = mnt / "r.jsonl";
+  CommandResult r = run_cli({"run", "--video", kVideo, "--model", zoo_[0], "--model", zoo_[1],
+                             "--size", "64x64", "--frames", "400", "-q", "--out", out.string()});
+  size_t lines = 0;
+  const bool whole = whole_json_lines(out, &lines);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(mnt))
+    if (e.path() != out) left.push_back(e.path().string());
+  EXPECT_EQ(std::system(fmt::format("umount {}", mnt.string()).c_str()), 0);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("No space left"), std::string::npos) << r.err;
+  EXPECT_TRUE(whole);
+  EXPECT_GT(lines, 0u);
+  EXPECT_TRUE(left.empty()) << left.front();
+}
 
 }  // namespace
 }  // namespace mvinfer::testing

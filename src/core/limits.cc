@@ -28,7 +28,8 @@ int64_t physical_memory_bytes() {
 }
 
 int64_t default_max_memory(int64_t physical) {
-  return static_cast<int64_t>(kDefaultMemoryShare * static_cast<double>(std::max<int64_t>(0, physical)));
+  return static_cast<int64_t>(kDefaultMemoryShare *
+                              static_cast<double>(std::max<int64_t>(0, physical)));
 }
 
 int64_t parse_memory(const std::string& flag, const std::string& text, int64_t physical) {
@@ -37,12 +38,18 @@ int64_t parse_memory(const std::string& flag, const std::string& text, int64_t p
   auto [p, ec] = std::from_chars(text.data(), end, v);
   const std::string unit(p, end);
   double scale = -1;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "K" || unit == "KiB") scale = 1024.0;
-  else if (unit == "M" || unit == "MiB") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "T" || unit == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
-  else if (unit == "%" && physical > 0 && v <= 100) scale = static_cast<double>(physical) / 100;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "K" || unit == "KiB")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TiB")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (unit == "%" && physical > 0 && v <= 100)
+    scale = static_cast<double>(physical) / 100;
   const double bytes = v * scale;
   if (ec != std::errc() || !std::isfinite(v) || v <= 0 || scale < 0 || bytes < 1 || bytes > 9e18)
     throw Error(ErrorCode::bad_flag,
@@ -53,7 +60,8 @@ int64_t parse_memory(const std::string& flag, const std::string& text, int64_t p
 }
 
 std::string format_bytes(double bytes) {
-  if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024 * 1024));
+  if (bytes >= 1024.0 * 1024 * 1024)
+    return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024 * 1024));
   if (bytes >= 1024.0 * 1024) return fmt::format("{:.0f} MiB", bytes / (1024.0 * 1024));
   return fmt::format("{:.0f} KiB", bytes / 1024.0);
 }
@@ -72,7 +80,8 @@ double batch_bytes(std::span<const ModelSpec> models, int batch, bool keep_image
 
 double batches_held(bool all_up_front, int64_t total, int queue_depth, size_t units, int cores) {
   if (all_up_front) return total < 0 ? HUGE_VAL : static_cast<double>(total);
-  return static_cast<double>(std::max(1, queue_depth) + 2) * static_cast<double>(std::max<size_t>(1, units)) +
+  return static_cast<double>(std::max(1, queue_depth) + 2) *
+             static_cast<double>(std::max<size_t>(1, units)) +
          std::max(1, cores);
 }
 

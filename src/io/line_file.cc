@@ -104,16 +104,17 @@ void LineFile::write_line(std::string_view line) {
 void LineFile::commit() {
   if (path_ == "-") return;
   publish();
-  struct stat open_st {}, path_st {};
+  struct stat open_st {
+  }, path_st{};
   if (::fstat(fd_, &open_st) != 0 || open_st.st_nlink == 0)
-    throw Error(ErrorCode::io, Error::Option{option_},
-                fmt::format(" '{}': the file was deleted during the run; its results are lost",
-                            path_));
+    throw Error(
+        ErrorCode::io, Error::Option{option_},
+        fmt::format(" '{}': the file was deleted during the run; its results are lost", path_));
   if (::stat(path_.c_str(), &path_st) != 0 || path_st.st_ino != open_st.st_ino ||
       path_st.st_dev != open_st.st_dev)
-    throw Error(ErrorCode::io, Error::Option{option_},
-                fmt::format(" '{}': the file was replaced during the run; its results are lost",
-                            path_));
+    throw Error(
+        ErrorCode::io, Error::Option{option_},
+        fmt::format(" '{}': the file was replaced during the run; its results are lost", path_));
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0)

@@ -176,7 +176,9 @@ struct Context {
   EventLoop& loop;
   Window& window;
   int pid;
-  bool stopping() const { return error.failed() || (stop && stop->load()); }
+  // A stop request is the fanout's: it reads no more batches, so each coroutine finishes
+  // every batch another took and a stopped run ends with whole batches.
+  bool stopping() const { return error.failed(); }
 };
 
 Task blocking_model_task(Context& c, size_t k) {
@@ -245,7 +247,7 @@ class Coroutines : public StrategyBase {
                                    "ahead of the slowest waits for it",
                                    std::max(1, options_.queue_depth));
     const Graph graph(specs, models);
-    BatchFanout fanout(source, graph.roots().size());
+    BatchFanout fanout(source, graph.roots().size(), 0, options_.stop);
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     EventLoop loop;

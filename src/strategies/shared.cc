@@ -18,6 +18,7 @@ std::shared_ptr<const Batch> BatchFanout::get(size_t consumer, int64_t i) {
   if (lead_ > 0)
     caught_up_.wait(lock,
                     [&] { return i < *std::min_element(taken_.begin(), taken_.end()) + lead_; });
+  if (stop_ && stop_->load(std::memory_order_relaxed)) ended_ = true;
   while (!ended_ && i >= base_ + static_cast<int64_t>(window_.size())) {
     std::optional<Batch> b;
     try {

@@ -2,6 +2,7 @@
 // back in frame order, the first error of any worker kept for the caller.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -23,8 +24,11 @@ class BatchFanout {
   // `lead` > 0: a consumer asking for a batch `lead` or more ahead of the slowest consumer
   // waits until that one catches up (memory bounded by `lead` batches whatever the input's
   // length). Consumers that wait must be threads, and each must call done() when it stops.
-  BatchFanout(BatchSource& source, size_t consumers, int64_t lead = 0)
-      : source_(source), taken_(consumers, 0), lead_(lead) {}
+  // `stop` (optional): once set, no batch is read from the source any more, but every batch
+  // one consumer took is still given to the others, so a stopped run ends with whole batches.
+  BatchFanout(BatchSource& source, size_t consumers, int64_t lead = 0,
+              const std::atomic<bool>* stop = nullptr)
+      : source_(source), taken_(consumers, 0), lead_(lead), stop_(stop) {}
   // `consumer` takes no more batches: nobody waits for it.
   void done(size_t consumer);
   // Batch number `i` for `consumer` (who must ask for 0, 1, 2, ... in turn); null at the end.
@@ -45,6 +49,7 @@ class BatchFanout {
   std::exception_ptr error_;
   std::vector<int64_t> taken_;  // per consumer: batches taken so far
   int64_t lead_;
+  const std::atomic<bool>* stop_;
   std::condition_variable caught_up_;
 };
 

@@ -28,7 +28,8 @@ class Threads : public StrategyBase {
     const Graph graph(specs, models);
     const std::vector<size_t>& roots = graph.roots();
     // A model more than --queue-depth batches ahead of the slowest waits for it.
-    BatchFanout fanout(source, roots.size(), std::max(1, options_.queue_depth));
+    // A stop ends the reading; every batch a model took is finished by the others.
+    BatchFanout fanout(source, roots.size(), std::max(1, options_.queue_depth), options_.stop);
     OrderedEmitter emitter(sink, specs.size(), source.next_seq());
     FirstError error;
     const int pid = getpid();
@@ -37,7 +38,7 @@ class Threads : public StrategyBase {
       for (size_t k = 0; k < roots.size(); ++k)
         workers.emplace_back([&, k] {
           try {
-            for (int64_t i = 0; !error.failed() && !stop_requested(); ++i) {
+            for (int64_t i = 0; !error.failed(); ++i) {
               std::shared_ptr<const Batch> b = fanout.get(k, i);
               if (!b) break;
               graph.run_unit(roots[k], *b, observer, pid,

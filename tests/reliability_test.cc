@@ -137,6 +137,23 @@ TEST_F(Reliability, ConfigValuesOfTheWrongShapeNameTheConfig) {
                {dir_.string(), "directory"});
 }
 
+TEST_F(Reliability, AnImageDeclaringAHugeSizeIsNamed) {
+  // A BMP header declaring 100000 x 100000 pixels (OpenCV refuses past 2^30 by an assertion).
+  fs::path folder = dir_ / "huge";
+  fs::create_directories(folder);
+  std::ofstream f(folder / "a.bmp", std::ios::binary);
+  auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+  f.write("BM", 2);
+  u32(70), u16(0), u16(0), u32(54);                      // file header
+  u32(40), u32(100000), u32(100000), u16(1), u16(24);    // info header: size, W, H, planes, bpp
+  u32(0), u32(0), u32(2835), u32(2835), u32(0), u32(0);  // no compression, ...
+  u32(0), u32(0), u32(0), u32(0);
+  f.close();
+  expect_error(run_cli({"run", "--video", folder.string(), "--model", zoo_[0], "-q"}), 3,
+               {(folder / "a.bmp").string(), "2^30 pixels"});
+}
+
 TEST_F(Reliability, OutNamingAnInputIsRefusedAndTheInputKept) {
   const auto before = fs::file_size(zoo_[0]);
   expect_error(run_cli(run_args({"--out", zoo_[0]})), 2, {"--out", "one of the inputs"});

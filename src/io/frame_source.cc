@@ -169,7 +169,15 @@ class ImageFolderSource final : public FrameSource {
     const fs::path& p = files_[pos_];
     // IMREAD_COLOR gives 8-bit BGR for grey, alpha and 16-bit files alike, and applies the EXIF
     // orientation of camera JPEGs.
-    cv::Mat m = cv::imread(p.string(), cv::IMREAD_COLOR);
+    cv::Mat m;
+    try {
+      m = cv::imread(p.string(), cv::IMREAD_COLOR);
+    } catch (const cv::Exception& e) {  // e.g. a header declaring more than 2^30 pixels
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("image '{}': cannot be decoded ({}; expected an image of at most "
+                              "2^30 pixels)",
+                              p.string(), e.err));
+    }
     if (m.empty())
       throw Error(
           ErrorCode::bad_input,

@@ -4,17 +4,23 @@
 #               (every 4th frame) on Megamind.avi: results in demo/results.jsonl, drawn in
 #               demo/overlay.mp4
 #   make test   set up + build + CTest
+#   make gpu    set up with ONNX Runtime's CUDA provider (scripts/setup --gpu) + build
 #   make asan / make tsan: the tests under AddressSanitizer+UBSan / ThreadSanitizer
 #   make format / make format-check: clang-format (.clang-format) over our sources
 BUILD ?= build
 JOBS ?= $(shell nproc)
 MEGAMIND ?= /usr/share/doc/opencv-doc/examples/data/Megamind.avi
 
-.PHONY: all setup build demo test asan tsan format format-check clean
+.PHONY: all setup gpu build demo test asan tsan format format-check clean
 all: build
 
 setup:
 	@bash scripts/setup
+
+# ONNX Runtime's CUDA and TensorRT providers (179 MB), then the build: `--provider cuda` needs it.
+gpu:
+	@bash scripts/setup --gpu
+	@$(MAKE) --no-print-directory build
 
 build: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null

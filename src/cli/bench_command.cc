@@ -12,6 +12,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/core/limits.h"
+#include "mvinfer/core/provider.h"
 #include "mvinfer/core/trace_observer.h"
 #include "mvinfer/io/line_file.h"
 #include "mvinfer/io/preprocess.h"
@@ -23,7 +24,7 @@ namespace {
 
 struct BenchFlags {
   std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
-                     trace;
+                     trace, provider = "auto";
   std::vector<std::string> models, configs;
   int zoo = 0, batch = 4, sample = 16, repeat = 1;
   int64_t frames = 300;
@@ -75,6 +76,9 @@ Command add_bench_command(CLI::App& app) {
                 "as the median with min-max over the rounds")
       ->default_val(1)
       ->check(positive_integer(1000));
+  b->add_option("--provider", f->provider,
+                "Where models run: cpu, cuda, tensorrt or auto (as in run)")
+      ->default_val("auto");
   b->add_option("--json", f->json, "Write the report as JSON");
   b->add_option("--svg", f->svg, "Write a chart as SVG");
   b->add_option("--trace", f->trace,
@@ -93,6 +97,9 @@ Command add_bench_command(CLI::App& app) {
     c.repeat = f->repeat;
     c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);
     if (c.options.intra_threads > 0) check_threads("--intra-threads", c.options.intra_threads);
+    const ProviderChoice provider = resolve_provider(f->provider);
+    c.options.provider = provider.provider;
+    fmt::print(stderr, "bench: provider {}\n", provider.reason);
     if (!f->strategies.empty()) c.strategies = split(f->strategies);
     check_writable("json", f->json);
     check_writable("svg", f->svg);

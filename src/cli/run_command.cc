@@ -39,7 +39,7 @@ struct RunFlags {
   int queue_depth = 4;
   int loop = 1;
   int cores = 0;
-  std::string max_memory;
+  std::string max_memory, provider = "auto";
 };
 
 }  // namespace
@@ -100,6 +100,11 @@ Command add_run_command(CLI::App& app) {
       ->check(positive_integer(kMaxQueueDepth));
   run->add_option("--cores", flags->cores, "Cores the run may use (default: all of them)")
       ->check(positive_integer(1 << 20));
+  run->add_option("--provider", flags->provider,
+                  "Where models run: cpu, cuda (an NVIDIA GPU through ONNX Runtime's CUDA "
+                  "provider; `make gpu`), tensorrt, or auto: the GPU when one is usable, else "
+                  "the CPU, and the summary says which and why")
+      ->default_val("auto");
   run->add_option("--max-memory", flags->max_memory,
                   "Most memory the run's frames and tensors may hold at once, e.g. 8G or 50% "
                   "(default: 80% of this machine's memory); checked before anything is read");
@@ -112,6 +117,7 @@ Command add_run_command(CLI::App& app) {
       for (ModelSpec& m : load_model_config(file)) job.models.push_back(std::move(m));
     for (const std::string& m : f.models) job.models.push_back(parse_model_arg(m));
     job.other_inputs = f.configs;
+    job.provider = f.provider;
     job.max_frames = f.frames;
     if (!f.max_memory.empty())
       job.max_memory = parse_memory("--max-memory", f.max_memory, physical_memory_bytes());
@@ -166,6 +172,7 @@ Command add_run_command(CLI::App& app) {
       throw;
     }
     if (!f.trace.empty()) write_trace();
+    fmt::print(stderr, "provider {}\n", job.provider_reason);
     fmt::print(stderr, "strategy {}: {}\n", report.strategy, report.settings);
     fmt::print(stderr, "{}{}\n", format_summary(report),
                report.interrupted ? " (interrupted)" : "");

@@ -12,6 +12,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/graph.h"
 #include "mvinfer/core/limits.h"
+#include "mvinfer/core/provider.h"
 #include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/looped_source.h"
 #include "mvinfer/io/overlay.h"
@@ -181,6 +182,9 @@ void validate_job(JobConfig& c) {
                 fmt::format(": strategy {} does not drop late frames (expected one of: {})",
                             c.strategy, fmt::join(able, ", ")));
   }
+  const ProviderChoice provider = resolve_provider(c.provider);
+  c.strategy_options.provider = provider.provider;
+  c.provider_reason = provider.reason;
   if (c.strategy_options.intra_threads > 0)
     check_threads("--intra-threads", c.strategy_options.intra_threads);
   if (c.strategy_options.cores > 0) check_threads("--cores", c.strategy_options.cores);

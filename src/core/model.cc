@@ -83,6 +83,26 @@ Ort::SessionOptions make_session_options(const SessionSettings& s) {
   o.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   o.AddConfigEntry("session.intra_op.allow_spinning", s.allow_spinning ? "1" : "0");
   o.AddConfigEntry("session.inter_op.allow_spinning", "0");
+  if (s.provider != Provider::cpu) {
+    // Reached only after choose_provider() found the provider library, CUDA, cuDNN and a GPU.
+    const OrtApi& api = Ort::GetApi();
+    if (s.provider == Provider::tensorrt) {
+      OrtTensorRTProviderOptionsV2* trt = nullptr;
+      Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
+      std::unique_ptr<OrtTensorRTProviderOptionsV2, void (*)(OrtTensorRTProviderOptionsV2*)> own(
+          trt, api.ReleaseTensorRTProviderOptions);
+      o.AppendExecutionProvider_TensorRT_V2(*trt);
+    }
+    OrtCUDAProviderOptionsV2* cuda = nullptr;
+    Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
+    std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> own(
+        cuda, api.ReleaseCUDAProviderOptions);
+    const char* keys[] = {"device_id", "arena_extend_strategy", "cudnn_conv_algo_search",
+                          "do_copy_in_default_stream"};
+    const char* values[] = {"0", "kSameAsRequested", "HEURISTIC", "0"};
+    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, values, 4));
+    o.AppendExecutionProvider_CUDA_V2(*cuda);
+  }
   return o;
 }
 

@@ -4,7 +4,8 @@ namespace mvinfer {
 
 const Model& ModelCache::get(const ModelSpec& spec, const SessionSettings& settings) {
   std::lock_guard lock(mu_);
-  auto key = std::make_tuple(spec.path, spec.name, settings.intra_threads, settings.allow_spinning);
+  auto key = std::make_tuple(spec.path, spec.name, settings.intra_threads, settings.allow_spinning,
+                             settings.provider);
   auto it = models_.find(key);
   if (it == models_.end()) it = models_.emplace(key, std::make_unique<Model>(spec, settings)).first;
   return *it->second;

@@ -75,6 +75,7 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
     s.intra_threads = std::max(1, cores_of(options) / std::max(1, concurrent));
   // Spinning threads of one session steal the cores the others need.
   s.allow_spinning = options.allow_spinning && concurrent <= 1;
+  s.provider = options.provider;
   return s;
 }
 

@@ -35,6 +35,10 @@ struct JobConfig {
   // --max-memory in bytes: what the run's batches may hold at once (limits.h); < 0 = the
   // default share of physical memory, 0 = no limit.
   int64_t max_memory = -1;
+  // --provider: cpu, cuda, tensorrt or auto (provider.h); validate_job() resolves it into
+  // strategy_options.provider and provider_reason.
+  std::string provider = "auto";
+  std::string provider_reason;
   // Files read besides the videos and models (configs): an output may not be one of them.
   std::vector<std::string> other_inputs;
 };

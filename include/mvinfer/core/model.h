@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mvinfer/core/decoder.h"
+#include "mvinfer/core/provider.h"
 #include "mvinfer/core/tensor.h"
 #include "mvinfer/io/preprocess.h"
 
@@ -88,6 +89,10 @@ void make_names_unique(std::span<ModelSpec> specs);
 struct SessionSettings {
   int intra_threads = 1;
   bool allow_spinning = false;  // ONNX Runtime's spin-wait of idle intra-op threads
+  // Where the session runs (provider.h). On a GPU: CUDA's execution provider on device 0 with
+  // its own stream, a memory arena that grows by what is asked (so that several sessions share
+  // the device) and cuDNN's convolution search done once (heuristic).
+  Provider provider = Provider::cpu;
 };
 
 class Model {

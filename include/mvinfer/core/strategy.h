@@ -44,6 +44,8 @@ struct StrategyOptions {
   double probe_seconds = 10;
   // Where strategies take their sessions from; null: each run creates its own.
   ModelCache* cache = nullptr;
+  // Where every session runs (choose_provider() decided it; provider.h).
+  Provider provider = Provider::cpu;
 };
 
 // What a strategy did in one run, returned by Strategy::run(). Timing is not here: it comes

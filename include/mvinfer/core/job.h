@@ -32,6 +32,9 @@ struct JobConfig {
   bool progress = false;         // frames, frames/s, ETA on stderr
   double live_fps = 0;           // > 0: replay the inputs as live sources at this rate
   int loop = 1;                  // play each input this many times in a row
+  // An input that ends before max_frames (or the frames its container holds), or an
+  // undecodable frame, is an Error{bad_input} instead of a short run or a skipped frame.
+  bool strict = false;
 };
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after

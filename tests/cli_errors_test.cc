@@ -1,13 +1,16 @@
 // Bad input: each case exits non-zero with one line on stderr naming the culprit, never a
-// crash, and never loses what was already written.
+// crash, and never loses what was already written; a damaged or short input that can be read
+// is read, and the summary says how much of it (an error with --strict).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
+#include <sstream>
 
 #include "mvinfer/tools/zoo.h"
 #include "test_support.h"
@@ -171,8 +174,8 @@ TEST_F(CliErrors, BadModelKeepsAnExistingResultsFile) {
 }
 
 TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
-  // An image folder whose 7th image is corrupt: the first 3 batches of 2 are written, then the
-  // run stops with an error naming that image.
+  // An image folder whose 7th image is corrupt, under --strict: the first 3 batches of 2 are
+  // written, then the run stops with an error naming that image.
   fs::path frames = dir_ / "frames";
   fs::create_directories(frames);
   cv::VideoCapture cap(kVideo);
@@ -184,7 +187,7 @@ TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
   std::ofstream(frames / "f006.png", std::ios::trunc) << "garbage, not a PNG";
   fs::path out = dir_ / "partial.jsonl";
   CommandResult r = run_cli({"run", "--video", frames.string(), "--model", zoo_, "--size", "64x64",
-                             "--batch", "2", "--out", out.string(), "-q"});
+                             "--batch", "2", "--out", out.string(), "-q", "--strict"});
   expect_one_line_error(r, {3, {"f006.png"}});
   std::vector<std::string> lines = read_lines(out);
   ASSERT_EQ(lines.size(), 3u);
@@ -192,6 +195,130 @@ TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
     nlohmann::json j = nlohmann::json::parse(lines[i]);  // throws on a torn line
     EXPECT_EQ(j["batch"], i);
   }
+}
+
+// A successful run prints two lines on stderr, "strategy ...: settings" and the summary, and
+// nothing of OpenCV's, FFmpeg's or libjpeg's own; returns the summary.
+std::string expect_only_our_lines(const CommandResult& r) {
+  EXPECT_EQ(r.signal, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines;
+  std::stringstream ss(r.err);
+  for (std::string line; std::getline(ss, line);) lines.push_back(line);
+  EXPECT_EQ(lines.size(), 2u) << r.err;
+  if (lines.size() != 2) return "";
+  EXPECT_TRUE(lines[0].starts_with("strategy ")) << r.err;
+  EXPECT_NE(lines[1].find(" frames in "), std::string::npos) << r.err;
+  return lines[1];
+}
+
+// The first `bytes` of vtest.avi, in `dir`.
+fs::path truncated_vtest(const fs::path& dir, size_t bytes) {
+  const fs::path v = dir / fmt::format("first{}.avi", bytes);
+  std::ifstream in(kVideo, std::ios::binary);
+  std::vector<char> head(bytes);
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  std::ofstream(v, std::ios::binary).write(head.data(), static_cast<std::streamsize>(head.size()));
+  return v;
+}
+
+TEST_F(CliErrors, TruncatedVideoSaysHowManyFramesItRead) {
+  // The first 10 KiB of vtest.avi hold 1 frame, the first MiB 97, of the 795 its header lists.
+  const fs::path small = truncated_vtest(dir_, 10 * 1024), big = truncated_vtest(dir_, 1 << 20);
+  std::string summary =
+      expect_only_our_lines(run_cli({"run", "--video", small.string(), "--model", zoo_, "--size",
+                                     "64x64", "--frames", "40", "-q", "--strategy", "serial"}));
+  EXPECT_TRUE(summary.starts_with("1 frames in ")) << summary;
+  EXPECT_TRUE(summary.ends_with(" | input: " + small.string() + " 1 of 40 frames read")) << summary;
+  summary = expect_only_our_lines(run_cli(
+      {"run", "--video", big.string(), "--model", zoo_, "--size", "64x64", "--batch", "4", "-q"}));
+  EXPECT_TRUE(summary.starts_with("97 frames in ")) << summary;
+  EXPECT_TRUE(summary.ends_with(" | input: " + big.string() + " 97 of 795 frames read")) << summary;
+  // A whole input says nothing of the kind.
+  summary = expect_only_our_lines(run_cli(run_args(kVideo, zoo_)));
+  EXPECT_EQ(summary.find("input:"), std::string::npos) << summary;
+}
+
+TEST_F(CliErrors, StrictTruncatedVideoIsBadInputAndKeepsItsResults) {
+  const fs::path small = truncated_vtest(dir_, 10 * 1024), big = truncated_vtest(dir_, 1 << 20);
+  expect_one_line_error(
+      run_cli({"run", "--video", small.string(), "--model", zoo_, "--size", "64x64", "--frames",
+               "40", "-q", "--strict"}),
+      {3,
+       {"video '" + small.string() + "': ended after 1 of the 40 frames asked for",
+        "--strict expects them all"}});
+  const fs::path out = dir_ / "big.jsonl";
+  CommandResult r = run_cli({"run", "--video", big.string(), "--model", zoo_, "--size", "64x64",
+                             "--batch", "4", "-q", "--strict", "--out", out.string()});
+  expect_one_line_error(
+      r, {3, {"video '" + big.string() + "': ended after 97 of the 795 frames", "--strict"}});
+  // Every batch read before the end is written, whole.
+  const std::vector<std::string> lines = read_lines(out);
+  EXPECT_GE(lines.size(), 20u);
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(nlohmann::json::parse(lines[i])["batch"], i);
+  // --strict on a whole input changes nothing.
+  expect_only_our_lines(run_cli({"run", "--video", kVideo, "--model", zoo_, "--size", "64x64",
+                                 "--frames", "8", "-q", "--strict"}));
+  // bench reads its frames before timing: the same error, after its progress lines, before
+  // anything is measured.
+  r = run_cli({"bench", "--video", small.string(), "--model", zoo_, "--frames", "8", "--batch", "2",
+               "--size", "64x64", "--strategies", "serial", "--strict"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("\nmvinfer: error: video '" + small.string() +
+                       "': ended after 1 of the 8 frames asked for"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(r.err.ends_with("--strict expects them all\n")) << r.err;
+  EXPECT_EQ(r.err.find("round"), std::string::npos) << r.err;
+}
+
+TEST_F(CliErrors, CorruptImageInAFolderIsSkippedAndCounted) {
+  fs::path frames = dir_ / "frames";
+  fs::create_directories(frames);
+  cv::VideoCapture cap(kVideo);
+  cv::Mat f;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(cap.read(f));
+    cv::imwrite((frames / fmt::format("f{:03d}.jpg", i)).string(), f);
+  }
+  std::ofstream(frames / "f006.jpg", std::ios::trunc) << "garbage, not a JPEG";
+  // A JPEG cut in half still decodes (grey below the cut), with libjpeg's warning silenced.
+  fs::resize_file(frames / "f003.jpg", fs::file_size(frames / "f003.jpg") / 2);
+  const fs::path out = dir_ / "frames.jsonl";
+  const std::string summary =
+      expect_only_our_lines(run_cli({"run", "--video", frames.string(), "--model", zoo_, "--size",
+                                     "64x64", "--batch", "2", "--out", out.string(), "-q"}));
+  EXPECT_TRUE(summary.starts_with("9 frames in ")) << summary;
+  EXPECT_TRUE(summary.ends_with(" | input: " + frames.string() +
+                                " 9 of 10 frames read, 1 undecodable skipped"))
+      << summary;
+  std::vector<int64_t> seen;
+  for (const std::string& line : read_lines(out)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    for (const auto& i : j["frames"]) seen.push_back(i.get<int64_t>());
+  }
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 7, 8, 9}));
+}
+
+TEST_F(CliErrors, LibraryLogsCanBeLetThrough) {
+  // MVINFER_LIB_LOGS=1 is for debugging: libjpeg's own warning then reaches stderr.
+  fs::path frames = dir_ / "frames";
+  fs::create_directories(frames);
+  cv::Mat f;
+  ASSERT_TRUE(cv::VideoCapture(kVideo).read(f));
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", f, jpeg);
+  std::ofstream(frames / "cut.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()),
+             static_cast<std::streamsize>(jpeg.size() / 2));
+  const std::vector<std::string> args = {"run", "--video", frames.string(), "--model",
+                                         zoo_,  "--size",  "64x64",         "-q"};
+  expect_only_our_lines(run_cli(args));
+  setenv("MVINFER_LIB_LOGS", "1", 1);
+  CommandResult r = run_cli(args);
+  unsetenv("MVINFER_LIB_LOGS");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Premature end of JPEG file"), std::string::npos) << r.err;
 }
 
 // Decoders, dependent models and the overlay: bad settings are one-line errors naming them.

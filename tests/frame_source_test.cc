@@ -1,6 +1,7 @@
 // Frame sources on real data: vtest.avi, a folder of its frames, a file:// stream, and broken
 // inputs (missing, text, truncated, empty, corrupt image), which must fail with one clear
-// Error{bad_input} naming the culprit and print nothing of OpenCV's or FFmpeg's own.
+// Error{bad_input} naming the culprit, or be read as far as they go and counted, and print
+// nothing of OpenCV's, FFmpeg's or libjpeg's own.
 #include "mvinfer/io/frame_source.h"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <sstream>
 
 #include "mvinfer/core/error.h"
@@ -67,13 +69,29 @@ std::string output_of(const std::function<void()>& f) {
   return ss.str();
 }
 
-fs::path truncated_copy_of_vtest(const fs::path& dir) {
-  const fs::path p = dir / "head.avi";
+// The first `bytes` of vtest.avi.
+fs::path truncated_copy_of_vtest(const fs::path& dir, size_t bytes = 100 * 1024) {
+  const fs::path p = dir / fmt::format("head{}.avi", bytes);
   std::ifstream in(kVideo, std::ios::binary);
-  std::vector<char> head(100 * 1024);
+  std::vector<char> head(bytes);
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   std::ofstream(p, std::ios::binary).write(head.data(), static_cast<std::streamsize>(head.size()));
   return p;
+}
+
+// Reads `src` to its end; the frames read.
+int64_t drain(FrameSource& src) {
+  int64_t n = 0;
+  for (Frame f; src.next(f);) ++n;
+  return n;
+}
+
+// A folder of `n` small PNGs, f0.png ... ; returns its path.
+fs::path folder_of_pngs(const fs::path& dir, int n) {
+  for (int i = 0; i < n; ++i)
+    cv::imwrite((dir / fmt::format("f{}.png", i)).string(),
+                cv::Mat(8, 8, CV_8UC3, cv::Scalar(i, 2, 3)));
+  return dir;
 }
 
 TEST(FrameSource, VideoFileYieldsEveryFrameInOrder) {
@@ -196,17 +214,78 @@ TEST(FrameSource, GreyAndAlphaImagesBecomeBgr) {
   EXPECT_FALSE(src->next(f));
 }
 
-TEST(FrameSource, CorruptImageMidFolderIsBadInputNamingIt) {
-  fs::path dir = scratch_dir("frames");
-  cv::Mat m(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
-  for (int i = 0; i < 4; ++i) cv::imwrite((dir / fmt::format("f{}.png", i)).string(), m);
+TEST(FrameSource, CorruptImageMidFolderIsSkippedAndCounted) {
+  const fs::path dir = folder_of_pngs(scratch_dir("frames"), 4);
+  std::ofstream(dir / "f2.png", std::ios::trunc) << "garbage, not a PNG";
+  auto src = open_frame_source(dir.string());
+  std::vector<int64_t> indices;
+  for (Frame f; src->next(f);) {
+    indices.push_back(f.index);
+    EXPECT_EQ(f.image.at<cv::Vec3b>(0, 0)[0], f.index);  // the image at that position
+  }
+  EXPECT_EQ(indices, (std::vector<int64_t>{0, 1, 3}));  // a frame's index is its image's position
+  const SourceCounts c = src->counts();
+  EXPECT_EQ(c.read, 3);
+  EXPECT_EQ(c.expected, 4);
+  EXPECT_EQ(c.undecodable, 1);
+  // --frames counts frames read: the skipped image does not use one up.
+  src = open_frame_source(dir.string(), 3);
+  EXPECT_EQ(drain(*src), 3);
+  EXPECT_EQ(src->counts().undecodable, 1);
+}
+
+TEST(FrameSource, StrictCorruptImageMidFolderIsBadInputNamingIt) {
+  const fs::path dir = folder_of_pngs(scratch_dir("frames"), 4);
   const fs::path bad = dir / "f2.png";
   std::ofstream(bad, std::ios::trunc) << "garbage, not a PNG";
-  auto src = open_frame_source(dir.string());
+  auto src = open_frame_source(dir.string(), -1, 0, /*strict=*/true);
   Frame f;
   ASSERT_TRUE(src->next(f));
   ASSERT_TRUE(src->next(f));
   expect_bad_input_naming([&] { src->next(f); }, bad.string());
+}
+
+TEST(FrameSource, FolderWithoutADecodableImageIsBadInput) {
+  const fs::path dir = scratch_dir("frames");
+  for (const char* name : {"a.png", "b.jpg"}) std::ofstream(dir / name) << "not an image";
+  expect_bad_input_naming([&] { open_frame_source(dir.string()); }, dir.string());
+}
+
+TEST(FrameSource, TruncatedVideoCountsWhatItReadAndStrictRefusesIt) {
+  const fs::path dir = scratch_dir("x");
+  // The first 10 KiB hold one frame, the first MiB 97; the container says 795.
+  for (size_t bytes : {size_t{10 * 1024}, size_t{1024 * 1024}}) {
+    const fs::path p = truncated_copy_of_vtest(dir, bytes);
+    auto src = open_frame_source(p.string());
+    const int64_t n = drain(*src);
+    EXPECT_GE(n, 1) << bytes;
+    EXPECT_LT(n, 795) << bytes;
+    EXPECT_EQ(src->counts().read, n);
+    EXPECT_EQ(src->counts().expected, 795) << bytes;
+    EXPECT_EQ(src->counts().undecodable, 0) << bytes;
+    src = open_frame_source(p.string(), 40);
+    EXPECT_EQ(src->counts().expected, 40);
+    EXPECT_EQ(drain(*src), std::min<int64_t>(n, 40));
+
+    for (int64_t asked : {int64_t{-1}, int64_t{200}}) {
+      src = open_frame_source(p.string(), asked, 0, /*strict=*/true);
+      std::string what;
+      EXPECT_EQ(code_of([&] { drain(*src); }, &what), ErrorCode::bad_input) << bytes;
+      EXPECT_NE(what.find(fmt::format("video '{}': ended after {} of the {} frames", p.string(), n,
+                                      asked < 0 ? 795 : asked)),
+                std::string::npos)
+          << what;
+      EXPECT_TRUE(what.ends_with(", and strict expects them all")) << what;
+    }
+  }
+}
+
+TEST(FrameSource, StrictWholeVideoReadsToTheEnd) {
+  auto src = open_frame_source(kVideo, -1, 0, /*strict=*/true);
+  EXPECT_EQ(drain(*src), 795);
+  EXPECT_EQ(src->counts().expected, 795);
+  src = open_frame_source(kVideo, 30, 0, /*strict=*/true);
+  EXPECT_EQ(drain(*src), 30);
 }
 
 TEST(FrameSource, MissingFileIsBadInputNamingIt) {
@@ -272,8 +351,21 @@ TEST(FrameSource, BrokenInputsPrintNothingOfTheirOwn) {
   const fs::path text = dir / "text.mp4";
   std::ofstream(text) << "hello, I am text\n";
   const fs::path head = truncated_copy_of_vtest(dir);
+  // libjpeg prints "Premature end of JPEG file" for a cut JPEG that still decodes, and
+  // "Not a JPEG file" for one that does not.
+  const fs::path images = scratch_dir("images");
+  cv::Mat frame;
+  cv::VideoCapture(kVideo).read(frame);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", frame, jpeg);
+  std::ofstream(images / "a.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()),
+             static_cast<std::streamsize>(jpeg.size() / 2));
+  std::ofstream(images / "b.jpg") << "not a JPEG";
   const std::string printed = output_of([&] {
-    for (const fs::path& p : {text, head, dir / "missing.avi"}) {
+    for (const fs::path& p :
+         {text, head, truncated_copy_of_vtest(dir, 10 * 1024),
+          truncated_copy_of_vtest(dir, 1024 * 1024), images, dir / "missing.avi"}) {
       try {
         auto src = open_frame_source(p.string());
         for (Frame f; src->next(f);) {

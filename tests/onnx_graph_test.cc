@@ -62,14 +62,23 @@ enum GraphField {
   kGraphInput = 11,
   kGraphOutput = 12
 };
-enum NodeField { kNodeInput = 1, kNodeOutput = 2, kNodeOpType = 4, kNodeAttr = 5 };
-enum AttributeField { kAttrName = 1, kAttrInt = 3, kAttrType = 20, kAttrTypeInt = 2 };
+enum NodeField { kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttr = 5 };
+enum AttributeField {
+  kAttrName = 1,
+  kAttrInt = 3,
+  kAttrInts = 8,
+  kAttrType = 20,
+  kAttrTypeInt = 2,
+  kAttrTypeInts = 7
+};
 enum TensorField {
   kTensorDims = 1,
   kTensorType = 2,
   kTensorFloats = 4,
+  kTensorInt64s = 7,
   kTensorName = 8,
-  kFloat = 1
+  kFloat = 1,
+  kInt64 = 7
 };
 enum ValueInfoField { kValueName = 1, kValueType = 2 };
 enum TypeField { kTypeTensor = 1, kTensorElemType = 1, kTensorShape = 2 };
@@ -117,15 +126,36 @@ Pb initializer(const std::string& name, std::vector<int64_t> dims) {
   return t.str(kTensorName, name);
 }
 
+Pb int64_initializer(const std::string& name, std::vector<int64_t> values) {
+  Pb t;
+  t.varint(kTensorDims, values.size()).varint(kTensorType, kInt64);
+  for (int64_t v : values) t.varint(kTensorInt64s, static_cast<uint64_t>(v));
+  return t.str(kTensorName, name);
+}
+
 Pb node(const std::string& op, std::vector<std::string> in, const std::string& out) {
   Pb n;
   for (const auto& i : in) n.str(kNodeInput, i);
   return n.str(kNodeOutput, out).str(kNodeOpType, op);
 }
 
-std::string write_model(const fs::path& file, const Pb& graph) {
+Pb int_attr(const std::string& name, int64_t v) {
+  return Pb()
+      .str(kAttrName, name)
+      .varint(kAttrInt, static_cast<uint64_t>(v))
+      .varint(kAttrType, kAttrTypeInt);
+}
+
+Pb ints_attr(const std::string& name, std::vector<int64_t> values) {
+  Pb a;
+  a.str(kAttrName, name);
+  for (int64_t v : values) a.varint(kAttrInts, static_cast<uint64_t>(v));
+  return a.varint(kAttrType, kAttrTypeInts);
+}
+
+std::string write_model(const fs::path& file, const Pb& graph, int opset_version = 13) {
   Pb opset, model;
-  opset.varint(kOpsetVersion, 13);
+  opset.varint(kOpsetVersion, static_cast<uint64_t>(opset_version));
   model.varint(kModelIrVersion, 7).str(kModelProducer, "by-hand").msg(kModelGraph, graph);
   model.msg(kModelOpset, opset);
   std::ofstream(file, std::ios::binary) << model.bytes();
@@ -313,6 +343,130 @@ TEST(Graph, UnknownShapesGiveNoFlopsAndNoCrash) {
   EXPECT_EQ(s.flops, -1);
   EXPECT_EQ(s.inputs.size(), 2u);
   EXPECT_TRUE(s.inputs[1].shape.empty());
+}
+
+// Graphs of one or two nodes that libonnx 1.12's shape inference crashed on (reading past the
+// end of a shape: SIGSEGV; a zero stride: SIGFPE), and two it fails on cleanly but ONNX
+// Runtime refuses (MaxPool, Gemm): inspect_graph() must throw a one-line bad_model Error
+// naming the file, the node and what it expected.
+struct MalformedCase {
+  const char* name;
+  Pb graph;
+  std::vector<std::string> mentions;
+  int opset = 13;
+};
+
+std::vector<MalformedCase> malformed_cases() {
+  std::vector<MalformedCase> cases;
+  {  // The reported crash: x declared rank 3, the weights 4-D, no kernel_shape.
+    Pb g;
+    g.msg(kGraphNode, node("Conv", {"x", "w"}, "y").str(kNodeName, "conv")).str(kGraphName, "c");
+    g.msg(kGraphInit, initializer("w", {4, 3, 3, 3}));
+    g.msg(kGraphInput, value_info("x", {1, 3, 8})).msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back({"conv_rank3_input",
+                     g,
+                     {"node 'conv' (Conv)", "input 'x' has rank 3", "weights 'w' rank 4"}});
+  }
+  {  // The same, where x's rank is inferred: a Reshape to 3 dims feeds the Conv.
+    Pb g;
+    g.msg(kGraphNode, node("Reshape", {"x", "shape"}, "r"));
+    g.msg(kGraphNode, node("Conv", {"r", "w"}, "y").str(kNodeName, "conv")).str(kGraphName, "c");
+    g.msg(kGraphInit, int64_initializer("shape", {1, 3, 64}));
+    g.msg(kGraphInit, initializer("w", {4, 3, 3, 3}));
+    g.msg(kGraphInput, value_info("x", {1, 3, 8, 8})).msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back({"conv_inferred_rank3", g, {"node 'conv' (Conv)", "input 'r' has rank 3"}});
+  }
+  {  // 2-D weights for a transposed convolution on a 4-D input.
+    Pb g;
+    g.msg(kGraphNode, node("ConvTranspose", {"x", "w"}, "y")).str(kGraphName, "c");
+    g.msg(kGraphInit, initializer("w", {3, 4}));
+    g.msg(kGraphInput, value_info("x", {1, 3, 8, 8})).msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back({"conv_transpose_2d_weights",
+                     g,
+                     {"the ConvTranspose node writing 'y'", "input 'w' has rank 2, expected 3"}});
+  }
+  {  // A zero stride: a division by zero in the output size.
+    Pb g;
+    g.msg(kGraphNode, node("Conv", {"x", "w"}, "y").msg(kNodeAttr, ints_attr("strides", {0, 1})));
+    g.str(kGraphName, "c").msg(kGraphInit, initializer("w", {4, 3, 3, 3}));
+    g.msg(kGraphInput, value_info("x", {1, 3, 8, 8})).msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back({"conv_zero_stride", g, {"attribute 'strides' is [0, 1]", "positive"}});
+  }
+  {  // LayerNormalization over an axis its input does not have, with its Mean output.
+    Pb g;
+    g.msg(kGraphNode, node("LayerNormalization", {"x", "s"}, "y")
+                          .str(kNodeOutput, "mean")
+                          .msg(kNodeAttr, int_attr("axis", -5)));
+    g.str(kGraphName, "c").msg(kGraphInit, initializer("s", {4}));
+    g.msg(kGraphInput, value_info("x", {2, 4})).msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back({"layer_norm_axis", g, {"attribute 'axis' is -5", "-2 to 1"}, 17});
+  }
+  {  // A Scan without its body graph (nor num_scan_inputs).
+    Pb g;
+    g.msg(kGraphNode, node("Scan", {"x", "z"}, "y")).str(kGraphName, "c");
+    g.msg(kGraphInput, value_info("x", {2, 4})).msg(kGraphInput, value_info("z", {2, 4}));
+    g.msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back(
+        {"scan_without_body", g, {"the Scan node writing 'y'", "attribute 'body' is missing"}});
+  }
+  {  // Pooling and Gemm fail cleanly in libonnx, but ONNX Runtime refuses them too.
+    Pb g;
+    g.msg(kGraphNode, node("MaxPool", {"x"}, "y").msg(kNodeAttr, ints_attr("kernel_shape", {2})));
+    g.str(kGraphName, "c").msg(kGraphInput, value_info("x", {3, 8}));
+    g.msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back(
+        {"max_pool_rank2", g, {"MaxPool node", "input 'x' has rank 2, expected 3 or more"}});
+  }
+  {
+    Pb g;
+    g.msg(kGraphNode, node("Gemm", {"a", "b"}, "y")).str(kGraphName, "c");
+    g.msg(kGraphInit, initializer("b", {4, 3}));
+    g.msg(kGraphInput, value_info("a", {1, 2, 4})).msg(kGraphOutput, untyped_shape("y"));
+    cases.push_back({"gemm_rank3", g, {"Gemm node", "input 'a' has rank 3, expected 2"}});
+  }
+  return cases;
+}
+
+TEST(Graph, MalformedNodesAreBadModelsNotCrashes) {
+  const fs::path dir = scratch_dir("malformed");
+  for (const MalformedCase& c : malformed_cases()) {
+    const std::string path = write_model(dir / (std::string(c.name) + ".onnx"), c.graph, c.opset);
+    try {
+      inspect_graph(path);
+      ADD_FAILURE() << c.name << ": accepted";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(e.code(), ErrorCode::bad_model) << c.name << ": " << what;
+      EXPECT_TRUE(what.starts_with("model '" + path + "': ")) << c.name << ": " << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << c.name << ": " << what;
+      for (const std::string& m : c.mentions)
+        EXPECT_NE(what.find(m), std::string::npos) << c.name << ": " << what << " lacks " << m;
+    }
+  }
+}
+
+TEST(Graph, OneDimensionalConvAndPoolingAreWellFormed) {
+  // N x C x L: rank 3 is the least a convolution or pooling takes, and its FLOPs are counted.
+  Pb g;
+  g.msg(kGraphNode, node("Conv", {"x", "w"}, "c"));
+  g.msg(kGraphNode, node("MaxPool", {"c"}, "y").msg(kNodeAttr, ints_attr("kernel_shape", {2})));
+  g.str(kGraphName, "c1d").msg(kGraphInit, initializer("w", {4, 3, 3}));
+  g.msg(kGraphInput, value_info("x", {1, 3, 8})).msg(kGraphOutput, untyped_shape("y"));
+  const std::string path = write_model(scratch_dir("c1d") / "c1d.onnx", g);
+  EXPECT_DOUBLE_EQ(inspect_graph(path).flops, 2.0 * 4 * 6 * 3 * 3);  // y: 1 x 4 x 6
+}
+
+TEST(GraphInfoCommand, MalformedModelIsOneLineErrorNotACrash) {
+  const fs::path dir = scratch_dir("malformed");
+  const MalformedCase c = malformed_cases().front();
+  const std::string path = write_model(dir / "conv.onnx", c.graph);
+  CommandResult r = run_cli({"info", path});
+  EXPECT_EQ(r.signal, 0) << "crashed: " << r.err;
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.err.starts_with("mvinfer: error: model '" + path + "': node 'conv' (Conv)"))
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 TEST(Graph, NotAnOnnxFile) {

@@ -1,5 +1,5 @@
 // The numbers a RunReport is made of: nearest-rank percentiles and per-model timings built
-// from recorded Run() intervals.
+// from recorded Run() intervals, and what the summary says about short inputs.
 #include "mvinfer/core/run_report.h"
 
 #include <gtest/gtest.h>
@@ -96,6 +96,25 @@ TEST(ModelTimings, NoIntervalsNoModels) {
   const std::vector<ModelTiming> t = model_timings({}, specs_named({"m"}));
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].calls, 0);
+}
+
+TEST(Summary, SaysWhenAnInputWasShortOrHadUndecodableFrames) {
+  RunReport r;
+  r.strategy = "serial";
+  r.frames = 97;
+  StreamReport whole{"whole.avi", 795, 0, 0, 795, 795, 0};
+  EXPECT_EQ(format_summary(r).find("input:"), std::string::npos);
+  r.streams = {whole};
+  EXPECT_EQ(format_summary(r).find("input:"), std::string::npos) << format_summary(r);
+  StreamReport cut{"cut.avi", 97, 0, 0, 97, 795, 0};
+  StreamReport damaged{"frames", 9, 0, 0, 9, 10, 1};
+  StreamReport live{"rtsp://cam", 5, 0, 0, 5, -1, 2};
+  r.streams = {whole, cut, damaged, live};
+  const std::string s = format_summary(r);
+  EXPECT_TRUE(
+      s.ends_with(" | input: cut.avi 97 of 795 frames read; frames 9 of 10 frames read, 1 "
+                  "undecodable skipped; rtsp://cam 5 frames read, 2 undecodable skipped"))
+      << s;
 }
 
 }  // namespace

@@ -250,7 +250,8 @@ TEST(TraceCommand, UnwritableTraceFailsBeforeRunning) {
 }
 
 TEST(TraceCommand, RunFailingMidwayTracesWhatRan) {
-  // An image folder whose 7th image is corrupt: 3 batches of 2 run, then the run fails.
+  // An image folder whose 7th image is corrupt, under --strict: 3 batches of 2 run, then the
+  // run fails.
   const fs::path dir = scratch_dir("trace-cli");
   const std::vector<std::string> zoo = small_zoo(dir / "zoo", 1, 64);
   const fs::path frames = dir / "frames";
@@ -265,7 +266,7 @@ TEST(TraceCommand, RunFailingMidwayTracesWhatRan) {
   const fs::path trace = dir / "run.json";
   CommandResult r =
       run_cli({"run", "--video", frames.string(), "--model", zoo[0], "--size", "64x64", "--batch",
-               "2", "--strategy", "serial", "-q", "--trace", trace.string()});
+               "2", "--strategy", "serial", "-q", "--strict", "--trace", trace.string()});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("f106.png"), std::string::npos) << r.err;
   ASSERT_TRUE(fs::exists(trace));

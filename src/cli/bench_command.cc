@@ -28,7 +28,7 @@ struct BenchFlags {
   std::vector<std::string> models, configs;
   int zoo = 0, batch = 4, sample = 16, repeat = 1;
   int64_t frames = 300;
-  bool replicate = false, stream = false;
+  bool replicate = false, stream = false, strict = false;
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -64,6 +64,8 @@ Command add_bench_command(CLI::App& app) {
       ->default_val("256x256");
   b->add_flag("--replicate", f->replicate, "Repeat each frame --batch times (the seed's protocol)");
   b->add_flag("--stream", f->stream, "Decode inside the timed run instead of before it");
+  b->add_flag("--strict", f->strict,
+              "Fewer frames than --frames, or an undecodable one, is an error (exit 3)");
   b->add_option("--strategies", f->strategies,
                 "Comma-separated strategies (default: all); serial always runs, as reference");
   b->add_option("--intra-threads", f->intra_threads, "Intra-op threads per session, or auto")
@@ -93,6 +95,7 @@ Command add_bench_command(CLI::App& app) {
     c.batching.batch = f->batch;
     c.batching.replicate = f->replicate;
     c.stream = f->stream;
+    c.strict = f->strict;
     c.sample_batches = f->sample;
     c.repeat = f->repeat;
     c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);

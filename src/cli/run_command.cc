@@ -34,7 +34,7 @@ struct RunFlags {
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
-       drop_late = false;
+       drop_late = false, strict = false;
   double live_fps = 0;
   int queue_depth = 4;
   int loop = 1;
@@ -85,6 +85,10 @@ Command add_run_command(CLI::App& app) {
                 "Decode and preprocess every frame before timing starts");
   run->add_flag("--spin", flags->spin, "Let idle ONNX Runtime threads spin (serial only)");
   run->add_flag("--quiet,-q", flags->quiet, "No progress line");
+  run->add_flag(
+      "--strict", flags->strict,
+      "An input that ends before --frames (or the frames its container holds), or an "
+      "undecodable frame, is an error (exit 3) instead of a short run or a skipped frame");
   run->add_flag("--batch-across-streams", flags->across,
                 "Form batches from frames of every --video (the models must take the same input)");
   run->add_flag("--drop-late", flags->drop_late,
@@ -142,6 +146,7 @@ Command add_run_command(CLI::App& app) {
     job.save_tensors_dir = f.save_tensors;
     job.overlay = f.overlay;
     job.progress = !f.quiet;
+    job.strict = f.strict;
 
     if (f.trace == "-") throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");
     check_writable("trace", f.trace);

@@ -225,10 +225,11 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   int64_t expected = 0;
   for (size_t i = 0; i < c.videos.size(); ++i) {
     if (c.loop > 1)
-      sources.push_back(
-          std::make_unique<LoopedSource>(c.videos[i], c.loop, c.max_frames, static_cast<int>(i)));
+      sources.push_back(std::make_unique<LoopedSource>(c.videos[i], c.loop, c.max_frames,
+                                                       static_cast<int>(i), c.strict));
     else
-      sources.push_back(open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i)));
+      sources.push_back(
+          open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i), c.strict));
     if (c.live_fps > 0)
       sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps,
                                                      c.strategy_options.stop);
@@ -308,6 +309,10 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     st.frames = progress.frames_of(i);
     st.fps = r.wall_s > 0 ? static_cast<double>(st.frames) / r.wall_s : 0;
     st.dropped = i < dropped.size() ? dropped[i] : 0;
+    const SourceCounts n = sources[i]->counts();
+    st.read = n.read;
+    st.expected = n.expected;
+    st.undecodable = n.undecodable;
     r.streams.push_back(st);
   }
   return r;

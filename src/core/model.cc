@@ -2,23 +2,47 @@
 
 #include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <utility>
 
+#include "core/library_logs.h"
 #include "core/ort_env.h"
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
+namespace {
+
+// The ONNX Runtime build we use links Microsoft's telemetry SDK, which creates an empty
+// $TMPDIR/mat-debug-<pid>.log and its session state $TMPDIR/.ses whenever an Env is created;
+// DisableTelemetryEvents() afterwards does not prevent either. Both are removed at once, so a
+// run leaves nothing behind (.ses only when this process created it: another program using the
+// SDK may keep its own there). A forked worker that creates its Env cleans up after itself.
+Ort::Env make_env() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::filesystem::path tmp = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  std::error_code ec;
+  const bool had_session_file = std::filesystem::exists(tmp / ".ses", ec);
+  // FATAL only: load failures are reported by us, as one line, from the exception ONNX
+  // Runtime throws; MVINFER_LIB_LOGS=1 shows its warnings.
+  Ort::Env env(library_logs_enabled() ? ORT_LOGGING_LEVEL_WARNING : ORT_LOGGING_LEVEL_FATAL,
+               "mvinfer");
+  env.DisableTelemetryEvents();
+  std::filesystem::remove(tmp / fmt::format("mat-debug-{}.log", getpid()), ec);
+  if (!had_session_file) std::filesystem::remove(tmp / ".ses", ec);
+  return env;
+}
+
+}  // namespace
 
 Ort::Env& ort_env() {
-  // One per process, by ONNX Runtime's design. FATAL only: load failures are reported by us,
-  // as one line, from the exception ONNX Runtime throws.
-  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "mvinfer");
+  static Ort::Env env = make_env();  // one per process, by ONNX Runtime's design
   return env;
 }
 

@@ -85,6 +85,21 @@ std::string format_summary(const RunReport& r) {
                        st.dropped);
     s.pop_back();
   }
+  // A short or damaged input is said, not left to be noticed in the frame count.
+  std::string input;
+  for (const StreamReport& st : r.streams) {
+    const bool short_read = st.expected >= 0 && st.read < st.expected;
+    if (!short_read && st.undecodable == 0) continue;
+    input += fmt::format(" {} {}", st.source, st.read);
+    if (st.expected >= 0) input += fmt::format(" of {}", st.expected);
+    input += " frames read";
+    if (st.undecodable > 0) input += fmt::format(", {} undecodable skipped", st.undecodable);
+    input += ";";
+  }
+  if (!input.empty()) {
+    input.pop_back();
+    s += " | input:" + input;
+  }
   return s;
 }
 

@@ -17,6 +17,7 @@
 #include <opencv2/videoio/registry.hpp>
 #include <system_error>
 
+#include "core/library_logs.h"
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
@@ -28,17 +29,27 @@ constexpr const char* kVideoExpected = "expected a video file OpenCV/FFmpeg can 
 
 // OpenCV and FFmpeg print their own diagnostics when a file cannot be opened or a frame is
 // damaged ("moov atom not found", "ac-tex damaged"); our error is one line, so theirs are
-// silenced. A user's own OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL wins, so they can be brought
-// back for debugging. Once per process: setenv must not race with OpenCV's getenv.
+// silenced. A user's own OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL wins, and MVINFER_LIB_LOGS=1
+// leaves both at OpenCV's defaults, so they can be brought back for debugging. Once per
+// process: setenv must not race with OpenCV's getenv.
 void quiet_opencv() {
   static std::once_flag once;
   std::call_once(once, [] {
+    if (library_logs_enabled()) return;
     if (std::getenv("OPENCV_LOG_LEVEL") == nullptr)
       cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     // OpenCV 4.6's FFmpeg backend passes this to av_log_set_level() on every open; -8 is
     // AV_LOG_QUIET.
     setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
   });
+}
+
+// A strict source that ended before the frames it was expected to yield.
+Error ended_early(const std::string& what, const SourceCounts& c, bool asked) {
+  return Error(ErrorCode::bad_input,
+               fmt::format("{}: ended after {} of the {} frames {} (truncated or damaged?), and ",
+                           what, c.read, c.expected, asked ? "asked for" : "it holds"),
+               Error::Option{"strict"}, " expects them all");
 }
 
 // Sources may deliver grey, 4-channel or 16-bit images; everything downstream expects 8-bit BGR.
@@ -55,14 +66,19 @@ cv::Mat to_bgr8(cv::Mat m) {
 // A cv::VideoCapture: a video file, a camera or a stream URL.
 class CaptureSource final : public FrameSource {
  public:
-  CaptureSource(std::string name, cv::VideoCapture cap, bool live, int64_t max_frames, int stream)
+  // `what`: how messages name it ("video 'a.avi'", "camera 0").
+  CaptureSource(std::string name, std::string what, cv::VideoCapture cap, bool live,
+                int64_t max_frames, int stream, bool strict)
       : name_(std::move(name)),
+        what_(std::move(what)),
         cap_(std::move(cap)),
         live_(live),
         max_(max_frames),
-        stream_(stream) {
+        stream_(stream),
+        strict_(strict) {
     const double fps = cap_.get(cv::CAP_PROP_FPS);
     if (std::isfinite(fps) && fps > 0 && fps < 1000) fps_ = fps;
+    counts_.expected = max_ >= 0 ? max_ : live_ ? -1 : container_frames();
   }
 
   // Decodes the first frame now: a file that OpenCV opens but cannot decode (a truncated or
@@ -73,63 +89,87 @@ class CaptureSource final : public FrameSource {
   }
 
   bool next(Frame& frame) override {
-    if (max_ >= 0 && index_ >= max_) return false;
+    if (max_ >= 0 && counts_.read >= max_) return false;
     if (have_first_) {
       frame = std::move(first_);
       have_first_ = false;
     } else if (!decode(frame)) {
+      if (strict_ && counts_.read < counts_.expected) throw ended_early(what_, counts_, max_ >= 0);
       return false;
     }
-    frame.index = index_++;
     frame.stream = stream_;
+    ++counts_.read;
     return true;
   }
   const std::string& name() const override { return name_; }
   bool is_live() const override { return live_; }
   int64_t frame_count_hint() const override {
     if (live_) return max_;
-    const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);  // from the container: an estimate
-    if (!(n > 0)) return max_;
-    return max_ >= 0 ? std::min(max_, static_cast<int64_t>(n)) : static_cast<int64_t>(n);
+    const int64_t n = container_frames();
+    if (n < 0) return max_;
+    return max_ >= 0 ? std::min(max_, n) : n;
   }
+  SourceCounts counts() const override { return counts_; }
 
  private:
-  // OpenCV reports a damaged frame and the end of the file the same way (read() is false), so a
-  // truncated video ends early rather than throwing.
+  // From the container: an estimate for formats that record no count; -1 when it has none.
+  int64_t container_frames() const {
+    const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);
+    return n > 0 ? static_cast<int64_t>(n) : -1;
+  }
+
+  // OpenCV reports a damaged frame and the end of the file the same way (grab() is false), so
+  // a truncated video ends early rather than throwing. A frame that is grabbed but cannot be
+  // retrieved as an image is skipped (and counted), up to kMaxSkipped in a row.
   bool decode(Frame& f) {
-    if (ended_) return false;
-    cv::Mat m;
-    if (!cap_.read(m) || m.empty()) {
-      ended_ = true;
-      return false;
+    constexpr int kMaxSkipped = 100;
+    for (int skipped = 0; !ended_;) {
+      if (!cap_.grab()) break;
+      const int64_t position = position_++;
+      cv::Mat m;
+      if (cap_.retrieve(m) && !m.empty()) {
+        f.image = to_bgr8(std::move(m));
+        f.index = position;
+        f.timestamp_ms = timestamp_ms(position);
+        return true;
+      }
+      ++counts_.undecodable;
+      if (strict_)
+        throw Error(ErrorCode::bad_input,
+                    fmt::format("{}: frame {} cannot be decoded, and ", what_, position),
+                    Error::Option{"strict"}, " expects every frame to decode");
+      if (++skipped >= kMaxSkipped) break;
     }
-    f.image = to_bgr8(std::move(m));
-    f.timestamp_ms = timestamp_ms();
-    return true;
+    ended_ = true;
+    return false;
   }
 
   // The container's time for the frame just read when it is usable; streams without
   // timestamps report 0 or repeat values, and then the nominal rate stands in. Timestamps
   // always increase, so consumers can rely on them for ordering.
-  double timestamp_ms() {
+  double timestamp_ms(int64_t position) {
     const double step = 1000.0 / fps_;
     double ms = cap_.get(cv::CAP_PROP_POS_MSEC);
-    const bool first = index_ == 0;
+    const bool first = !have_time_;
     if (!std::isfinite(ms) || ms < 0 || (!first && ms <= last_ms_))
-      ms = static_cast<double>(index_) * step;
+      ms = static_cast<double>(position) * step;
     if (!first && ms <= last_ms_) ms = last_ms_ + step;
     last_ms_ = ms;
+    have_time_ = true;
     return ms;
   }
 
-  std::string name_;
+  std::string name_, what_;
   cv::VideoCapture cap_;
   bool live_;
   int64_t max_;
   int stream_;
+  bool strict_;
   double fps_ = 25;
   double last_ms_ = 0;
-  int64_t index_ = 0;
+  bool have_time_ = false;
+  int64_t position_ = 0;  // frames grabbed, decodable or not: the next frame's index
+  SourceCounts counts_;
   Frame first_;
   bool have_first_ = false;
   bool ended_ = false;
@@ -144,11 +184,12 @@ bool is_image(const fs::path& p) {
   return false;
 }
 
-// Images of a folder in byte order of their names, at a nominal 25 frames/s.
+// Images of a folder in byte order of their names, at a nominal 25 frames/s. A frame's index
+// is its image's position in that order, so a skipped image leaves a gap.
 class ImageFolderSource final : public FrameSource {
  public:
-  ImageFolderSource(std::string name, int64_t max_frames, int stream)
-      : name_(std::move(name)), max_(max_frames), stream_(stream) {
+  ImageFolderSource(std::string name, int64_t max_frames, int stream, bool strict)
+      : name_(std::move(name)), max_(max_frames), stream_(stream), strict_(strict) {
     std::error_code ec;
     for (fs::directory_iterator it(name_, ec), end; !ec && it != end; it.increment(ec))
       if (it->is_regular_file(ec) && is_image(it->path())) files_.push_back(it->path());
@@ -161,32 +202,26 @@ class ImageFolderSource final : public FrameSource {
                   fmt::format("image folder '{}': no images (expected .jpg, .jpeg, .png, .bmp, "
                               ".tif, .tiff or .webp files)",
                               name_));
+    counts_.expected = max_ >= 0 ? max_ : static_cast<int64_t>(files_.size());
+    // As a video's first frame: a folder with no decodable image fails at open time.
+    have_first_ = decode(first_);
+    if (!have_first_)
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("image folder '{}': none of its {} images can be decoded (expected "
+                              "image files)",
+                              name_, files_.size()));
   }
 
   bool next(Frame& frame) override {
-    const auto i = static_cast<int64_t>(pos_);
-    if (pos_ >= files_.size() || (max_ >= 0 && i >= max_)) return false;
-    const fs::path& p = files_[pos_];
-    // IMREAD_COLOR gives 8-bit BGR for grey, alpha and 16-bit files alike, and applies the EXIF
-    // orientation of camera JPEGs.
-    cv::Mat m;
-    try {
-      m = cv::imread(p.string(), cv::IMREAD_COLOR);
-    } catch (const cv::Exception& e) {  // e.g. a header declaring more than 2^30 pixels
-      throw Error(ErrorCode::bad_input,
-                  fmt::format("image '{}': cannot be decoded ({}; expected an image of at most "
-                              "2^30 pixels)",
-                              p.string(), e.err));
+    if (max_ >= 0 && counts_.read >= max_) return false;
+    if (have_first_) {
+      frame = std::move(first_);
+      have_first_ = false;
+    } else if (!decode(frame)) {
+      if (strict_ && counts_.read < counts_.expected) throw ended_early(what(), counts_, max_ >= 0);
+      return false;
     }
-    if (m.empty())
-      throw Error(
-          ErrorCode::bad_input,
-          fmt::format("image '{}': cannot be decoded (expected an image file)", p.string()));
-    frame.image = to_bgr8(std::move(m));
-    frame.index = i;
-    frame.timestamp_ms = static_cast<double>(i) * 40.0;
-    frame.stream = stream_;
-    ++pos_;
+    ++counts_.read;
     return true;
   }
   const std::string& name() const override { return name_; }
@@ -194,16 +229,57 @@ class ImageFolderSource final : public FrameSource {
     const auto n = static_cast<int64_t>(files_.size());
     return max_ >= 0 ? std::min(max_, n) : n;
   }
+  SourceCounts counts() const override { return counts_; }
 
  private:
+  std::string what() const { return fmt::format("image folder '{}'", name_); }
+
+  // The next image that decodes; those that do not are skipped and counted (an error when
+  // strict). libjpeg and libpng print their warnings about damaged files ("Premature end of
+  // JPEG file") straight to stderr, so it is silenced meanwhile.
+  bool decode(Frame& frame) {
+    while (pos_ < files_.size()) {
+      const fs::path& p = files_[pos_];
+      const auto i = static_cast<int64_t>(pos_++);
+      // IMREAD_COLOR gives 8-bit BGR for grey, alpha and 16-bit files alike, and applies the
+      // EXIF orientation of camera JPEGs.
+      cv::Mat m;
+      std::string why = "expected an image file";
+      try {
+        StderrSilenced quiet;
+        m = cv::imread(p.string(), cv::IMREAD_COLOR);
+      } catch (const cv::Exception& e) {  // e.g. a header declaring more than 2^30 pixels
+        why = fmt::format("{}; expected an image of at most 2^30 pixels", e.err);
+      }
+      if (m.empty()) {
+        ++counts_.undecodable;
+        if (strict_)
+          throw Error(ErrorCode::bad_input,
+                      fmt::format("image '{}': cannot be decoded ({})", p.string(), why));
+        continue;
+      }
+      frame.image = to_bgr8(std::move(m));
+      frame.index = i;
+      frame.timestamp_ms = static_cast<double>(i) * 40.0;
+      frame.stream = stream_;
+      return true;
+    }
+    return false;
+  }
+
   std::string name_;
   int64_t max_;
   int stream_;
+  bool strict_;
   std::vector<fs::path> files_;
   size_t pos_ = 0;
+  SourceCounts counts_;
+  Frame first_;
+  bool have_first_ = false;
 };
 
-std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_frames, int stream) {
+std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_frames, int stream,
+                                         bool strict) {
   int index = 0;
   const auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), index);
   if (ec != std::errc() || end != spec.data() + spec.size())
@@ -214,20 +290,23 @@ std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_fr
                 fmt::format("camera {}: cannot be opened (expected the index of a connected "
                             "camera)",
                             spec));
-  auto src = std::make_unique<CaptureSource>(spec, std::move(cap), true, max_frames, stream);
+  auto src = std::make_unique<CaptureSource>(spec, fmt::format("camera {}", spec), std::move(cap),
+                                             true, max_frames, stream, strict);
   if (!src->prime())
     throw Error(ErrorCode::bad_input, fmt::format("camera {}: delivered no frame", spec));
   return src;
 }
 
-std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_frames, int stream) {
+std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_frames, int stream,
+                                         bool strict) {
   cv::VideoCapture cap(spec, cv::CAP_FFMPEG);
   if (!cap.isOpened())
     throw Error(ErrorCode::bad_input,
                 fmt::format("stream '{}': cannot be opened (expected a URL FFmpeg can read, "
                             "e.g. rtsp://host/path)",
                             spec));
-  auto src = std::make_unique<CaptureSource>(spec, std::move(cap), true, max_frames, stream);
+  auto src = std::make_unique<CaptureSource>(spec, fmt::format("stream '{}'", spec), std::move(cap),
+                                             true, max_frames, stream, strict);
   if (!src->prime())
     throw Error(
         ErrorCode::bad_input,
@@ -251,7 +330,8 @@ bool open_video_file(cv::VideoCapture& cap, const std::string& path) {
   return false;
 }
 
-std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_frames, int stream) {
+std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_frames, int stream,
+                                        bool strict) {
   std::error_code ec;
   if (!fs::exists(spec, ec))
     throw Error(ErrorCode::bad_input, fmt::format("video '{}': no such file or directory", spec));
@@ -261,7 +341,8 @@ std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_fra
   if (!open_video_file(cap, spec))
     throw Error(ErrorCode::bad_input,
                 fmt::format("video '{}': cannot be opened ({})", spec, kVideoExpected));
-  auto src = std::make_unique<CaptureSource>(spec, std::move(cap), false, max_frames, stream);
+  auto src = std::make_unique<CaptureSource>(spec, fmt::format("video '{}'", spec), std::move(cap),
+                                             false, max_frames, stream, strict);
   if (!src->prime())
     throw Error(ErrorCode::bad_input,
                 fmt::format("video '{}': cannot be decoded ({})", spec, kVideoExpected));
@@ -271,7 +352,7 @@ std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_fra
 }  // namespace
 
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames,
-                                               int stream) {
+                                               int stream, bool strict) {
   quiet_opencv();
   if (spec.empty())
     throw Error(ErrorCode::bad_input,
@@ -279,11 +360,11 @@ std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t 
                 "stream URL)");
   std::error_code ec;
   if (fs::is_directory(spec, ec))
-    return std::make_unique<ImageFolderSource>(spec, max_frames, stream);
+    return std::make_unique<ImageFolderSource>(spec, max_frames, stream, strict);
   if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); }))
-    return open_camera(spec, max_frames, stream);
-  if (spec.find("://") != std::string::npos) return open_stream(spec, max_frames, stream);
-  return open_video(spec, max_frames, stream);
+    return open_camera(spec, max_frames, stream, strict);
+  if (spec.find("://") != std::string::npos) return open_stream(spec, max_frames, stream, strict);
+  return open_video(spec, max_frames, stream, strict);
 }
 
 PreloadedFrameSource::PreloadedFrameSource(std::string name, std::vector<Frame> frames)

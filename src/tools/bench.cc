@@ -164,9 +164,13 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   say(fmt::format("decoding and preprocessing {} frames of {}", c.frames, c.video));
   std::unique_ptr<PreloadedBatches> preloaded;
   {
-    auto source = open_frame_source(c.video, c.frames);
+    auto source = open_frame_source(c.video, c.frames, 0, c.strict);
     Batcher batcher(*source, c.models, c.batching);
     preloaded = preload(batcher);
+    if (const SourceCounts n = source->counts(); n.read < n.expected || n.undecodable > 0)
+      say(fmt::format(
+          "{}: {} of {} frames read{}", c.video, n.read, n.expected,
+          n.undecodable > 0 ? fmt::format(", {} undecodable skipped", n.undecodable) : ""));
   }
   const std::vector<Batch>& batches = preloaded->batches();
   if (batches.empty())
@@ -186,7 +190,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     std::unique_ptr<Batcher> batcher;
     BatchSource* feed = preloaded.get();
     if (c.stream) {
-      source = open_frame_source(c.video, c.frames);
+      source = open_frame_source(c.video, c.frames, 0, c.strict);
       batcher = std::make_unique<Batcher>(*source, c.models, c.batching);
       feed = batcher.get();
     } else {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -395,6 +396,197 @@ double count_macs(const onnx::GraphProto& g, const Shapes& s) {
   return macs;
 }
 
+// libonnx 1.12's shape inference trusts, for a few ops, that inputs have the ranks and
+// attributes the op takes, and reads past the end of a shape (or divides by zero) otherwise: a
+// malformed model crashed the process (a Conv on an input declared rank 3 with 4-D weights, in
+// convPoolShapeInference). Running each op's inference alone (every version of every op), in a
+// child process, on inputs of every rank 0-5, with its INT attributes at -9, -1, 0, 1 or 9 and
+// its INTS attributes 1-3 long, crashed it for Conv, ConvInteger, QLinearConv and ConvTranspose
+// (input and weight ranks, kernel attributes), the pooling ops (a zero stride or kernel),
+// LayerNormalization (an axis out of range), GatherND (a negative batch_dims), STFT (signal
+// rank), Scan (no body), and the opset 1-6 versions of Gemm, RNN, GRU and LSTM (input ranks);
+// the later Gemm and MatMul fail cleanly, and are checked too, as ONNX Runtime refuses them.
+// So every node is checked as inference reaches it, with the shapes inferred so far, before
+// libonnx sees it.
+
+// A node as the checks see it: its op, attributes, and its inputs' names and ranks (-1: absent
+// or not known yet).
+struct NodeView {
+  const std::string& op;
+  std::function<const onnx::AttributeProto*(const std::string&)> attribute;
+  std::function<int(int)> rank;
+  std::function<std::string(int)> name;
+};
+
+// The convolution-like ops: their data input and weights (-1: none).
+struct ConvInputs {
+  const char* op;
+  int x, w;
+};
+constexpr ConvInputs kConvLike[] = {
+    {"Conv", 0, 1},         {"ConvInteger", 0, 1}, {"QLinearConv", 0, 3}, {"ConvTranspose", 0, 1},
+    {"AveragePool", 0, -1}, {"MaxPool", 0, -1},    {"LpPool", 0, -1},     {"MaxUnpool", 0, -1},
+};
+
+// What is wrong with a node, for libonnx 1.12's inference and for ONNX Runtime: "input 'x' has
+// rank 3, expected ..."; nullopt when nothing is.
+std::optional<std::string> check_node(const NodeView& n) {
+  const auto has_rank = [&](int i, int r,
+                            const std::string& expected) -> std::optional<std::string> {
+    if (r < 0) return std::nullopt;
+    return fmt::format("input '{}' has rank {}, expected {}", n.name(i), r, expected);
+  };
+  for (const ConvInputs& c : kConvLike) {
+    if (n.op != c.op) continue;
+    const int x = n.rank(c.x), w = c.w < 0 ? -1 : n.rank(c.w);
+    if (x >= 0 && x < 3) return has_rank(c.x, x, "3 or more (N x C x at least one spatial dim)");
+    if (w >= 0 && w < 3) return has_rank(c.w, w, "3 or more (two channel dims, then the kernel)");
+    if (x >= 0 && w >= 0 && w != x)
+      return fmt::format(
+          "input '{}' has rank {} and its weights '{}' rank {}, expected equal ranks", n.name(c.x),
+          x, n.name(c.w), w);
+    const int spatial = std::max(x, w) - 2;  // not known while neither rank is
+    for (const char* name : {"kernel_shape", "strides", "dilations"}) {
+      const onnx::AttributeProto* a = n.attribute(name);
+      if (a == nullptr) continue;
+      if ((spatial > 0 && a->ints_size() != spatial) ||
+          std::any_of(a->ints().begin(), a->ints().end(), [](int64_t v) { return v <= 0; }))
+        return fmt::format("attribute '{}' is [{}], expected {}", name, fmt::join(a->ints(), ", "),
+                           spatial > 0
+                               ? fmt::format("{} positive values, one per spatial dim", spatial)
+                               : "positive values");
+    }
+    return std::nullopt;
+  }
+  if (n.op == "Gemm") {
+    for (int i : {0, 1})
+      if (const int r = n.rank(i); r >= 0 && r != 2) return has_rank(i, r, "2 (a matrix)");
+  } else if (n.op == "MatMul" || n.op == "MatMulInteger") {
+    for (int i : {0, 1})
+      if (n.rank(i) == 0) return has_rank(i, 0, "1 or more");
+  } else if (n.op == "LayerNormalization") {
+    const int r = n.rank(0);
+    const onnx::AttributeProto* a = n.attribute("axis");
+    const int64_t axis = a ? a->i() : -1;
+    if (r == 0) return has_rank(0, r, "1 or more");
+    if (r > 0 && (axis < -r || axis >= r))
+      return fmt::format(
+          "attribute 'axis' is {}, expected an axis of input '{}' (rank {}): {} to {}", axis,
+          n.name(0), r, -r, r - 1);
+  } else if (n.op == "RNN" || n.op == "GRU" || n.op == "LSTM") {
+    for (int i : {0, 1, 2})  // X, W, R
+      if (const int r = n.rank(i); r >= 0 && r != 3) return has_rank(i, r, "3");
+  } else if (n.op == "GatherND") {
+    const onnx::AttributeProto* a = n.attribute("batch_dims");
+    const int64_t batch_dims = a ? a->i() : 0;
+    const int data = n.rank(0), indices = n.rank(1);
+    const int least = data < 0 ? indices : indices < 0 ? data : std::min(data, indices);
+    if (batch_dims < 0 || (least >= 0 && batch_dims >= least))
+      return fmt::format("attribute 'batch_dims' is {}, expected 0 to {}", batch_dims,
+                         least >= 0 ? std::to_string(least - 1) : "the inputs' rank - 1");
+  } else if (n.op == "STFT") {
+    if (const int r = n.rank(0); r >= 0 && r != 3)
+      return has_rank(0, r, "3 (batch x signal length x 1 or 2)");
+  }
+  return std::nullopt;
+}
+
+// A required attribute missing (Scan without its body crashed inference): the schema says which.
+std::optional<std::string> missing_attribute(
+    const onnx::OpSchema& schema,
+    const std::function<const onnx::AttributeProto*(const std::string&)>& attribute) {
+  for (const auto& [name, a] : schema.attributes())
+    if (a.required && attribute(name) == nullptr)
+      return fmt::format("attribute '{}' is missing, expected it (the op requires it)", name);
+  return std::nullopt;
+}
+
+// The schema registry inference runs with: each op's schema, its inference function preceded by
+// the checks above. A node that fails them is skipped by inference (as any node whose
+// inference fails) and remembered, so that inspect_graph() can name it afterwards.
+class CheckedSchemas final : public onnx::ISchemaRegistry {
+ public:
+  const onnx::OpSchema* GetSchema(const std::string& key, const int max_version,
+                                  const std::string& domain) const override {
+    const onnx::OpSchema* s =
+        onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
+    if (s == nullptr || !s->has_type_and_shape_inference_function()) return s;
+    auto [it, fresh] = checked_.try_emplace(s, nullptr);
+    if (fresh) {
+      auto copy = std::make_unique<onnx::OpSchema>(*s);
+      copy->TypeAndShapeInferenceFunction(
+          [this, s, infer = s->GetTypeAndShapeInferenceFunction()](onnx::InferenceContext& ctx) {
+            auto attribute = [&](const std::string& name) { return ctx.getAttribute(name); };
+            auto rank = [&](int i) {
+              if (i < 0 || static_cast<size_t>(i) >= ctx.getNumInputs()) return -1;
+              const onnx::TypeProto* t = ctx.getInputType(static_cast<size_t>(i));
+              if (t == nullptr || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
+              return t->tensor_type().shape().dim_size();
+            };
+            auto name = [](int i) { return fmt::format("#{}", i); };
+            if ((s->domain().empty() && missing_attribute(*s, attribute)) ||
+                check_node(NodeView{s->Name(), attribute, rank, name})) {
+              found_ = true;
+              fail_shape_inference("malformed node");  // skipped, like any failed inference
+            }
+            infer(ctx);
+          });
+      it->second = std::move(copy);
+    }
+    return it->second.get();
+  }
+  // Whether a node failed the checks.
+  bool found() const { return found_; }
+
+ private:
+  mutable std::unordered_map<const onnx::OpSchema*, std::unique_ptr<onnx::OpSchema>> checked_;
+  mutable bool found_ = false;
+};
+
+// Names the first node of `g` (in a subgraph too) that fails the checks, with the ranks
+// inference settled; "" when none does (the node was inside a function's body).
+std::string first_malformed(const onnx::GraphProto& g, int64_t opset,
+                            const std::string& prefix = "") {
+  std::unordered_map<std::string, int> ranks;
+  auto note = [&](const onnx::ValueInfoProto& v) {
+    if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+      ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  };
+  for (const auto& v : g.input()) note(v);
+  for (const auto& v : g.value_info()) note(v);
+  for (const auto& v : g.output()) note(v);
+  for (const auto& t : g.initializer()) ranks[t.name()] = t.dims_size();
+  for (const auto& n : g.node()) {
+    if (n.op_type() == "Constant" && n.output_size() == 1)
+      if (const auto* a = find_attr(n, "value"); a && a->has_t())
+        ranks[n.output(0)] = a->t().dims_size();
+    auto attribute = [&](const std::string& name) { return find_attr(n, name.c_str()); };
+    auto rank = [&](int i) {
+      if (i < 0 || i >= n.input_size() || n.input(i).empty()) return -1;
+      auto it = ranks.find(n.input(i));
+      return it == ranks.end() ? -1 : it->second;
+    };
+    auto name = [&](int i) { return i >= 0 && i < n.input_size() ? n.input(i) : ""; };
+    std::optional<std::string> m;
+    if (n.domain().empty() || n.domain() == "ai.onnx")
+      if (const auto* s = onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(opset)))
+        m = missing_attribute(*s, attribute);
+    if (!m) m = check_node(NodeView{n.op_type(), attribute, rank, name});
+    const std::string node = n.name().empty() || n.output_size() == 0
+                                 ? fmt::format("{}the {} node writing '{}'", prefix, n.op_type(),
+                                               n.output_size() ? n.output(0) : "")
+                                 : fmt::format("{}node '{}' ({})", prefix, n.name(), n.op_type());
+    if (m) return fmt::format("{}: {}", node, *m);
+    for (const auto& a : n.attribute())
+      if (a.has_g())
+        if (std::string inner =
+                first_malformed(a.g(), opset, fmt::format("{}, {}: ", node, a.name()));
+            !inner.empty())
+          return inner;
+  }
+  return "";
+}
+
 // The checker's complaints span lines (message, then context); errors here are one line.
 std::string one_line(const std::string& s) {
   std::string out;
@@ -497,7 +689,10 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
   check_dim_keys(path, g, initializers, dims);
   bool all_given = true;
   for (auto& v : *g.mutable_input()) {
-    if (initializers.count(v.name()) || !v.type().has_tensor_type()) continue;
+    // An input of unknown shape stays so (mutable_shape() would make it a scalar).
+    if (initializers.count(v.name()) || !v.type().has_tensor_type() ||
+        !v.type().tensor_type().has_shape())
+      continue;
     auto* shape = v.mutable_type()->mutable_tensor_type()->mutable_shape();
     for (int i = 0; i < shape->dim_size(); ++i) {
       auto* d = shape->mutable_dim(i);
@@ -516,6 +711,7 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
   }
   // A FLOPs count with a guessed dim would look as real as any other.
   if (!all_given) return st;
+  std::string malformed;  // the node inference refused to look at, named
   try {
     // Each round settles at least one computed shape; a chain of N such reshapes takes N + 1.
     constexpr int kMaxRounds = 32;
@@ -524,9 +720,17 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
     // Shapes the file itself declares for inner values stay: inference may not derive them.
     const auto declared = g.value_info();
     Shapes shapes;
+    CheckedSchemas schemas;
     for (int round = 0; round < kMaxRounds; ++round) {
       *g.mutable_value_info() = declared;
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+      onnx::shape_inference::InferShapes(model, &schemas, options);
+      if (schemas.found()) {
+        malformed = first_malformed(g, st.opset);
+        if (malformed.empty())
+          malformed =
+              "a node inside a function's body has inputs or attributes its op does not take";
+        break;
+      }
       shapes = constants;
       collect(g.input(), shapes);
       collect(g.value_info(), shapes);
@@ -540,6 +744,9 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
   } catch (const std::exception&) {
     st.flops = -1;  // shapes could not be inferred; the rest of the description stands
   }
+  // ONNX Runtime refuses such a model too (`run` fails on it with the same exit code).
+  if (!malformed.empty())
+    throw Error(ErrorCode::bad_model, fmt::format("model '{}': {}", path, malformed));
   return st;
 }
 

@@ -41,6 +41,9 @@ struct JobConfig {
   std::string provider_reason;
   // Files read besides the videos and models (configs): an output may not be one of them.
   std::vector<std::string> other_inputs;
+  // An input that ends before max_frames (or the frames its container holds), or an
+  // undecodable frame, is an Error{bad_input} instead of a short run or a skipped frame.
+  bool strict = false;
 };
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after

@@ -33,6 +33,9 @@ struct StreamReport {
   int64_t frames = 0;  // frames whose results were emitted
   double fps = 0;
   int64_t dropped = 0;  // frames dropped as late (pipeline --drop-late on live sources)
+  // From the source (FrameSource::counts()): frames read, those asked for or the input holds
+  // (-1: unknown), and undecodable frames skipped.
+  int64_t read = 0, expected = -1, undecodable = 0;
 };
 
 struct RunReport {
@@ -73,7 +76,9 @@ double percentile(std::vector<double> values, double p);
 std::vector<ModelTiming> model_timings(std::span<const RunInterval> intervals,
                                        std::span<const ModelSpec> models);
 
-// "200 frames in 3.21 s (62.3 frames/s) | zoo0 0.81 s, zoo1 0.80 s | peak RSS 412 MiB"
+// "200 frames in 3.21 s (62.3 frames/s) | zoo0 0.81 s, zoo1 0.80 s | peak RSS 412 MiB", and
+// for a stream that read fewer frames than expected or skipped undecodable ones,
+// "| input: a.avi 97 of 795 frames read, 2 undecodable skipped".
 std::string format_summary(const RunReport& report);
 
 // Peak RSS (MiB) of this process so far.

@@ -20,12 +20,26 @@ struct Frame {
   int stream = 0;           // which source the frame came from (several --video)
 };
 
+// What a source has delivered so far, for the run's summary and for strict reading.
+struct SourceCounts {
+  int64_t read = 0;  // frames next() yielded
+  // Frames asked for (max_frames), else those the input holds: the container's frame count (an
+  // estimate from the duration for formats that record none), the folder's images; -1 when
+  // unknown (a live source without a limit).
+  int64_t expected = -1;
+  int64_t undecodable = 0;  // frames that could not be decoded and were skipped
+};
+
 class FrameSource {
  public:
   virtual ~FrameSource() = default;
   // Fills `frame` with the next frame; false at the end of the source. An image of a folder that
-  // cannot be decoded throws Error{bad_input} naming it. A video whose decoding fails part-way
-  // (truncated, damaged) ends there: OpenCV reports that the same way as the end of the file.
+  // cannot be decoded is skipped and counted (SourceCounts::undecodable), as is a video frame
+  // that the container yields but the decoder cannot turn into an image; Error{bad_input}
+  // naming it when the source is strict. A video whose decoding fails part-way (truncated,
+  // damaged) ends there: OpenCV reports that the same way as the end of the file. A strict
+  // source whose end comes before `expected` frames were read throws Error{bad_input} naming
+  // it, about option "strict", instead of returning false.
   virtual bool next(Frame& frame) = 0;
   // What the user gave (a path, a camera index, a URL): used in messages and results.
   virtual const std::string& name() const = 0;
@@ -33,6 +47,8 @@ class FrameSource {
   virtual bool is_live() const { return false; }
   // How many frames next() will yield, when known (for progress and ETA); -1 otherwise.
   virtual int64_t frame_count_hint() const { return -1; }
+  // What next() has delivered so far; a source that does not count reports nothing expected.
+  virtual SourceCounts counts() const { return {}; }
 };
 
 // Opens, in this order of precedence:
@@ -45,10 +61,13 @@ class FrameSource {
 // Videos, cameras and streams use the container's timestamps when it has them, else
 // index * 1000 / fps; timestamps always increase. Frames are converted to 8-bit BGR.
 // Throws Error{bad_input} naming `spec` when it cannot be opened or has no decodable first frame.
-// `max_frames` < 0 means no limit. Silences OpenCV's and FFmpeg's own logging on first use
-// (unless OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL are set), so an error is one line.
+// `max_frames` < 0 means no limit. `strict`: an undecodable frame, or an input that ends before
+// max_frames (or the container's count) were read, is an Error{bad_input} from next() rather
+// than skipped or a short run. Silences OpenCV's and FFmpeg's own logging on first use (unless
+// OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL are set, or MVINFER_LIB_LOGS=1), and libjpeg's and
+// libpng's warnings while an image decodes, so an error is one line.
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames = -1,
-                                               int stream = 0);
+                                               int stream = 0, bool strict = false);
 
 // Frames held in memory (the seed's "read the video ahead of time").
 class PreloadedFrameSource : public FrameSource {
@@ -57,6 +76,9 @@ class PreloadedFrameSource : public FrameSource {
   bool next(Frame& frame) override;
   const std::string& name() const override { return name_; }
   int64_t frame_count_hint() const override { return static_cast<int64_t>(frames_.size()); }
+  SourceCounts counts() const override {
+    return {static_cast<int64_t>(pos_), static_cast<int64_t>(frames_.size()), 0};
+  }
   void rewind() { pos_ = 0; }
   const std::vector<Frame>& frames() const { return frames_; }
 

@@ -22,6 +22,7 @@ class PacedSource : public FrameSource {
   const std::string& name() const override { return inner_->name(); }
   bool is_live() const override { return true; }
   int64_t frame_count_hint() const override { return inner_->frame_count_hint(); }
+  SourceCounts counts() const override { return inner_->counts(); }
 
  private:
   std::unique_ptr<FrameSource> inner_;

@@ -35,6 +35,7 @@ struct BenchConfig {
   bool stream = false;      // decode + preprocess inside the timed run instead of before it
   int sample_batches = 16;  // batches per model for the single-model ("alone") measurements
   int repeat = 1;           // interleaved rounds of the limit probe and every strategy
+  bool strict = false;      // fewer frames than `frames`, or an undecodable one: Error{bad_input}
 };
 
 // A spread (max - min) / median above this marks a figure as unstable: the rounds disagree

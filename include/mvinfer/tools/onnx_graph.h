@@ -45,7 +45,10 @@ struct GraphStats {
 // without a value for every dynamic dim, FLOPs are not counted (flops is -1, and dynamic_dims
 // says which dims lack one). Throws Error{bad_flag} about option "dim" when a key reaches no
 // dim or contradicts a static one (listing the model's dynamic dims), and Error{bad_model}
-// naming `path` when it is missing or not an ONNX model.
+// naming `path` when it is missing or not an ONNX model, or when shape inference reaches a node
+// whose inputs or attributes its op does not take (a Conv on a rank-3 input with 4-D weights,
+// a missing required attribute): naming the node and what it expected, where libonnx's own
+// inference would have crashed or given up.
 GraphStats inspect_graph(const std::string& path, const std::map<std::string, int64_t>& dims = {});
 
 // Runs ONNX's checker on the file. Throws Error{bad_model} naming `path`, with the checker's

@@ -88,8 +88,8 @@ bool gpu_usable() { return choose_provider("auto", find_cuda()).provider != Prov
 TEST(ProviderCli, CudaWithoutAGpuFailsFastNamingWhatIsMissing) {
   if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
   const std::string zoo = small_zoo(scratch_dir("prov"), 1, 64)[0];
-  CommandResult r = run_cli({"run", "--video", kVideo, "--model", zoo, "--frames", "2", "-q",
-                             "--provider", "cuda"});
+  CommandResult r = run_cli(
+      {"run", "--video", kVideo, "--model", zoo, "--frames", "2", "-q", "--provider", "cuda"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(r.err.starts_with("mvinfer: error: --provider cuda: ")) << r.err;
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
@@ -139,15 +139,15 @@ TEST(ProviderGpu, EveryStrategyMatchesTheCpu) {
   const std::filesystem::path dir = scratch_dir("gpu_out");
   auto run = [&](const std::string& provider, const std::string& strategy) {
     const std::string out = (dir / (provider + "_" + strategy + ".jsonl")).string();
-    CommandResult r = run_cli({"run", "--video", kVideo, "--model", zoo, "--frames", "16",
-                               "--batch", "4", "-q", "--provider", provider, "--strategy",
-                               strategy, "--out", out});
+    CommandResult r =
+        run_cli({"run", "--video", kVideo, "--model", zoo, "--frames", "16", "--batch", "4", "-q",
+                 "--provider", provider, "--strategy", strategy, "--out", out});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return read_lines(out);
   };
   const std::vector<std::string> cpu = run("cpu", "serial");
-  for (const char* s : {"serial", "threads", "processes", "coroutines", "coroutines-async",
-                        "pipeline"}) {
+  for (const char* s :
+       {"serial", "threads", "processes", "coroutines", "coroutines-async", "pipeline"}) {
     const std::vector<std::string> gpu = run("cuda", s);
     ASSERT_EQ(gpu.size(), cpu.size()) << s;
     for (size_t i = 0; i < cpu.size(); ++i)

@@ -71,7 +71,7 @@ const char* to_string(Provider p) {
 }
 
 std::vector<std::string> cuda_libraries() {
-  return {"libcuda.so.1",  "libcudart.so.13", "libcublasLt.so.13",
+  return {"libcuda.so.1",    "libcudart.so.13", "libcublasLt.so.13",
           "libcublas.so.13", "libcurand.so.10", "libcudnn.so.9"};
 }
 
@@ -102,9 +102,8 @@ std::vector<std::string> cuda_search_dirs() {
 CudaFindings find_cuda() {
   CudaFindings f;
   f.provider_dir = onnxruntime_dir();
-  f.provider_library =
-      !f.provider_dir.empty() &&
-      fs::exists(fs::path(f.provider_dir) / "libonnxruntime_providers_cuda.so");
+  f.provider_library = !f.provider_dir.empty() &&
+                       fs::exists(fs::path(f.provider_dir) / "libonnxruntime_providers_cuda.so");
   f.searched = cuda_search_dirs();
   for (const std::string& lib : cuda_libraries()) {
     void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_GLOBAL);
@@ -131,9 +130,10 @@ ProviderChoice choose_provider(const std::string& requested, const CudaFindings&
                 fmt::format(" '{}': expected cpu, cuda, tensorrt or auto", requested));
   std::string why;
   if (!f.provider_library)
-    why = fmt::format("ONNX Runtime's CUDA provider (libonnxruntime_providers_cuda.so) is not "
-                      "in {} (run `make gpu`)",
-                      f.provider_dir.empty() ? "ONNX Runtime's folder" : f.provider_dir);
+    why = fmt::format(
+        "ONNX Runtime's CUDA provider (libonnxruntime_providers_cuda.so) is not "
+        "in {} (run `make gpu`)",
+        f.provider_dir.empty() ? "ONNX Runtime's folder" : f.provider_dir);
   else if (!f.missing.empty())
     why = fmt::format("{} not found{}; looked in the loader's path{}{} (set MVINFER_CUDA_LIBS)",
                       f.missing, f.missing == "libcuda.so.1" ? " (the NVIDIA driver)" : "",

@@ -17,11 +17,11 @@ const char* to_string(Provider p);
 std::vector<std::string> cuda_libraries();
 
 struct CudaFindings {
-  bool provider_library = false;     // libonnxruntime_providers_cuda.so beside libonnxruntime.so
-  std::string provider_dir;          // where it was looked for
-  std::string missing;               // the first of cuda_libraries() not found; "" = all found
-  std::vector<std::string> searched; // the folders looked in, besides the loader's own path
-  std::string device;                // the first GPU's name; "" = no device (NVML)
+  bool provider_library = false;      // libonnxruntime_providers_cuda.so beside libonnxruntime.so
+  std::string provider_dir;           // where it was looked for
+  std::string missing;                // the first of cuda_libraries() not found; "" = all found
+  std::vector<std::string> searched;  // the folders looked in, besides the loader's own path
+  std::string device;                 // the first GPU's name; "" = no device (NVML)
 };
 
 // Looks for everything the CUDA provider needs, in order: the loader's path (LD_LIBRARY_PATH,

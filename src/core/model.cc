@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -18,7 +19,14 @@ namespace mvinfer {
 Ort::Env& ort_env() {
   // One per process, by ONNX Runtime's design. FATAL only: load failures are reported by us,
   // as one line, from the exception ONNX Runtime throws.
-  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "mvinfer");
+  static Ort::Env env = [] {
+    // ONNX Runtime 1.29's telemetry (Microsoft's 1DS SDK) otherwise writes an empty
+    // mat-debug-PID.log and a .ses file into $TMPDIR (or /tmp) when the environment is created,
+    // left there by every run; DisableTelemetryEvents() comes too late to stop it. A caller's
+    // own ORT_DISABLE_TELEMETRY is kept.
+    setenv("ORT_DISABLE_TELEMETRY", "1", 0);
+    return Ort::Env(ORT_LOGGING_LEVEL_FATAL, "mvinfer");
+  }();
   return env;
 }
 

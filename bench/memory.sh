@@ -4,8 +4,6 @@
 # quick. Bar (issue 5): the median over REPEAT rounds of the per-round ratio within 10%.
 source "$(dirname "$0")/common.sh"
 FRAMES=${FRAMES:-800}  # the short run; the long one is 10x
-tiny=$zoo/tiny
-[ -f $tiny/zoo0.onnx ] || build/mvinfer zoo --out $tiny --count 2 --input 3x64x64 --width 8 --depth 1 >/dev/null
 rss() {
   build/mvinfer run --video $video --loop 11 --frames "$1" --batch 4 --strategy pipeline -q \
     --model $tiny/zoo0.onnx --model $tiny/zoo1.onnx 2>&1 | tail -1 | sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p'

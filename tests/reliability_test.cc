@@ -277,6 +277,23 @@ TEST_F(Reliability, SigtermIsAStopLikeSigint) {
   EXPECT_TRUE(leftovers().empty());
 }
 
+TEST_F(Reliability, ARunLeavesNothingInItsTmpdir) {
+  // ONNX Runtime 1.29's telemetry wrote an empty mat-debug-PID.log and a .ses file into $TMPDIR
+  // (else /tmp) on every run, found by bench/corrupt.sh; the engine turns it off before creating
+  // its environment. `processes` too: its workers run sessions of their own.
+  const fs::path tmp = dir_ / "tmp";
+  fs::create_directories(tmp);
+  const std::vector<std::string> a =
+      run_args({"--strategy", "processes", "--out", (dir_ / "r.jsonl").string()});
+  CommandResult r = run_bash(fmt::format("env -u ORT_DISABLE_TELEMETRY TMPDIR={} {} {}",
+                                         tmp.string(), kCli, fmt::join(a, " ")),
+                             dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(tmp)) left.push_back(e.path().filename().string());
+  EXPECT_TRUE(left.empty()) << fmt::format("left in TMPDIR: {}", fmt::join(left, " "));
+}
+
 }  // namespace
 }  // namespace mvinfer::testing
 

@@ -29,6 +29,10 @@ Ort::Env make_env() {
   const std::filesystem::path tmp = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
   std::error_code ec;
   const bool had_session_file = std::filesystem::exists(tmp / ".ses", ec);
+  // ONNX Runtime 1.29's telemetry (Microsoft's 1DS SDK) writes an empty mat-debug-PID.log and
+  // a .ses file into $TMPDIR when the environment is created unless this is set (a caller's
+  // own value is kept); what it still writes is removed below.
+  setenv("ORT_DISABLE_TELEMETRY", "1", 0);
   // FATAL only: load failures are reported by us, as one line, from the exception ONNX
   // Runtime throws; MVINFER_LIB_LOGS=1 shows its warnings.
   Ort::Env env(library_logs_enabled() ? ORT_LOGGING_LEVEL_WARNING : ORT_LOGGING_LEVEL_FATAL,

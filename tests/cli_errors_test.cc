@@ -197,19 +197,20 @@ TEST_F(CliErrors, FailureMidwayLeavesValidJsonLines) {
   }
 }
 
-// A successful run prints two lines on stderr, "strategy ...: settings" and the summary, and
-// nothing of OpenCV's, FFmpeg's or libjpeg's own; returns the summary.
+// A successful run prints three lines on stderr, "provider ...", "strategy ...: settings" and
+// the summary, and nothing of OpenCV's, FFmpeg's or libjpeg's own; returns the summary.
 std::string expect_only_our_lines(const CommandResult& r) {
   EXPECT_EQ(r.signal, 0) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines;
   std::stringstream ss(r.err);
   for (std::string line; std::getline(ss, line);) lines.push_back(line);
-  EXPECT_EQ(lines.size(), 2u) << r.err;
-  if (lines.size() != 2) return "";
-  EXPECT_TRUE(lines[0].starts_with("strategy ")) << r.err;
-  EXPECT_NE(lines[1].find(" frames in "), std::string::npos) << r.err;
-  return lines[1];
+  EXPECT_EQ(lines.size(), 3u) << r.err;
+  if (lines.size() != 3) return "";
+  EXPECT_TRUE(lines[0].starts_with("provider ")) << r.err;
+  EXPECT_TRUE(lines[1].starts_with("strategy ")) << r.err;
+  EXPECT_NE(lines[2].find(" frames in "), std::string::npos) << r.err;
+  return lines[2];
 }
 
 // The first `bytes` of vtest.avi, in `dir`.

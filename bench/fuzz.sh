@@ -20,7 +20,10 @@ targets=(${FUZZ_TARGETS:-config model_arg decoder image video onnx_model})
 export MVINFER_FUZZ_SKIP_INSPECT=${FUZZ_SKIP_INSPECT:-0} MVINFER_FUZZ_SKIP_ORT=${FUZZ_SKIP_ORT:-0}
 
 mkdir -p "$out/logs"
-fuzz/seed_corpus.sh "$out/seeds" "$bin/make_seeds" >/dev/null
+# Seeds of this run's own, so that runs for different FUZZ_TARGETS can go side by side.
+seeds=$out/seeds.$$
+trap 'rm -rf "$seeds"' EXIT
+fuzz/seed_corpus.sh "$seeds" "$bin/make_seeds" >/dev/null
 failed=0
 rows=()
 for t in "${targets[@]}"; do
@@ -35,7 +38,7 @@ for t in "${targets[@]}"; do
     start=$(date +%s)
     status=0
     FUZZ_CORPUS=$out/corpus/$t FUZZ_ARTIFACTS=$out/artifacts/$t \
-      fuzz/run_fuzzer.sh "$bin/fuzz_$t" "$out/seeds/$t" -seed=$run -max_total_time="$left" \
+      fuzz/run_fuzzer.sh "$bin/fuzz_$t" "$seeds/$t" -seed=$run -max_total_time="$left" \
       -timeout="$timeout" -rss_limit_mb="$rss" >"$log" 2>&1 || status=$?
     left=$((left - ($(date +%s) - start)))
     # Executions: the final stats, or after a crash the last status line (#N).

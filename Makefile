@@ -6,12 +6,15 @@
 #   make test   set up + build + CTest
 #   make gpu    set up with ONNX Runtime's CUDA provider (scripts/setup --gpu) + build
 #   make asan / make tsan: the tests under AddressSanitizer+UBSan / ThreadSanitizer
+#   make fuzz-smoke: the libFuzzer targets (fuzz/, clang) built in build-fuzz and run briefly
+#               over their seed corpora; `make test` runs it after CTest when clang++ is there
 #   make format / make format-check: clang-format (.clang-format) over our sources
 BUILD ?= build
+FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 MEGAMIND ?= /usr/share/doc/opencv-doc/examples/data/Megamind.avi
 
-.PHONY: all setup gpu build demo test asan tsan format format-check clean
+.PHONY: all setup gpu build demo test fuzz-build fuzz-smoke asan tsan format format-check clean
 all: build
 
 setup:
@@ -37,6 +40,18 @@ demo: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if command -v clang++ >/dev/null; then $(MAKE) --no-print-directory fuzz-smoke; \
+	else echo "test: no clang++, so no fuzz smoke tests (scripts/setup installs clang)"; fi
+
+# The fuzz targets: our code under libFuzzer + ASan + UBSan (clang only; bench/fuzz.sh runs them
+# for a budget). Only the library, the targets and their seed maker are built here.
+fuzz-build: setup
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMVINFER_FUZZ=ON -DMVINFER_BUILD_TESTS=OFF -DMVINFER_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+fuzz-smoke: fuzz-build
+	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Sanitizer builds of our code (ONNX Runtime itself is not instrumented). TSan runs the
 # concurrent strategies in-process; `processes` forks, which TSan does not support.
@@ -65,4 +80,4 @@ format-check:
 	@echo "format: $(words $(SOURCES)) files formatted as .clang-format says"
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan demo
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan build-tsan demo

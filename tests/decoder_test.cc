@@ -77,6 +77,22 @@ TEST(DecoderBasics, BoxIsThePolygonBounds) {
   EXPECT_EQ(d.box(), (std::array<float, 4>{1, 1, 9, 7}));
 }
 
+TEST(DecoderBasics, ShapesWhoseSizeOverflowsAreRefused) {
+  // Found by fuzz/decoder_fuzz.cc: the element count of such a shape overflowed int64 (undefined
+  // behaviour, in practice a wrap to 0 that an empty tensor matched).
+  EXPECT_EQ(Tensor::element_count({int64_t{1} << 32, int64_t{1} << 32}), -1);
+  EXPECT_EQ(Tensor::element_count({2, -1}), -1);
+  EXPECT_EQ(Tensor::element_count({}), 1);
+  EXPECT_EQ(Tensor::element_count({3, 0, 5}), 0);
+  const std::vector<Tensor> huge{tensor({int64_t{1} << 32, int64_t{1} << 32}, {})};
+  for (const char* name : {"classify", "ppocr-cls", "ppocr-det"})
+    expect_error(
+        [&] {
+          make_decoder(spec(name))->decode({huge, 0, {}});
+        },
+        ErrorCode::bad_model, {name, "4294967296x4294967296"});
+}
+
 TEST(DecoderBasics, SoftmaxIsStable) {
   const std::vector<float> x{1, 2, 3};
   const auto p = softmax(x);

@@ -95,6 +95,17 @@ TEST(LibraryErrors, NameSettingsWithoutFlags) {
   std::ofstream(config) << "models:\n  - path: m.onnx\n    layout: sideways\n";
   expect_option_error([&] { load_model_config(config); }, ErrorCode::bad_flag, "config",
                       "config '" + config + "', model 1: layout='sideways' is not valid");
+  // The same text from memory (the fuzz target's way in) gives the same answers.
+  expect_option_error(
+      [] { parse_model_config("models:\n  - path: m.onnx\n    layout: sideways\n", "/c/d.yaml"); },
+      ErrorCode::bad_flag, "config", "config '/c/d.yaml', model 1: layout='sideways' is not valid");
+  expect_option_error([] { parse_model_config("models: [", "/c/d.yaml"); }, ErrorCode::bad_flag,
+                      "config", "config '/c/d.yaml': not valid YAML or JSON");
+  const std::vector<ModelSpec> specs =
+      parse_model_config(R"({"models": [{"path": "m.onnx", "size": [64, 32]}]})", "/c/d.json");
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].path, "/c/m.onnx");
+  EXPECT_EQ(specs[0].preprocess.width, 64);
 }
 
 TEST(LibraryErrors, DynamicDimThatNothingResolvesNamesTheSizeSetting) {

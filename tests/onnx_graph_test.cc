@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -467,6 +468,48 @@ TEST(GraphInfoCommand, MalformedModelIsOneLineErrorNotACrash) {
   EXPECT_TRUE(r.err.starts_with("mvinfer: error: model '" + path + "': node 'conv' (Conv)"))
       << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+// Seen reading the code the onnx_model fuzz target runs, and confirmed through it (under UBSan)
+// with models made like these: dims whose product, and shape arithmetic whose result, do not
+// fit int64 were undefined behaviour; INT64_MIN / -1 killed the process (SIGFPE), and a Slice
+// step past int64 read outside its data. Now the count saturates and such shapes stay unknown.
+TEST(Graph, CountsAndShapeArithmeticBeyondInt64) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int kAttrInts = 8, kAttrTypeInts = 7;
+  auto ints = [&](const std::string& out, std::vector<int64_t> values) {
+    Pb attr;
+    attr.str(kAttrName, "value_ints");
+    for (int64_t v : values) attr.varint(kAttrInts, static_cast<uint64_t>(v));
+    return node("Constant", {}, out).msg(kNodeAttr, attr.varint(kAttrType, kAttrTypeInts));
+  };
+  struct Case {
+    const char* op;
+    int64_t a, b;
+  };
+  for (const Case& c : {Case{"Add", kMax, 1}, Case{"Sub", kMin, 1}, Case{"Mul", kMax / 2, 4},
+                        Case{"Div", kMin, -1}, Case{"Slice", 1, kMax}}) {
+    Pb g;
+    g.msg(kGraphNode, ints("a", {c.a})).msg(kGraphNode, ints("b", {c.b}));
+    if (std::string(c.op) == "Slice")  // [7, 8, 9][1::kMax]: the index steps past int64
+      g.msg(kGraphNode, ints("d", {7, 8, 9}))
+          .msg(kGraphNode, ints("e", {3}))
+          .msg(kGraphNode, node("Slice", {"d", "a", "e", "", "b"}, "s"));
+    else
+      g.msg(kGraphNode, node(c.op, {"a", "b"}, "s"));
+    g.msg(kGraphNode, node("Reshape", {"x", "s"}, "y")).str(kGraphName, "shape");
+    // A weight that declares 2^40 x 2^40 elements (and holds none).
+    g.msg(kGraphInit, Pb().varint(kTensorDims, uint64_t{1} << 40)
+                          .varint(kTensorDims, uint64_t{1} << 40)
+                          .varint(kTensorType, kFloat)
+                          .str(kTensorName, "w"));
+    g.msg(kGraphInput, value_info("x", {1, 4})).msg(kGraphOutput, untyped_shape("y"));
+    const std::string path = write_model(scratch_dir("int64") / (std::string(c.op) + ".onnx"), g);
+    const GraphStats s = inspect_graph(path);
+    EXPECT_EQ(s.parameters, kMax) << c.op;
+    EXPECT_EQ(s.flops, 0) << c.op;  // no Conv, Gemm or MatMul
+  }
 }
 
 TEST(Graph, NotAnOnnxFile) {

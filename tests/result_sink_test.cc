@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -43,6 +45,33 @@ TEST(CollectingSink, MovesItsEntries) {
   EXPECT_EQ(moved.entries()[0].batch, 3);
   EXPECT_EQ(moved.entries()[0].model, 1u);
   EXPECT_EQ(moved.entries()[0].frames[0].index, 7);
+}
+
+TEST(JsonlSink, SummarizesEmptyOutputsOfAnyShape) {
+  // Found by fuzz/decoder_fuzz.cc: a raw output of 0 x 2^60 (no values) made the summary ask for
+  // 2^63 bytes of sort indices.
+  const fs::path path = scratch_dir("jsonl") / "r.jsonl";
+  {
+    JsonlSink sink(path.string(), {"v.avi"});
+    ModelSpec m;
+    m.name = "m";
+    m.outputs = {TensorInfo{"wide", "float32", {0, -1}, {"", "c"}},
+                 TensorInfo{"rows", "float32", {2, 3}, {"", ""}}};
+    sink.begin(std::span<const ModelSpec>(&m, 1));
+    Batch b;
+    b.frames = {FrameRef{0, 0, 0}};
+    const std::vector<Tensor> out{Tensor{{0, int64_t{1} << 60}, {}},
+                                  Tensor{{2, 3}, {0.1f, 0.7f, 0.2f, 0.5f, 0.4f, 0.1f}}};
+    sink.consume(b, 0, raw_result(b, out));
+    sink.commit();
+  }
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_NE(line.find(R"({"name":"wide","shape":[0,1152921504606846976],"argmax":[],"top5":[]})"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"("argmax":[1,0])"), std::string::npos) << line;
 }
 
 TEST(NpySink, NamesFilesByStreamBatchAndOutput) {

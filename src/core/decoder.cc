@@ -96,19 +96,22 @@ float iou(const std::array<float, 4>& a, const std::array<float, 4>& b) {
 std::vector<Detection> weighted_nms(std::vector<Detection> detections, float iou_threshold) {
   std::stable_sort(detections.begin(), detections.end(),
                    [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  // Each round's best is the first detection not yet taken; its group, the untaken ones after
+  // it that overlap it. Flags instead of a vector of the rest per round: with all of
+  // BlazeFace's 896 anchors above the threshold, that copied 400k detections.
+  std::vector<std::array<float, 4>> boxes;
+  for (const Detection& d : detections) boxes.push_back(d.box());
+  std::vector<bool> taken(detections.size(), false);
   std::vector<Detection> out;
-  std::vector<Detection> remaining = std::move(detections);
-  while (!remaining.empty()) {
-    const Detection& best = remaining.front();
-    const auto best_box = best.box();
+  for (size_t b = 0; b < detections.size(); ++b) {
+    if (taken[b]) continue;
+    const Detection& best = detections[b];
     std::vector<const Detection*> group{&best};
-    std::vector<Detection> rest;
-    for (size_t i = 1; i < remaining.size(); ++i) {
-      if (iou(best_box, remaining[i].box()) > iou_threshold)
-        group.push_back(&remaining[i]);
-      else
-        rest.push_back(remaining[i]);
-    }
+    for (size_t i = b + 1; i < detections.size(); ++i)
+      if (!taken[i] && iou(boxes[b], boxes[i]) > iou_threshold) {
+        group.push_back(&detections[i]);
+        taken[i] = true;
+      }
     Detection merged = best;
     double total = 0;
     for (const Detection* d : group) total += d->score;
@@ -136,7 +139,6 @@ std::vector<Detection> weighted_nms(std::vector<Detection> detections, float iou
         }
     }
     out.push_back(std::move(merged));
-    remaining = std::move(rest);
   }
   return out;
 }

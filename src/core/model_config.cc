@@ -8,7 +8,9 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string_view>
 #include <tuple>
 
@@ -189,16 +191,21 @@ std::string scalar(SettingParser& parser, const YAML::Node& v, const std::string
 }  // namespace
 
 std::vector<ModelSpec> load_model_config(const std::string& file) {
-  YAML::Node root;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
     throw Error(ErrorCode::bad_flag, Error::Option{"config"},
                 fmt::format(" '{}': is a directory (expected a YAML or JSON file)", file));
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
     throw Error(ErrorCode::bad_flag, Error::Option{"config"},
                 fmt::format(" '{}': cannot be read", file));
+  return parse_model_config(std::string(std::istreambuf_iterator<char>(in), {}), file);
+}
+
+std::vector<ModelSpec> parse_model_config(const std::string& text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorCode::bad_flag, Error::Option{"config"},
                 fmt::format(" '{}': not valid YAML or JSON ({})", file, e.msg));

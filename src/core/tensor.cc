@@ -1,12 +1,12 @@
 #include "mvinfer/core/tensor.h"
 
-#include <functional>
-#include <numeric>
-
 namespace mvinfer {
 
 int64_t Tensor::element_count(const std::vector<int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
+  return n;
 }
 
 Tensor Tensor::zeros(std::vector<int64_t> shape) {

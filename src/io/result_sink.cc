@@ -23,7 +23,9 @@ json summarize(const std::string& name, const Tensor& t) {
   if (t.shape.size() == 2 && t.shape[1] > 0) {
     const size_t rows = static_cast<size_t>(t.shape[0]), cols = static_cast<size_t>(t.shape[1]);
     json argmax = json::array(), top5 = json::array();
-    std::vector<size_t> idx(cols);
+    // Sized by the data, not the shape alone: 0 x 2^60 is an empty tensor (found by the decoder
+    // fuzz target: it asked for 2^63 bytes).
+    std::vector<size_t> idx(rows > 0 ? cols : 0);
     for (size_t r = 0; r < rows; ++r) {
       const float* row = t.data.data() + r * cols;
       std::iota(idx.begin(), idx.end(), size_t{0});

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -100,11 +101,18 @@ void collect(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& val
   }
 }
 
-// Product of v[from:].
+// Product of v[from:], saturated at the largest int64: a file may declare dims whose product
+// does not fit (the overflow was undefined behaviour).
 int64_t product(const Ints& v, size_t from = 0) {
-  if (from >= v.size()) return 1;
-  return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.end(), int64_t{1},
-                         std::multiplies<>());
+  int64_t p = 1;
+  for (size_t i = from; i < v.size(); ++i)
+    if (__builtin_mul_overflow(p, v[i], &p)) return std::numeric_limits<int64_t>::max();
+  return p;
+}
+
+// total += n, saturated as product() is.
+void add_saturated(int64_t& total, int64_t n) {
+  if (__builtin_add_overflow(total, n, &total)) total = std::numeric_limits<int64_t>::max();
 }
 
 const onnx::AttributeProto* find_attr(const onnx::NodeProto& n, const char* name) {
@@ -225,8 +233,16 @@ class ShapeValues {
       Ints out(std::max(a->size(), b->size()));
       for (size_t i = 0; i < out.size(); ++i) {
         const int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
-        if (op == "Div" && y == 0) return std::nullopt;
-        out[i] = op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y;
+        // Beyond int64 (or a division by zero) is no shape: the value stays unknown.
+        int64_t& r = out[i];
+        if (op == "Div") {
+          if (y == 0 || (y == -1 && x == std::numeric_limits<int64_t>::min())) return std::nullopt;
+          r = x / y;
+        } else if (op == "Add"   ? __builtin_add_overflow(x, y, &r)
+                   : op == "Sub" ? __builtin_sub_overflow(x, y, &r)
+                                 : __builtin_mul_overflow(x, y, &r)) {
+          return std::nullopt;
+        }
       }
       return out;
     }
@@ -270,7 +286,10 @@ class ShapeValues {
     if (step > 0) {
       s = std::clamp(s, int64_t{0}, size);
       e = std::clamp(e, int64_t{0}, size);
-      for (int64_t i = s; i < e; i += step) out.push_back((*data)[static_cast<size_t>(i)]);
+      for (int64_t i = s; i < e;) {
+        out.push_back((*data)[static_cast<size_t>(i)]);
+        if (__builtin_add_overflow(i, step, &i)) break;  // past e, and past int64
+      }
     } else {
       s = std::clamp(s, int64_t{-1}, size - 1);
       e = std::clamp(e, int64_t{-1}, size - 1);
@@ -671,7 +690,7 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
   std::set<std::string> initializers;
   for (const auto& t : g.initializer()) {
     initializers.insert(t.name());
-    st.parameters += product(Ints(t.dims().begin(), t.dims().end()));
+    add_saturated(st.parameters, product(Ints(t.dims().begin(), t.dims().end())));
   }
   // Some exporters (PaddleOCR's) keep weights in Constant nodes instead of initializers.
   Shapes constants;
@@ -679,7 +698,7 @@ GraphStats inspect_graph(const std::string& path, const std::map<std::string, in
     if (n.op_type() == "Constant" && n.output_size() == 1)
       if (const auto* a = find_attr(n, "value"); a && a->has_t()) {
         constants[n.output(0)] = Ints(a->t().dims().begin(), a->t().dims().end());
-        st.parameters += product(constants[n.output(0)]);
+        add_saturated(st.parameters, product(constants[n.output(0)]));
       }
   for (const auto& v : g.input())
     if (!initializers.count(v.name())) st.inputs.push_back(describe(v));

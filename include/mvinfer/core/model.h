@@ -70,6 +70,9 @@ ModelSpec parse_model_arg(const std::string& arg);
 // as the command line. Relative paths (the model, labels, dictionaries) are relative to the file.
 // Throws Error{bad_flag} naming the file and entry.
 std::vector<ModelSpec> load_model_config(const std::string& file);
+// The same from the file's text, already read: `file` names it in messages, and relative paths
+// are relative to its folder.
+std::vector<ModelSpec> parse_model_config(const std::string& text, const std::string& file);
 
 // Checks the model file and fills spec.input/outputs and spec.preprocess.width/height:
 // the size comes from, in order, the spec (size=), `default_size` (--size, when given and

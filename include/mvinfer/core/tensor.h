@@ -12,6 +12,7 @@ struct Tensor {
   std::vector<int64_t> shape;
   std::vector<float> data;
 
+  // The product of the dims; -1 when a dim is negative (dynamic) or the product overflows.
   static int64_t element_count(const std::vector<int64_t>& shape);
   // Returns a tensor of the given shape, zero-filled.
   static Tensor zeros(std::vector<int64_t> shape);

@@ -27,7 +27,7 @@ struct GraphStats {
   std::string producer;  // producer_name + " " + producer_version
   int64_t opset = 0;     // default-domain opset
   int64_t ir_version = 0;
-  int64_t parameters = 0;  // elements in all initializers and Constant nodes
+  int64_t parameters = 0;  // elements in all initializers and Constant nodes (at most int64 max)
   int64_t file_bytes = 0;
   // FLOPs of one inference (2 x multiply-adds of Conv, ConvTranspose, Gemm and MatMul, after
   // shape inference with the given input dims); -1 when a dynamic dim has no value or shapes

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
 
 #include "mvinfer/core/error.h"
 
@@ -14,6 +15,21 @@ TEST(MaxThreads, IsASmallMultipleOfTheCores) {
   EXPECT_EQ(max_threads(2), 8);
   EXPECT_EQ(max_threads(64), 256);
   EXPECT_EQ(max_threads(0), kMaxThreadsPerCore);  // unknown cores count as one
+}
+
+TEST(MallocArenas, OnePerCoreAndAtLeastTwo) {
+  EXPECT_EQ(malloc_arenas(2), 2);
+  EXPECT_EQ(malloc_arenas(16), 16);
+  EXPECT_EQ(malloc_arenas(1), kMinMallocArenas);
+  EXPECT_EQ(malloc_arenas(0), kMinMallocArenas);  // unknown cores
+}
+
+TEST(BoundMallocArenas, LeavesTheUsersSettingAlone) {
+  EXPECT_EQ(bound_malloc_arenas("4"), 0);
+  EXPECT_EQ(bound_malloc_arenas(nullptr),
+            malloc_arenas(static_cast<int>(std::thread::hardware_concurrency())));
+  EXPECT_EQ(bound_malloc_arenas(""),
+            malloc_arenas(static_cast<int>(std::thread::hardware_concurrency())));
 }
 
 TEST(CheckThreads, RefusesPastTheBoundWithTheName) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
@@ -14,6 +15,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/limits.h"
 
 int main(int argc, char** argv) {
   // A closed pipe or stdout is an error the output reports (EPIPE, exit 5), not a silent death.
@@ -29,6 +31,8 @@ int main(int argc, char** argv) {
         close(held);
       }
     }
+  // Bounded malloc arenas: long streaming runs keep a flat RSS (rule malloc_arenas, limits.h).
+  mvinfer::bound_malloc_arenas(std::getenv("MALLOC_ARENA_MAX"));
   CLI::App app{
       "mvinfer: run several ONNX models on every frame of a video, as fast as the "
       "machine allows, and show where the time went"};

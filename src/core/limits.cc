@@ -1,6 +1,7 @@
 #include "mvinfer/core/limits.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,14 @@ void check_threads(const std::string& what, int n) {
     throw Error(ErrorCode::bad_flag,
                 fmt::format("{} {}: expected at most {} ({} x the {} cores of this machine)", what,
                             n, max_threads(cores), kMaxThreadsPerCore, cores));
+}
+
+int malloc_arenas(int machine_cores) { return std::max(kMinMallocArenas, machine_cores); }
+
+int bound_malloc_arenas(const char* env_value) {
+  if (env_value != nullptr && *env_value != '\0') return 0;
+  const int arenas = malloc_arenas(static_cast<int>(std::thread::hardware_concurrency()));
+  return mallopt(M_ARENA_MAX, arenas) == 1 ? arenas : 0;
 }
 
 int64_t physical_memory_bytes() {

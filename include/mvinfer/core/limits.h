@@ -21,6 +21,17 @@ int max_threads(int machine_cores);
 // Throws Error{bad_flag} naming `what` (a flag, or "model 'x': threads=") when n > max_threads().
 void check_threads(const std::string& what, int n);
 
+// Rule `malloc_arenas`: how many malloc arenas glibc may keep. Its default (8 per core) lets a
+// long streaming run under `threads` creep (+19% RSS over 20,000 frames, bench/soak.sh) as each
+// worker and ONNX Runtime thread frees into an arena of its own; one per core, at least
+// kMinMallocArenas, held it within 9% at the same speed.
+inline constexpr int kMinMallocArenas = 2;
+int malloc_arenas(int machine_cores);
+// Applies malloc_arenas() to this process (mallopt M_ARENA_MAX) unless the environment sets
+// MALLOC_ARENA_MAX (the user's choice wins) or `env_value` says so; returns the bound applied,
+// 0 when none was.
+int bound_malloc_arenas(const char* env_value);
+
 // Physical memory of this machine, in bytes (0 when unknown).
 int64_t physical_memory_bytes();
 // Rule `default_max_memory`: kDefaultMemoryShare of physical memory (what --max-memory is

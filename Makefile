@@ -56,7 +56,8 @@ fuzz-smoke: fuzz-build
 # Sanitizer builds of our code (ONNX Runtime itself is not instrumented). TSan runs the
 # concurrent strategies in-process; `processes` forks, which TSan does not support.
 asan: setup
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVINFER_SANITIZE=address,undefined >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVINFER_SANITIZE=address,undefined \
+	  -DMVINFER_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
@@ -64,7 +65,8 @@ asan: setup
 	  ctest --output-on-failure -j $(JOBS) -E InstallAndFindPackage
 
 tsan: setup
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVINFER_SANITIZE=thread >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMVINFER_SANITIZE=thread \
+	  -DMVINFER_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
 	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j $(JOBS) \

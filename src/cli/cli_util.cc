@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <utility>
 
 #include "mvinfer/core/error.h"
@@ -91,6 +92,27 @@ void parse_probe(const std::string& flag, const std::string& value, double& frac
                               flag, value));
     start = end + 1;
   }
+}
+
+}  // namespace mvinfer::cli
+
+namespace mvinfer::cli {
+
+void add_redis_flags(CLI::App* app, RedisFlags& flags) {
+  if (const char* env = std::getenv("MVINFER_REDIS"); env && *env) flags.address = env;
+  app->add_option("--redis", flags.address,
+                  "Redis server HOST:PORT (default $MVINFER_REDIS, else 127.0.0.1:6379)");
+  app->add_option("--redis-wait", flags.wait_s,
+                  "Seconds to keep reconnecting when the connection to Redis breaks")
+      ->default_val(60)
+      ->check(number_in(0.1, 86400));
+}
+
+RedisOptions redis_options(const RedisFlags& flags) {
+  RedisOptions o;
+  o.address = parse_redis_address(flags.address);
+  o.reconnect_s = flags.wait_s;
+  return o;
 }
 
 }  // namespace mvinfer::cli

@@ -1,0 +1,55 @@
+// mvinfer collect: a job's results from Redis, in order, as one JSON Lines file.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "mvinfer/dist/collect.h"
+
+namespace mvinfer::cli {
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_collect_signal(int sig) {
+  g_stop.store(true);
+  signal(sig, SIG_DFL);
+}
+struct CollectFlags {
+  RedisFlags redis;
+  std::string job, out;
+  bool wait = false;
+};
+}  // namespace
+
+Command add_collect_command(CLI::App& app) {
+  auto f = std::make_shared<CollectFlags>();
+  CLI::App* c = app.add_subcommand(
+      "collect", "Write a job's results, every segment in order, as the JSON Lines `run` writes");
+  add_redis_flags(c, f->redis);
+  c->add_option("--job", f->job, "Name the job was submitted with")->required();
+  c->add_option("--out", f->out, "JSON Lines file ('-' = stdout)")->required();
+  c->add_flag("--wait", f->wait, "Wait until every segment is done");
+  return [f] {
+    dist::CollectOptions o;
+    o.job = f->job;
+    o.out = f->out;
+    o.wait = f->wait;
+    o.stop = &g_stop;
+    o.progress = isatty(STDERR_FILENO);
+    const RedisOptions options = redis_options(f->redis);
+    check_writable("out", f->out);
+    struct sigaction sa {};
+    sa.sa_handler = on_collect_signal;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    RedisClient redis(options);
+    const dist::JobProgress p = dist::collect_job(redis, o);
+    fmt::print(stderr, "job {}: {} segments collected to {}; {} duplicates dropped\n", f->job,
+               p.segments, f->out, p.duplicates);
+    return 0;
+  };
+}
+
+}  // namespace mvinfer::cli

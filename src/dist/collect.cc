@@ -1,0 +1,142 @@
+#include "mvinfer/dist/collect.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "mvinfer/core/error.h"
+#include "mvinfer/io/line_file.h"
+
+namespace mvinfer::dist {
+namespace {
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t to_int(const std::string& s) {
+  try {
+    return s.empty() ? 0 : std::stoll(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+WorkerStatus parse_worker(const std::string& name, const std::string& text) {
+  WorkerStatus w;
+  w.name = name;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    w.state = j.value("state", "");
+    w.segments = j.value("segments", int64_t{0});
+    w.duplicates = j.value("duplicates", int64_t{0});
+    w.frames = j.value("frames", int64_t{0});
+    w.reclaimed = j.value("reclaimed", int64_t{0});
+    w.failed = j.value("failed", int64_t{0});
+    w.discarded = j.value("discarded", int64_t{0});
+    w.compute_s = j.value("compute_s", 0.0);
+    w.coordination_s = j.value("coordination_s", 0.0);
+    w.seek_ms = j.value("seek_ms", 0.0);
+    const int64_t now = unix_ms();
+    w.seen_s_ago = static_cast<double>(now - j.value("seen_ms", now)) / 1000.0;
+    w.running_seg = j.value("running_seg", int64_t{-1});
+    const int64_t since = j.value("running_since_ms", int64_t{0});
+    w.running_s = w.running_seg >= 0 && since > 0 ? static_cast<double>(now - since) / 1000.0 : 0;
+  } catch (const std::exception&) {
+    w.state = "unreadable";
+  }
+  return w;
+}
+
+std::string describe(const DistJobSpec& spec, int64_t seg, const SegmentPlan& p) {
+  const std::string video = p.video >= 0 && static_cast<size_t>(p.video) < spec.videos.size()
+                                ? spec.videos[static_cast<size_t>(p.video)]
+                                : "?";
+  return fmt::format("segment {} (video '{}' from frame {})", seg, video, p.first);
+}
+
+}  // namespace
+
+JobProgress job_progress(RedisClient& redis, const std::string& job) {
+  const JobKeys keys(job);
+  const RedisReply h = redis.command({"HGETALL", keys.job});
+  if (h.elements.empty())
+    throw Error(ErrorCode::bad_flag, Error::Option{"job"},
+                fmt::format(" '{}': no such job in redis {} (expected one that `mvinfer submit "
+                            "--job {}` queued)",
+                            job, redis.address().text(), job));
+  JobProgress p;
+  p.spec = DistJobSpec::from_json(h.field("spec"));
+  p.segments = to_int(h.field("segments"));
+  p.done = redis.command({"HLEN", keys.results}).as_int();
+  p.duplicates = to_int(redis.command({"HGET", keys.stats, "duplicates"}).str);
+  const RedisReply pending = redis.command({"XPENDING", keys.tasks, kGroup});
+  p.running = pending.elements.empty() ? 0 : pending.elements[0].as_int();
+  const RedisReply dead = redis.command({"XRANGE", keys.dead, "-", "+"});
+  for (const RedisReply& e : dead.elements) {
+    if (e.elements.size() < 2) continue;
+    const RedisReply& f = e.elements[1];
+    DeadLetter d;
+    d.seg = to_int(f.field("seg"));
+    if (redis.command({"HEXISTS", keys.results, std::to_string(d.seg)}).as_int() == 1) continue;
+    d.plan = {static_cast<int>(to_int(f.field("video"))), to_int(f.field("first")),
+              to_int(f.field("frames"))};
+    d.error = f.field("error");
+    d.worker = f.field("worker");
+    d.attempts = to_int(f.field("attempts"));
+    p.dead.push_back(std::move(d));
+  }
+  p.queued = std::max<int64_t>(
+      0, p.segments - p.done - p.running - static_cast<int64_t>(p.dead.size()));
+  const RedisReply w = redis.command({"HGETALL", keys.workers});
+  for (size_t i = 0; i + 1 < w.elements.size(); i += 2)
+    p.workers.push_back(parse_worker(w.elements[i].str, w.elements[i + 1].str));
+  return p;
+}
+
+JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
+  JobProgress p;
+  for (;;) {
+    p = job_progress(redis, o.job);
+    if (p.complete()) break;
+    if (p.settled()) {
+      const DeadLetter& d = p.dead.front();
+      throw Error(ErrorCode::worker,
+                  fmt::format("job '{}': {} of {} segments dead-lettered, first {} after {} "
+                              "attempts: {} (expected every segment to run; `mvinfer status "
+                              "--job {}` lists them)",
+                              o.job, p.dead.size(), p.segments, describe(p.spec, d.seg, d.plan),
+                              d.attempts, d.error, o.job));
+    }
+    if (!o.wait)
+      throw Error(ErrorCode::worker,
+                  fmt::format("job '{}': {} of {} segments done ({} running, {} queued); "
+                              "expected all of them (give --wait to wait for them)",
+                              o.job, p.done, p.segments, p.running, p.queued));
+    if (o.stop && o.stop->load())
+      throw Error(ErrorCode::interrupted, fmt::format("job '{}': collect interrupted", o.job));
+    if (o.progress)
+      std::fprintf(stderr, "\r\033[Kjob %s: %lld of %lld segments done", o.job.c_str(),
+                   static_cast<long long>(p.done), static_cast<long long>(p.segments));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (o.progress) std::fputs("\r\033[K", stderr);
+  const JobKeys keys(o.job);
+  LineFile out(o.out, "out");
+  for (int64_t seg = 0; seg < p.segments; ++seg) {
+    const RedisReply r = redis.command({"HGET", keys.results, std::to_string(seg)});
+    if (r.is_nil())
+      throw Error(ErrorCode::internal,
+                  fmt::format("job '{}': segment {} has no result after all", o.job, seg));
+    if (!r.str.empty()) out.write_line(r.str);
+  }
+  out.commit();
+  return p;
+}
+
+}  // namespace mvinfer::dist

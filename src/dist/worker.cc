@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/provider.h"
 #include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/rules.h"
 
@@ -214,9 +215,9 @@ std::string read_file(const std::string& path) {
 
 WorkerReport run_worker(const WorkerOptions& o) {
   if (std::string_view why = job_name_problem(o.job); !why.empty())
-    throw Error(ErrorCode::bad_flag, Error::Option{"job"},
-                fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", o.job,
-                            why));
+    throw Error(
+        ErrorCode::bad_flag, Error::Option{"job"},
+        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", o.job, why));
   RedisClient redis(o.redis);
   const JobKeys keys(o.job);
   const RedisReply spec_text = redis.command({"HGET", keys.job, "spec"});
@@ -225,7 +226,11 @@ WorkerReport run_worker(const WorkerOptions& o) {
                 fmt::format(" '{}': no such job in redis {} (expected one that `mvinfer submit "
                             "--job {}` queued)",
                             o.job, redis.address().text(), o.job));
-  const DistJobSpec spec = DistJobSpec::from_json(spec_text.str);
+  DistJobSpec spec = DistJobSpec::from_json(spec_text.str);
+  // Once per worker, not per segment: `auto` looks for the GPU's libraries on disk (about a
+  // second here), which would otherwise dominate a short segment.
+  const ProviderChoice provider = resolve_provider(spec.provider);
+  spec.provider = to_string(provider.provider);
   WorkerReport report;
   report.name = o.name.empty() ? default_name() : o.name;
   const std::string claim = std::to_string(spec.claim_ms);
@@ -237,13 +242,14 @@ WorkerReport run_worker(const WorkerOptions& o) {
   auto say = [&](const std::string& line) {
     if (!o.quiet) std::fprintf(stderr, "worker %s: %s\n", report.name.c_str(), line.c_str());
   };
+  say("provider " + provider.reason);
 
   while (!(o.stop && o.stop->load())) {
     const auto asked = Clock::now();
     std::optional<Entry> entry;
     // A segment another worker left idle past the claim time comes first: it is the oldest.
-    const RedisReply claimed = redis.command(
-        {"XAUTOCLAIM", keys.tasks, kGroup, report.name, claim, "0-0", "COUNT", "1"});
+    const RedisReply claimed =
+        redis.command({"XAUTOCLAIM", keys.tasks, kGroup, report.name, claim, "0-0", "COUNT", "1"});
     if (claimed.elements.size() >= 2 && !claimed.elements[1].elements.empty()) {
       entry = parse_entry(claimed.elements[1].elements[0]);
       if (entry) entry->reclaimed = true;
@@ -266,9 +272,11 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const std::string frames = std::to_string(entry->plan.frames);
     if (entry->reclaimed) {
       ++report.reclaimed;
-      const RedisReply p = redis.command({"XPENDING", keys.tasks, kGroup, entry->id, entry->id, "1"});
-      const int64_t deliveries =
-          !p.elements.empty() && p.elements[0].elements.size() >= 4 ? p.elements[0].elements[3].as_int() : 1;
+      const RedisReply p =
+          redis.command({"XPENDING", keys.tasks, kGroup, entry->id, entry->id, "1"});
+      const int64_t deliveries = !p.elements.empty() && p.elements[0].elements.size() >= 4
+                                     ? p.elements[0].elements[3].as_int()
+                                     : 1;
       const int64_t failures = redis.command({"HGET", keys.failures, seg}).as_int();
       if (should_dead_letter(failures, deliveries, spec.max_attempts)) {
         const std::string why = fmt::format(
@@ -305,18 +313,19 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const auto store_start = Clock::now();
     if (!error.empty()) {
       ++report.failed;
-      const bool dead = redis.eval(kFailScript, {keys.failures, keys.errors, keys.tasks, keys.dead},
-                                   {kGroup, entry->id, seg, video, first, frames, error,
-                                    std::to_string(spec.max_attempts), report.name})
+      const bool dead = redis
+                            .eval(kFailScript, {keys.failures, keys.errors, keys.tasks, keys.dead},
+                                  {kGroup, entry->id, seg, video, first, frames, error,
+                                   std::to_string(spec.max_attempts), report.name})
                             .as_int() == 1;
       if (dead) ++report.dead_lettered;
       say(fmt::format("segment {} failed{}: {}", seg, dead ? " (dead-lettered)" : ", queued again",
                       error));
     } else {
-      const bool stored =
-          redis.eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},
-                     {seg, lines, kGroup, entry->id})
-              .as_int() == 1;
+      const bool stored = redis
+                              .eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},
+                                    {seg, lines, kGroup, entry->id})
+                              .as_int() == 1;
       int64_t n = 0;
       for (const StreamReport& st : run.streams) {
         n += st.frames;
@@ -332,7 +341,8 @@ WorkerReport run_worker(const WorkerOptions& o) {
       report.compute_s += compute_s;
       report.coordination_s += took_s + seconds_since(store_start);
       say(fmt::format("segment {} (video {} frames {}-{}) {} in {:.2f} s", seg, video, first,
-                      entry->plan.first + n - 1, stored ? "done" : "done again (a duplicate, dropped)", compute_s));
+                      entry->plan.first + n - 1,
+                      stored ? "done" : "done again (a duplicate, dropped)", compute_s));
     }
     heartbeat.update(report, "waiting", "", -1);
   }

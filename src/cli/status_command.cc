@@ -21,9 +21,10 @@ Command add_status_command(CLI::App& app) {
   return [f] {
     RedisClient redis(redis_options(f->redis));
     const dist::JobProgress p = dist::job_progress(redis, f->job);
-    fmt::print("job {}: {} segments: {} done, {} running, {} queued, {} dead; {} duplicates "
-               "dropped\n",
-               f->job, p.segments, p.done, p.running, p.queued, p.dead.size(), p.duplicates);
+    fmt::print(
+        "job {}: {} segments: {} done, {} running, {} queued, {} dead; {} duplicates "
+        "dropped\n",
+        f->job, p.segments, p.done, p.running, p.queued, p.dead.size(), p.duplicates);
     for (const dist::WorkerStatus& w : p.workers) {
       const int64_t runs = w.segments + w.duplicates;
       fmt::print(

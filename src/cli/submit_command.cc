@@ -78,8 +78,7 @@ Command add_submit_command(CLI::App& app) {
                "job {}: {} segments of {} frames over {} videos ({} frames by their containers) "
                "queued in redis {}; seek exact in {} of {} videos (the others decode from "
                "frame 0)\n",
-               spec.name, spec.segments.size(),
-               dist::segment_size(spec.segment_frames, spec.batch),
+               spec.name, spec.segments.size(), dist::segment_size(spec.segment_frames, spec.batch),
                spec.videos.size(), frames, options.address.text(), seeking, spec.videos.size());
     return 0;
   };

@@ -31,8 +31,9 @@ struct WorkerFlags {
 Command add_worker_command(CLI::App& app) {
   auto f = std::make_shared<WorkerFlags>();
   CLI::App* c = app.add_subcommand(
-      "worker", "Run segments of a submitted job until none is left (SIGTERM: finish the one "
-                "running, then exit 0)");
+      "worker",
+      "Run segments of a submitted job until none is left (SIGTERM: finish the one "
+      "running, then exit 0)");
   add_redis_flags(c, f->redis);
   c->add_option("--job", f->job, "Name the job was submitted with")->required();
   c->add_option("--name", f->name, "This worker's name in the consumer group (default HOST-PID)");

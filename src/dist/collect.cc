@@ -91,8 +91,8 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
     d.attempts = to_int(f.field("attempts"));
     p.dead.push_back(std::move(d));
   }
-  p.queued = std::max<int64_t>(
-      0, p.segments - p.done - p.running - static_cast<int64_t>(p.dead.size()));
+  p.queued =
+      std::max<int64_t>(0, p.segments - p.done - p.running - static_cast<int64_t>(p.dead.size()));
   const RedisReply w = redis.command({"HGETALL", keys.workers});
   for (size_t i = 0; i + 1 < w.elements.size(); i += 2)
     p.workers.push_back(parse_worker(w.elements[i].str, w.elements[i + 1].str));

@@ -89,11 +89,11 @@ JobConfig segment_job(const DistJobSpec& spec, const SegmentPlan& s, const std::
   for (const std::string& m : spec.models) c.models.push_back(parse_model_arg(m));
   c.other_inputs = spec.configs;
   c.start.frame = s.first;
-  c.start.seek = static_cast<size_t>(s.video) < spec.seek.size() &&
-                 spec.seek[static_cast<size_t>(s.video)];
-  c.max_frames = s.frames >= 0
-                     ? s.frames
-                     : (spec.max_frames >= 0 ? std::max<int64_t>(0, spec.max_frames - s.first) : -1);
+  c.start.seek =
+      static_cast<size_t>(s.video) < spec.seek.size() && spec.seek[static_cast<size_t>(s.video)];
+  c.max_frames =
+      s.frames >= 0 ? s.frames
+                    : (spec.max_frames >= 0 ? std::max<int64_t>(0, spec.max_frames - s.first) : -1);
   c.batching.batch = spec.batch;
   c.width = spec.width;
   c.height = spec.height;

@@ -133,7 +133,8 @@ bool RedisClient::try_connect(std::string& why) {
     ctx_ = nullptr;
   }
   const timeval tv = to_timeval(options_.timeout_s);
-  redisContext* c = redisConnectWithTimeout(options_.address.host.c_str(), options_.address.port, tv);
+  redisContext* c =
+      redisConnectWithTimeout(options_.address.host.c_str(), options_.address.port, tv);
   if (c == nullptr) {
     why = "out of memory";
     return false;

@@ -44,26 +44,17 @@ redis.call('XACK', KEYS[3], ARGV[3], ARGV[4])
 return new
 )lua";
 
-// KEYS: failures, errors, tasks, dead; ARGV: group, entry id, seg, video, first, frames, error,
-// max attempts, worker. Queues the segment again (a new entry, so any worker can take it at
-// once) or dead-letters it; 1 = dead-lettered.
-constexpr const char* kFailScript = R"lua(
-local n = redis.call('HINCRBY', KEYS[1], ARGV[3], 1)
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[7])
-local dead = 0
-if n >= tonumber(ARGV[8]) then
-  redis.call('XADD', KEYS[4], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
-             'frames', ARGV[6], 'error', ARGV[7], 'attempts', n, 'worker', ARGV[9])
-  dead = 1
-else
-  redis.call('XADD', KEYS[3], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
-             'frames', ARGV[6])
-end
-redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
-return dead
+// KEYS: tasks; ARGV: group, entry id, seg, video, first, frames. Queues a failed segment again
+// as a new entry, so that any worker can take it at once.
+constexpr const char* kRequeueScript = R"lua(
+redis.call('XADD', KEYS[1], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
+           'frames', ARGV[6])
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 1
 )lua";
 
-// KEYS: tasks, dead; ARGV: group, entry id, seg, video, first, frames, error, deliveries, worker.
+// KEYS: tasks, dead; ARGV: group, entry id, seg, video, first, frames, error, attempts, worker.
+// Moves a segment to the dead letters.
 constexpr const char* kBuryScript = R"lua(
 redis.call('XADD', KEYS[2], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
            'frames', ARGV[6], 'error', ARGV[7], 'attempts', ARGV[8], 'worker', ARGV[9])
@@ -270,6 +261,13 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const std::string video = std::to_string(entry->plan.video);
     const std::string first = std::to_string(entry->plan.first);
     const std::string frames = std::to_string(entry->plan.frames);
+    auto bury = [&](const std::string& why, int64_t attempts) {
+      redis.eval(kBuryScript, {keys.tasks, keys.dead},
+                 {kGroup, entry->id, seg, video, first, frames, why, std::to_string(attempts),
+                  report.name});
+      ++report.dead_lettered;
+      say(fmt::format("segment {} dead-lettered after {} attempts: {}", seg, attempts, why));
+    };
     if (entry->reclaimed) {
       ++report.reclaimed;
       const RedisReply p =
@@ -279,13 +277,9 @@ WorkerReport run_worker(const WorkerOptions& o) {
                                      : 1;
       const int64_t failures = redis.command({"HGET", keys.failures, seg}).as_int();
       if (should_dead_letter(failures, deliveries, spec.max_attempts)) {
-        const std::string why = fmt::format(
-            "taken {} times by workers that died or hung before finishing it", deliveries - 1);
-        redis.eval(kBuryScript, {keys.tasks, keys.dead},
-                   {kGroup, entry->id, seg, video, first, frames, why,
-                    std::to_string(deliveries - 1), report.name});
-        ++report.dead_lettered;
-        say(fmt::format("segment {} dead-lettered: {}", seg, why));
+        bury(fmt::format("taken {} times by workers that died or hung before finishing it",
+                         deliveries - 1),
+             deliveries - 1);
         continue;
       }
     }
@@ -313,14 +307,14 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const auto store_start = Clock::now();
     if (!error.empty()) {
       ++report.failed;
-      const bool dead = redis
-                            .eval(kFailScript, {keys.failures, keys.errors, keys.tasks, keys.dead},
-                                  {kGroup, entry->id, seg, video, first, frames, error,
-                                   std::to_string(spec.max_attempts), report.name})
-                            .as_int() == 1;
-      if (dead) ++report.dead_lettered;
-      say(fmt::format("segment {} failed{}: {}", seg, dead ? " (dead-lettered)" : ", queued again",
-                      error));
+      const int64_t failures = redis.command({"HINCRBY", keys.failures, seg, "1"}).as_int();
+      redis.command({"HSET", keys.errors, seg, error});
+      if (should_dead_letter(failures, 1, spec.max_attempts)) {
+        bury(error, failures);
+      } else {
+        redis.eval(kRequeueScript, {keys.tasks}, {kGroup, entry->id, seg, video, first, frames});
+        say(fmt::format("segment {} failed, queued again: {}", seg, error));
+      }
     } else {
       const bool stored = redis
                               .eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},

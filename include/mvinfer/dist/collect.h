@@ -33,10 +33,10 @@ struct WorkerStatus {
 struct JobProgress {
   DistJobSpec spec;
   int64_t segments = 0;
-  int64_t done = 0;        // stored
-  int64_t running = 0;     // delivered to a worker, not yet acknowledged
-  int64_t queued = 0;      // not yet delivered (segments - done - running - dead)
-  int64_t duplicates = 0;  // copies run twice and dropped
+  int64_t done = 0;              // stored
+  int64_t running = 0;           // delivered to a worker, not yet acknowledged
+  int64_t queued = 0;            // not yet delivered (segments - done - running - dead)
+  int64_t duplicates = 0;        // copies run twice and dropped
   std::vector<DeadLetter> dead;  // dead letters whose segment has no result
   std::vector<WorkerStatus> workers;
   bool complete() const { return done == segments; }

@@ -41,9 +41,9 @@ struct WorkerReport {
   int64_t reclaimed = 0;  // segments taken over from a worker that died or hung
   int64_t failed = 0;     // runs that ended in an error (queued again or dead-lettered)
   int64_t dead_lettered = 0;
-  int64_t discarded = 0;  // frames decoded and discarded to reach segments' starts
-  double seek_ms = 0;     // time spent seeking to segments' starts
-  double compute_s = 0;   // inside run_job
+  int64_t discarded = 0;      // frames decoded and discarded to reach segments' starts
+  double seek_ms = 0;         // time spent seeking to segments' starts
+  double compute_s = 0;       // inside run_job
   double coordination_s = 0;  // talking to Redis for the segments run (taking, storing, acking)
   bool stopped = false;       // ended by `stop`
 };

@@ -1,19 +1,18 @@
 // RedisClient against a real redis-server started by the test.
-#include "mvinfer/dist/redis.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/dist/redis.h"
 #include "redis_server.h"
 
 namespace mvinfer::testing {
 namespace {
 
-#define SKIP_WITHOUT_REDIS()                                                                   \
-  if (redis_server_path().empty())                                                             \
+#define SKIP_WITHOUT_REDIS()                                                                    \
+  if (redis_server_path().empty())                                                              \
   GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server; scripts/setup " \
                   "does it)"
 

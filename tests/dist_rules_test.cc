@@ -1,7 +1,7 @@
 // The distributed runs' rules on synthetic inputs (include/mvinfer/dist/rules.h).
-#include "mvinfer/dist/rules.h"
-
 #include <gtest/gtest.h>
+
+#include "mvinfer/dist/rules.h"
 
 namespace mvinfer::dist {
 namespace {

@@ -18,8 +18,8 @@
 namespace mvinfer::testing {
 namespace {
 
-#define SKIP_WITHOUT_REDIS()                                                                   \
-  if (redis_server_path().empty())                                                             \
+#define SKIP_WITHOUT_REDIS()                                                                    \
+  if (redis_server_path().empty())                                                              \
   GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server; scripts/setup " \
                   "does it)"
 
@@ -40,9 +40,8 @@ RedisClient client(const RedisServer& s) {
 
 // Segments a consumer holds (delivered, not acknowledged).
 int64_t held_by(RedisClient& c, const std::string& job, const std::string& consumer) {
-  const RedisReply r = c.command({"XPENDING", dist::JobKeys(job).tasks, dist::kGroup, "-", "+",
-                                  "100", consumer},
-                                 true);
+  const RedisReply r = c.command(
+      {"XPENDING", dist::JobKeys(job).tasks, dist::kGroup, "-", "+", "100", consumer}, true);
   return r.type == RedisReply::Type::array ? static_cast<int64_t>(r.elements.size()) : 0;
 }
 
@@ -72,9 +71,18 @@ std::vector<std::string> expected_lines(const Fixture& s, const std::vector<std:
                                         int frames, int batch) {
   std::vector<std::string> all;
   for (const std::string& v : videos) {
-    std::vector<std::string> args{"run",      "--video", v, "--frames", std::to_string(frames),
-                                  "--batch",  std::to_string(batch), "--strategy", "serial",
-                                  "--out",    (s.dir / "run.jsonl").string(), "-q"};
+    std::vector<std::string> args{"run",
+                                  "--video",
+                                  v,
+                                  "--frames",
+                                  std::to_string(frames),
+                                  "--batch",
+                                  std::to_string(batch),
+                                  "--strategy",
+                                  "serial",
+                                  "--out",
+                                  (s.dir / "run.jsonl").string(),
+                                  "-q"};
     for (const std::string& f : s.model_flags()) args.push_back(f);
     const CommandResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -86,11 +94,18 @@ std::vector<std::string> expected_lines(const Fixture& s, const std::vector<std:
 CommandResult submit(const Fixture& s, const RedisServer& server, const std::string& job,
                      const std::vector<std::string>& videos, int frames, int batch,
                      int segment_frames, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"submit",  "--redis",          server.address(),
-                                "--job",   job,                "--frames",
-                                std::to_string(frames),        "--batch",
-                                std::to_string(batch),         "--segment-frames",
-                                std::to_string(segment_frames), "--strategy",
+  std::vector<std::string> args{"submit",
+                                "--redis",
+                                server.address(),
+                                "--job",
+                                job,
+                                "--frames",
+                                std::to_string(frames),
+                                "--batch",
+                                std::to_string(batch),
+                                "--segment-frames",
+                                std::to_string(segment_frames),
+                                "--strategy",
                                 "serial"};
   for (const std::string& v : videos) args.insert(args.end(), {"--video", v});
   for (const std::string& f : s.model_flags()) args.push_back(f);
@@ -100,8 +115,8 @@ CommandResult submit(const Fixture& s, const RedisServer& server, const std::str
 
 std::vector<std::string> worker_args(const RedisServer& server, const std::string& job,
                                      const std::string& name) {
-  return {"worker", "--redis", server.address(), "--job", job, "--name", name, "--redis-wait",
-          "30"};
+  return {"worker", "--redis", server.address(), "--job", job,
+          "--name", name,      "--redis-wait",   "30"};
 }
 
 std::vector<std::string> collect(const Fixture& s, const RedisServer& server,
@@ -245,8 +260,7 @@ TEST(DistWorker, UnreachableRedisIsOneLineAndExit5) {
     const CommandResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 5) << args[0] << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find("mvinfer: error: redis " + closed + ": cannot connect"),
-              std::string::npos)
+    EXPECT_NE(r.err.find("mvinfer: error: redis " + closed + ": cannot connect"), std::string::npos)
         << r.err;
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10);
   }
@@ -275,8 +289,7 @@ TEST(DistWorker, BadInputIsOneLineNamingTheCulprit) {
         "--segment-frames", "0"},
        2,
        "--segment-frames"},
-      {{"submit", "--redis", "host:99999", "--job", "j", "--video", kVideo, "--model",
-        s.models[0]},
+      {{"submit", "--redis", "host:99999", "--job", "j", "--video", kVideo, "--model", s.models[0]},
        2,
        "--redis 'host:99999'"},
       {{"worker", "--redis", r, "--job", "nojob"}, 2, "--job 'nojob': no such job in redis"},
@@ -295,8 +308,8 @@ TEST(DistWorker, BadInputIsOneLineNamingTheCulprit) {
   EXPECT_NE(again.err.find("--job 'once': a job of that name is in redis"), std::string::npos)
       << again.err;
   // Collecting before the workers ran.
-  const CommandResult early = run_cli({"collect", "--redis", r, "--job", "once", "--out",
-                                       (s.dir / "c.jsonl").string()});
+  const CommandResult early =
+      run_cli({"collect", "--redis", r, "--job", "once", "--out", (s.dir / "c.jsonl").string()});
   EXPECT_EQ(early.exit_code, 6) << early.err;
   EXPECT_NE(early.err.find("0 of 2 segments done"), std::string::npos) << early.err;
 }

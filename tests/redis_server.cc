@@ -106,14 +106,14 @@ RedisServer::~RedisServer() {
 std::string RedisServer::address() const { return "127.0.0.1:" + std::to_string(port_); }
 
 void RedisServer::start() {
-  std::vector<std::string> args{"--port",         std::to_string(port_),
-                                "--bind",         "127.0.0.1",
-                                "--dir",          dir_.string(),
-                                "--save",         "",
-                                "--daemonize",    "no",
-                                "--appendonly",   aof_ ? "yes" : "no",
-                                "--appendfsync",  "always",
-                                "--logfile",      (dir_ / "redis.log").string()};
+  std::vector<std::string> args{"--port",        std::to_string(port_),
+                                "--bind",        "127.0.0.1",
+                                "--dir",         dir_.string(),
+                                "--save",        "",
+                                "--daemonize",   "no",
+                                "--appendonly",  aof_ ? "yes" : "no",
+                                "--appendfsync", "always",
+                                "--logfile",     (dir_ / "redis.log").string()};
   pid_ = spawn(redis_server_path(), args, (dir_ / "stdout").string(), (dir_ / "stderr").string());
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {

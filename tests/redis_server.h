@@ -28,7 +28,7 @@ class RedisServer {
 
   int port() const { return port_; }
   std::string address() const;  // "127.0.0.1:PORT"
-  void stop();   // SIGTERM (Redis writes its data and exits), reaped
+  void stop();                  // SIGTERM (Redis writes its data and exits), reaped
   void start();  // again, on the same port and directory; returns once it answers PING
 
  private:

@@ -77,6 +77,14 @@ TEST(DistRules, HeartbeatFourTimesPerClaimAtLeastEvery50ms) {
   EXPECT_EQ(heartbeat_ms(100), 50);
 }
 
+TEST(DistRules, AliveWithinThreeHeartbeats) {
+  EXPECT_TRUE(worker_alive(0.0, 60000));
+  EXPECT_TRUE(worker_alive(45.0, 60000));  // heartbeats every 15 s
+  EXPECT_FALSE(worker_alive(45.1, 60000));
+  EXPECT_TRUE(worker_alive(0.15, 100));  // every 50 ms at least
+  EXPECT_FALSE(worker_alive(0.2, 100));
+}
+
 TEST(DistRules, JobNames) {
   EXPECT_TRUE(job_name_problem("archive-2024_01.v2").empty());
   EXPECT_FALSE(job_name_problem("").empty());

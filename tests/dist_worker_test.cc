@@ -141,15 +141,23 @@ TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
   ASSERT_EQ(sub.exit_code, 0) << sub.err;
   EXPECT_NE(sub.err.find("job two: 40 segments of 4 frames over 2 videos"), std::string::npos)
       << sub.err;
+  const std::filesystem::path followed = s.dir / "followed.jsonl";
   {
+    // collect --follow, started before any worker, writes the segments in order as they come.
+    Child follow({"collect", "--redis", server.address(), "--job", "two", "--out",
+                  followed.string(), "--follow"},
+                 s.dir, "follow");
     Child a(worker_args(server, "two", "a"), s.dir, "a");
     Child b(worker_args(server, "two", "b"), s.dir, "b");
     Child c(worker_args(server, "two", "c"), s.dir, "c");
     EXPECT_EQ(a.wait(120), 0) << a.err();
     EXPECT_EQ(b.wait(120), 0) << b.err();
     EXPECT_EQ(c.wait(120), 0) << c.err();
+    EXPECT_EQ(follow.wait(30), 0) << follow.err();
   }
-  expect_same_lines(collect(s, server, "two"), expected_lines(s, videos, 80, 2));
+  const std::vector<std::string> want = expected_lines(s, videos, 80, 2);
+  expect_same_lines(collect(s, server, "two"), want);
+  expect_same_lines(read_lines(followed), want);
   const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "two"});
   EXPECT_EQ(st.exit_code, 0) << st.err;
   EXPECT_NE(st.out.find("40 segments: 40 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
@@ -307,6 +315,11 @@ TEST(DistWorker, BadInputIsOneLineNamingTheCulprit) {
   EXPECT_EQ(again.exit_code, 2) << again.err;
   EXPECT_NE(again.err.find("--job 'once': a job of that name is in redis"), std::string::npos)
       << again.err;
+  // status without --job: every job in this Redis.
+  const CommandResult all = run_cli({"status", "--redis", r});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("job once: 2 segments: 0 done, 0 running, 2 queued"), std::string::npos)
+      << all.out;
   // Collecting before the workers ran.
   const CommandResult early =
       run_cli({"collect", "--redis", r, "--job", "once", "--out", (s.dir / "c.jsonl").string()});

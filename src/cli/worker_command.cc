@@ -24,6 +24,7 @@ struct WorkerFlags {
   RedisFlags redis;
   std::string job, name;
   bool stay = false, quiet = false;
+  double claim_after_s = 0;
 };
 
 }  // namespace
@@ -37,6 +38,10 @@ Command add_worker_command(CLI::App& app) {
   add_redis_flags(c, f->redis);
   c->add_option("--job", f->job, "Name the job was submitted with")->required();
   c->add_option("--name", f->name, "This worker's name in the consumer group (default HOST-PID)");
+  c->add_option("--claim-after", f->claim_after_s,
+                "Take over segments idle this many seconds in another worker's hands (default: "
+                "the job's, submit --claim-ms)")
+      ->check(number_in(0.1, 86400));
   c->add_flag("--stay", f->stay, "Keep waiting for segments when the job has none left");
   c->add_flag("--quiet,-q", f->quiet, "No line per segment");
   return [f] {
@@ -45,6 +50,7 @@ Command add_worker_command(CLI::App& app) {
     o.job = f->job;
     o.name = f->name;
     o.stay = f->stay;
+    o.claim_ms = static_cast<int>(f->claim_after_s * 1000);
     o.quiet = f->quiet;
     o.stop = &g_stop;
     struct sigaction sa {};

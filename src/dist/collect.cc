@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -73,6 +75,7 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
   JobProgress p;
   p.spec = DistJobSpec::from_json(h.field("spec"));
   p.segments = to_int(h.field("segments"));
+  p.submitted_ms = to_int(h.field("submitted_ms"));
   p.done = redis.command({"HLEN", keys.results}).as_int();
   p.duplicates = to_int(redis.command({"HGET", keys.stats, "duplicates"}).str);
   const RedisReply pending = redis.command({"XPENDING", keys.tasks, kGroup});
@@ -99,11 +102,46 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
   return p;
 }
 
+std::vector<std::string> job_names(RedisClient& redis) {
+  std::vector<std::string> names;
+  std::string cursor = "0";
+  do {
+    const RedisReply r =
+        redis.command({"SCAN", cursor, "MATCH", "mvinfer:{*}:job", "COUNT", "1000"});
+    if (r.elements.size() < 2) break;
+    cursor = r.elements[0].str;
+    for (const RedisReply& k : r.elements[1].elements) {
+      const std::string& key = k.str;  // mvinfer:{NAME}:job
+      const size_t open = key.find('{'), close = key.rfind('}');
+      if (open != std::string::npos && close != std::string::npos && close > open)
+        names.push_back(key.substr(open + 1, close - open - 1));
+    }
+  } while (cursor != "0");
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
+  const JobKeys keys(o.job);
   JobProgress p;
+  std::unique_ptr<LineFile> out;
+  int64_t written = 0;  // --follow: segments written so far, in order
   for (;;) {
     p = job_progress(redis, o.job);
-    if (p.complete()) break;
+    if (o.follow) {
+      if (!out) out = std::make_unique<LineFile>(o.out, "out");
+      for (; written < p.segments; ++written) {
+        const RedisReply r = redis.command({"HGET", keys.results, std::to_string(written)});
+        if (r.is_nil()) break;
+        if (!r.str.empty()) out->write_line(r.str);
+      }
+      if (written == p.segments) {
+        out->commit();
+        return p;
+      }
+    }
+    if (p.complete() && !o.follow) break;
     if (p.settled()) {
       const DeadLetter& d = p.dead.front();
       throw Error(ErrorCode::worker,
@@ -113,7 +151,7 @@ JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
                               o.job, p.dead.size(), p.segments, describe(p.spec, d.seg, d.plan),
                               d.attempts, d.error, o.job));
     }
-    if (!o.wait)
+    if (!o.wait && !o.follow)
       throw Error(ErrorCode::worker,
                   fmt::format("job '{}': {} of {} segments done ({} running, {} queued); "
                               "expected all of them (give --wait to wait for them)",
@@ -126,16 +164,15 @@ JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   if (o.progress) std::fputs("\r\033[K", stderr);
-  const JobKeys keys(o.job);
-  LineFile out(o.out, "out");
+  LineFile file(o.out, "out");
   for (int64_t seg = 0; seg < p.segments; ++seg) {
     const RedisReply r = redis.command({"HGET", keys.results, std::to_string(seg)});
     if (r.is_nil())
       throw Error(ErrorCode::internal,
                   fmt::format("job '{}': segment {} has no result after all", o.job, seg));
-    if (!r.str.empty()) out.write_line(r.str);
+    if (!r.str.empty()) file.write_line(r.str);
   }
-  out.commit();
+  file.commit();
   return p;
 }
 

@@ -224,11 +224,12 @@ WorkerReport run_worker(const WorkerOptions& o) {
   spec.provider = to_string(provider.provider);
   WorkerReport report;
   report.name = o.name.empty() ? default_name() : o.name;
-  const std::string claim = std::to_string(spec.claim_ms);
+  const int claim_ms = o.claim_ms > 0 ? o.claim_ms : spec.claim_ms;
+  const std::string claim = std::to_string(claim_ms);
   const std::string tmp_dir =
       o.tmp_dir.empty() ? std::filesystem::temp_directory_path().string() : o.tmp_dir;
 
-  Heartbeat heartbeat(o.redis, keys, report.name, heartbeat_ms(spec.claim_ms));
+  Heartbeat heartbeat(o.redis, keys, report.name, heartbeat_ms(claim_ms));
   heartbeat.update(report, "waiting", "", -1);
   auto say = [&](const std::string& line) {
     if (!o.quiet) std::fprintf(stderr, "worker %s: %s\n", report.name.c_str(), line.c_str());

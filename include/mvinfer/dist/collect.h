@@ -32,6 +32,7 @@ struct WorkerStatus {
 
 struct JobProgress {
   DistJobSpec spec;
+  int64_t submitted_ms = 0;  // Unix time, by the Redis server's clock
   int64_t segments = 0;
   int64_t done = 0;              // stored
   int64_t running = 0;           // delivered to a worker, not yet acknowledged
@@ -46,10 +47,15 @@ struct JobProgress {
 
 // Error{bad_flag} when there is no such job.
 JobProgress job_progress(RedisClient& redis, const std::string& job);
+// The names of every job in this Redis (SCAN for their job hashes), sorted.
+std::vector<std::string> job_names(RedisClient& redis);
 
 struct CollectOptions {
   std::string job, out;  // out: a path or "-"
   bool wait = false;     // wait until every segment is stored (or dead-lettered)
+  // Write each segment as soon as it and every one before it are stored (implies wait): `out`
+  // grows in order while the job runs.
+  bool follow = false;
   const std::atomic<bool>* stop = nullptr;
   bool progress = false;  // a line on stderr while waiting
 };

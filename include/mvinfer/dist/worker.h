@@ -27,6 +27,9 @@ struct WorkerOptions {
   // Keep waiting for segments after the job has none left (a standing worker) instead of
   // returning.
   bool stay = false;
+  // Claim time in ms for this worker (taking over idle segments, and its heartbeat); 0 = the
+  // job's (submit --claim-ms).
+  int claim_ms = 0;
   const std::atomic<bool>* stop = nullptr;
   int block_ms = 500;   // longest wait for a new segment before looking around again
   std::string tmp_dir;  // where a segment's lines are written before they are stored; "" = TMPDIR

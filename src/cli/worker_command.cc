@@ -62,10 +62,10 @@ Command add_worker_command(CLI::App& app) {
     fmt::print(stderr,
                "worker {}: {} segments ({} frames) stored, {} duplicates dropped, {} taken over, "
                "{} failed, {} dead-lettered; compute {:.2f} s, coordination {:.1f} ms per "
-               "segment{}\n",
+               "segment; {} frames decoded to reach segment starts, seeking {:.0f} ms{}\n",
                r.name, r.segments, r.frames, r.duplicates, r.reclaimed, r.failed, r.dead_lettered,
                r.compute_s, runs > 0 ? 1000.0 * r.coordination_s / static_cast<double>(runs) : 0.0,
-               r.stopped ? " (stopped)" : "");
+               r.discarded, r.seek_ms, r.stopped ? " (stopped)" : "");
     return 0;
   };
 }

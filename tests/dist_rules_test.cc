@@ -78,11 +78,11 @@ TEST(DistRules, HeartbeatFourTimesPerClaimAtLeastEvery50ms) {
 }
 
 TEST(DistRules, AliveWithinThreeHeartbeats) {
-  EXPECT_TRUE(worker_alive(0.0, 60000));
-  EXPECT_TRUE(worker_alive(45.0, 60000));  // heartbeats every 15 s
-  EXPECT_FALSE(worker_alive(45.1, 60000));
-  EXPECT_TRUE(worker_alive(0.15, 100));  // every 50 ms at least
-  EXPECT_FALSE(worker_alive(0.2, 100));
+  EXPECT_TRUE(worker_alive(0.0, heartbeat_ms(60000)));
+  EXPECT_TRUE(worker_alive(45.0, heartbeat_ms(60000)));  // heartbeats every 15 s
+  EXPECT_FALSE(worker_alive(45.1, heartbeat_ms(60000)));
+  EXPECT_TRUE(worker_alive(0.15, heartbeat_ms(100)));  // every 50 ms at least
+  EXPECT_FALSE(worker_alive(0.2, heartbeat_ms(100)));
 }
 
 TEST(DistRules, JobNames) {

@@ -26,7 +26,7 @@ void print_job(const dist::JobProgress& p) {
   for (const dist::WorkerStatus& w : p.workers) {
     frames += w.frames;
     const bool gone = w.state == "exited" || w.state == "stopped";
-    if (!gone && dist::worker_alive(w.seen_s_ago, p.spec.claim_ms)) ++alive;
+    if (!gone && dist::worker_alive(w.seen_s_ago, w.heartbeat_ms)) ++alive;
   }
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -41,7 +41,7 @@ void print_job(const dist::JobProgress& p) {
     const int64_t runs = w.segments + w.duplicates;
     const bool gone = w.state == "exited" || w.state == "stopped";
     const std::string state =
-        gone || dist::worker_alive(w.seen_s_ago, p.spec.claim_ms) ? w.state : "silent";
+        gone || dist::worker_alive(w.seen_s_ago, w.heartbeat_ms) ? w.state : "silent";
     fmt::print(
         "  worker {}: {}{}, {} segments, {} frames, {:.1f} frames/s computing, {} duplicates, {} "
         "taken over, {} failed, coordination {:.1f} ms per segment, {} frames decoded to reach "

@@ -47,6 +47,7 @@ WorkerStatus parse_worker(const std::string& name, const std::string& text) {
     const int64_t now = unix_ms();
     w.seen_s_ago = static_cast<double>(now - j.value("seen_ms", now)) / 1000.0;
     w.running_seg = j.value("running_seg", int64_t{-1});
+    w.heartbeat_ms = j.value("heartbeat_ms", 0);
     const int64_t since = j.value("running_since_ms", int64_t{0});
     w.running_s = w.running_seg >= 0 && since > 0 ? static_cast<double>(now - since) / 1000.0 : 0;
   } catch (const std::exception&) {

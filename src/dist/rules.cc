@@ -36,8 +36,8 @@ bool should_dead_letter(int64_t failures, int64_t deliveries, int max_attempts) 
 
 int heartbeat_ms(int claim_ms) { return std::max(50, claim_ms / 4); }
 
-bool worker_alive(double seen_s_ago, int claim_ms) {
-  return seen_s_ago <= 3.0 * heartbeat_ms(claim_ms) / 1000.0;
+bool worker_alive(double seen_s_ago, int heartbeat_ms) {
+  return seen_s_ago <= 3.0 * heartbeat_ms / 1000.0;
 }
 
 std::string_view job_name_problem(std::string_view name) {

@@ -62,6 +62,18 @@ redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 1
 )lua";
 
+// KEYS: tasks; ARGV: group, consumer, entry id. Renews the claim (resets the entry's idle time,
+// JUSTID: no delivery counted) only while this consumer still holds it: a worker that was taken
+// for dead and came back must not take its segment back from the one that took it over.
+constexpr const char* kRenewScript = R"lua(
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #p == 1 and p[1][2] == ARGV[2] then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+  return 1
+end
+return 0
+)lua";
+
 struct Entry {
   std::string id;
   int64_t seg = 0;
@@ -93,7 +105,7 @@ std::string default_name() {
 
 // The worker's figures as the status command reads them.
 std::string figures_json(const WorkerReport& r, const std::string& state, int64_t running_seg,
-                         int64_t running_since_ms) {
+                         int64_t running_since_ms, int every_ms) {
   nlohmann::json j{{"segments", r.segments},
                    {"duplicates", r.duplicates},
                    {"frames", r.frames},
@@ -108,6 +120,7 @@ std::string figures_json(const WorkerReport& r, const std::string& state, int64_
                    {"pid", static_cast<int64_t>(getpid())},
                    {"running_seg", running_seg},
                    {"running_since_ms", running_since_ms},
+                   {"heartbeat_ms", every_ms},
                    {"seen_ms", unix_ms()}};
   return j.dump();
 }
@@ -161,12 +174,10 @@ class Heartbeat {
     {
       std::lock_guard lock(mutex_);
       id = running_id_;
-      json = figures_json(report_, state_, running_seg_, running_since_ms_);
+      json = figures_json(report_, state_, running_seg_, running_since_ms_, every_ms_);
     }
     std::lock_guard send(send_mutex_);
-    // XCLAIM to ourselves with JUSTID resets the entry's idle time without counting a delivery.
-    if (!id.empty())
-      redis_.command({"XCLAIM", keys_.tasks, kGroup, name_, "0", id, "JUSTID"}, true);
+    if (!id.empty()) redis_.eval(kRenewScript, {keys_.tasks}, {kGroup, name_, id});
     redis_.command({"HSET", keys_.workers, name_, json});
   }
 

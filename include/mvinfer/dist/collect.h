@@ -26,6 +26,7 @@ struct WorkerStatus {
   int64_t segments = 0, duplicates = 0, frames = 0, reclaimed = 0, failed = 0, discarded = 0;
   double compute_s = 0, coordination_s = 0, seek_ms = 0;
   double seen_s_ago = 0;  // since its last heartbeat
+  int heartbeat_ms = 0;   // how often it beats
   int64_t running_seg = -1;
   double running_s = 0;
 };

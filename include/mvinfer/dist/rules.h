@@ -37,9 +37,10 @@ bool should_dead_letter(int64_t failures, int64_t deliveries, int max_attempts);
 // live worker's segment is never idle long enough to be taken, and at least every 50 ms.
 int heartbeat_ms(int claim_ms);
 
-// A worker counts as alive while its last heartbeat is at most three heartbeats old (one late
-// beat is not a death; the claim time, which is four, decides what is taken over).
-bool worker_alive(double seen_s_ago, int claim_ms);
+// A worker counts as alive while its last heartbeat is at most three heartbeats (of its own
+// heartbeat_ms()) old: one late beat is not a death; the claim time, four beats, decides what
+// is taken over.
+bool worker_alive(double seen_s_ago, int heartbeat_ms);
 
 // A job name goes into Redis keys inside a hash tag ({name}): letters, digits, '.', '_', '-',
 // 1-64 of them. Returns what is wrong, or empty.

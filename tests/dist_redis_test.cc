@@ -92,7 +92,8 @@ TEST(DistRedis, ReconnectsWhenTheServerRestarts) {
   RedisClient c(options_for(server.address()));
   c.command({"SET", "kept", "1"});
   server.stop();
-  std::thread restart([&] {
+  // A jthread: joined also when the command below throws, so the test fails instead of aborting.
+  std::jthread restart([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     server.start();
   });

@@ -166,6 +166,29 @@ TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
   const std::vector<std::string> want = expected_lines(s, videos, 80, 2);
   expect_same_lines(collect(s, server, "two"), want);
   expect_same_lines(read_lines(followed), want);
+  // --as-one-run: what one `run --video vtest.avi --video Megamind.avi` writes.
+  std::vector<std::string> run_args{"run",
+                                    "--video",
+                                    kVideo,
+                                    "--video",
+                                    kMegamind,
+                                    "--frames",
+                                    "80",
+                                    "--batch",
+                                    "2",
+                                    "--strategy",
+                                    "serial",
+                                    "--out",
+                                    (s.dir / "one_run.jsonl").string(),
+                                    "-q"};
+  for (const std::string& f : s.model_flags()) run_args.push_back(f);
+  const CommandResult one = run_cli(run_args);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const CommandResult as_one =
+      run_cli({"collect", "--redis", server.address(), "--job", "two", "--out",
+               (s.dir / "as_one.jsonl").string(), "--as-one-run"});
+  ASSERT_EQ(as_one.exit_code, 0) << as_one.err;
+  expect_same_lines(read_lines(s.dir / "as_one.jsonl"), read_lines(s.dir / "one_run.jsonl"));
   const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "two"});
   EXPECT_EQ(st.exit_code, 0) << st.err;
   EXPECT_NE(st.out.find("40 segments: 40 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
@@ -222,7 +245,14 @@ TEST(DistWorker, RedisRestartedMidRunWithAofCompletes) {
   Child b(worker_args(server, "aof", "b"), s.dir, "b");
   {
     RedisClient redis = client(server);
-    ASSERT_TRUE(wait_until([&] { return stored(redis, "aof") >= 2; }, 60));
+    // Both workers connected (a worker that cannot connect at start says so and exits, as it
+    // should) and some segments stored before the server goes away.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return redis.command({"HLEN", dist::JobKeys("aof").workers}).as_int() == 2 &&
+                 stored(redis, "aof") >= 2;
+        },
+        60));
   }
   server.stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

@@ -19,7 +19,7 @@ extern "C" void on_collect_signal(int sig) {
 struct CollectFlags {
   RedisFlags redis;
   std::string job, out;
-  bool wait = false, follow = false;
+  bool wait = false, follow = false, as_one_run = false;
 };
 }  // namespace
 
@@ -31,6 +31,9 @@ Command add_collect_command(CLI::App& app) {
   c->add_option("--job", f->job, "Name the job was submitted with")->required();
   c->add_option("--out", f->out, "JSON Lines file ('-' = stdout)")->required();
   c->add_flag("--wait", f->wait, "Wait until every segment is done");
+  c->add_flag("--as-one-run", f->as_one_run,
+              "Order and number the lines as one `run` given every video of the job does "
+              "(batches of the videos in turn), instead of one video after another");
   c->add_flag("--follow", f->follow,
               "Write each segment's lines as soon as it and those before it are done");
   return [f] {
@@ -39,6 +42,7 @@ Command add_collect_command(CLI::App& app) {
     o.out = f->out;
     o.wait = f->wait;
     o.follow = f->follow;
+    o.as_one_run = f->as_one_run;
     o.stop = &g_stop;
     o.progress = isatty(STDERR_FILENO);
     const RedisOptions options = redis_options(f->redis);

@@ -63,6 +63,50 @@ std::string describe(const DistJobSpec& spec, int64_t seg, const SegmentPlan& p)
   return fmt::format("segment {} (video '{}' from frame {})", seg, video, p.first);
 }
 
+// Splits a segment's text into lines (each with its '\n').
+void split_lines(const std::string& text, std::vector<std::string>& out) {
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    end = end == std::string::npos ? text.size() : end + 1;
+    out.push_back(text.substr(at, end - at));
+    at = end;
+  }
+}
+
+// Every video's lines (segments in order) renumbered as one run over all the videos numbers
+// them: the batches of the videos in turn, as BatchFormer forms them.
+std::vector<std::string> as_one_run(const std::vector<std::vector<std::string>>& per_video) {
+  using json = nlohmann::ordered_json;  // JsonlSink's key order is kept
+  // Per video: its batches in order, each the lines of its models.
+  std::vector<std::vector<std::vector<json>>> batches(per_video.size());
+  for (size_t v = 0; v < per_video.size(); ++v)
+    for (const std::string& line : per_video[v]) {
+      json j = json::parse(line);
+      const int64_t b = j.at("batch").get<int64_t>();
+      if (batches[v].empty() || b != batches[v].back().front().at("batch").get<int64_t>())
+        batches[v].emplace_back();
+      batches[v].back().push_back(std::move(j));
+    }
+  std::vector<std::string> out;
+  int64_t seq = 0;
+  for (size_t k = 0;; ++k) {
+    bool any = false;
+    for (size_t v = 0; v < batches.size(); ++v) {
+      if (k >= batches[v].size()) continue;
+      any = true;
+      for (json& j : batches[v][k]) {
+        j["batch"] = seq;
+        j["stream"] = static_cast<int64_t>(v);
+        // As JsonlSink writes it, so that an unchanged value reads back as the same text.
+        out.push_back(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+      }
+      ++seq;
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
 }  // namespace
 
 JobProgress job_progress(RedisClient& redis, const std::string& job) {
@@ -124,6 +168,9 @@ std::vector<std::string> job_names(RedisClient& redis) {
 }
 
 JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
+  if (o.follow && o.as_one_run)
+    throw Error(ErrorCode::bad_flag, Error::Option{"as_one_run"},
+                ": cannot follow (its order needs every video's length; expected one of them)");
   const JobKeys keys(o.job);
   JobProgress p;
   std::unique_ptr<LineFile> out;
@@ -165,14 +212,30 @@ JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   if (o.progress) std::fputs("\r\033[K", stderr);
+  // Which video each segment is of: the plan submit made, made again from the same numbers.
+  std::vector<int> video_of;
+  for (size_t v = 0; v < p.spec.videos.size(); ++v)
+    for (const SegmentPlan& plan :
+         plan_segments(static_cast<int>(v), p.spec.video_frames[v], p.spec.segment_frames,
+                       p.spec.batch, p.spec.max_frames))
+      video_of.push_back(plan.video);
+  if (o.as_one_run && static_cast<int64_t>(video_of.size()) != p.segments)
+    throw Error(ErrorCode::internal, fmt::format("job '{}': {} segments, but its plan has {}",
+                                                 o.job, p.segments, video_of.size()));
   LineFile file(o.out, "out");
+  std::vector<std::vector<std::string>> per_video(p.spec.videos.size());
   for (int64_t seg = 0; seg < p.segments; ++seg) {
     const RedisReply r = redis.command({"HGET", keys.results, std::to_string(seg)});
     if (r.is_nil())
       throw Error(ErrorCode::internal,
                   fmt::format("job '{}': segment {} has no result after all", o.job, seg));
-    if (!r.str.empty()) file.write_line(r.str);
+    if (o.as_one_run)
+      split_lines(r.str, per_video[static_cast<size_t>(video_of[static_cast<size_t>(seg)])]);
+    else if (!r.str.empty())
+      file.write_line(r.str);
   }
+  if (o.as_one_run)
+    for (const std::string& line : as_one_run(per_video)) file.write_line(line);
   file.commit();
   return p;
 }

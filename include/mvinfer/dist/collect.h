@@ -57,6 +57,10 @@ struct CollectOptions {
   // Write each segment as soon as it and every one before it are stored (implies wait): `out`
   // grows in order while the job runs.
   bool follow = false;
+  // The order and numbering of one `mvinfer run` given every video of the job: batches of the
+  // videos in turn (round robin, a video that ends drops out), "batch" counting across them and
+  // "stream" the video's position. Not with follow (the order needs every video's length).
+  bool as_one_run = false;
   const std::atomic<bool>* stop = nullptr;
   bool progress = false;  // a line on stderr while waiting
 };

@@ -39,6 +39,38 @@ TEST(DistRedis, ParsesAddresses) {
   }
 }
 
+TEST(DistRedis, ParsesPasswordsAndNeverShowsThem) {
+  const RedisAddress a = parse_redis_address("redis://:s3cret@db:6380");
+  EXPECT_EQ(a.password, "s3cret");
+  EXPECT_EQ(a.user, "");
+  EXPECT_EQ(a.text(), "db:6380");
+  const RedisAddress b = parse_redis_address("redis://alice:pw@db");
+  EXPECT_EQ(b.user, "alice");
+  EXPECT_EQ(b.password, "pw");
+  try {
+    parse_redis_address("redis://:s3cret@db:x");
+    FAIL() << "a bad port was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DistRedis, AuthenticatesWithThePasswordGiven) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server(false, "pw123");
+  RedisOptions o = options_for("redis://:pw123@" + server.address());
+  RedisClient c(o);
+  EXPECT_EQ(c.command({"PING"}).str, "PONG");
+  try {
+    RedisClient wrong(options_for("redis://:nope@" + server.address()));
+    FAIL() << "a wrong password was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_flag);
+    EXPECT_NE(std::string(e.what()).find("authentication refused"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("nope"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DistRedis, BinarySafeRoundTripAndMoves) {
   SKIP_WITHOUT_REDIS();
   RedisServer server;

@@ -92,7 +92,8 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-RedisServer::RedisServer(bool aof) : port_(free_port()), aof_(aof) {
+RedisServer::RedisServer(bool aof, std::string password)
+    : port_(free_port()), aof_(aof), password_(std::move(password)) {
   dir_ = scratch_dir("redis-" + std::to_string(port_));
   start();
 }
@@ -114,12 +115,14 @@ void RedisServer::start() {
                                 "--appendonly",  aof_ ? "yes" : "no",
                                 "--appendfsync", "always",
                                 "--logfile",     (dir_ / "redis.log").string()};
+  if (!password_.empty()) args.insert(args.end(), {"--requirepass", password_});
   pid_ = spawn(redis_server_path(), args, (dir_ / "stdout").string(), (dir_ / "stderr").string());
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
     try {
       RedisOptions o;
       o.address = parse_redis_address(address());
+      o.address.password = password_;
       o.connect_tries = 1;
       o.reconnect_s = 0.5;
       RedisClient c(o);

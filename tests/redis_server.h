@@ -21,7 +21,8 @@ int free_port();
 // destructor. `aof`: --appendonly yes with fsync on every write, so a restart keeps everything.
 class RedisServer {
  public:
-  explicit RedisServer(bool aof = false);
+  // `password`: --requirepass, and start() authenticates with it.
+  explicit RedisServer(bool aof = false, std::string password = "");
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
   ~RedisServer();
@@ -34,6 +35,7 @@ class RedisServer {
  private:
   int port_;
   bool aof_;
+  std::string password_;
   std::filesystem::path dir_;
   pid_t pid_ = -1;
 };

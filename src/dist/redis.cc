@@ -62,14 +62,28 @@ timeval to_timeval(double s) {
 std::string RedisAddress::text() const { return fmt::format("{}:{}", host, port); }
 
 RedisAddress parse_redis_address(std::string_view text) {
+  // The address as given, but for a password in it.
+  std::string shown(text);
+  if (const size_t at = shown.rfind('@'); at != std::string::npos) {
+    const size_t from = shown.starts_with("redis://") ? 8 : 0;
+    shown.replace(from, at - from, "***");
+  }
   auto bad = [&](std::string_view why) {
     return Error(ErrorCode::bad_flag, Error::Option{"redis"},
-                 fmt::format(" '{}': {} (expected HOST:PORT, e.g. 127.0.0.1:6379)", text, why));
+                 fmt::format(" '{}': {} (expected HOST:PORT, e.g. 127.0.0.1:6379)", shown, why));
   };
   std::string_view t = text;
   if (t.starts_with("redis://")) t.remove_prefix(8);
-  if (t.empty()) throw bad("no host");
   RedisAddress a;
+  if (const size_t at = t.rfind('@'); at != std::string_view::npos) {
+    const std::string_view cred = t.substr(0, at);
+    const size_t colon = cred.find(':');
+    a.user =
+        std::string(colon == std::string_view::npos ? std::string_view{} : cred.substr(0, colon));
+    a.password = std::string(colon == std::string_view::npos ? cred : cred.substr(colon + 1));
+    t.remove_prefix(at + 1);
+  }
+  if (t.empty()) throw bad("no host");
   const size_t colon = t.rfind(':');
   if (colon == std::string_view::npos) {
     a.host = std::string(t);
@@ -146,6 +160,35 @@ bool RedisClient::try_connect(std::string& why) {
   }
   redisSetTimeout(c, tv);
   redisEnableKeepAlive(c);
+  if (!options_.address.password.empty()) {
+    std::vector<std::string> args{"AUTH"};
+    if (!options_.address.user.empty()) args.push_back(options_.address.user);
+    args.push_back(options_.address.password);
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const std::string& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (r == nullptr) {
+      why = c->errstr;
+      redisFree(c);
+      return false;
+    }
+    const bool refused = r->type == REDIS_REPLY_ERROR;
+    const std::string said = refused ? std::string(r->str, r->len) : "";
+    freeReplyObject(r);
+    if (refused) {
+      redisFree(c);
+      // Not a connection to retry: the same password will be refused again.
+      throw Error(ErrorCode::bad_flag, Error::Option{"redis"},
+                  fmt::format(" {}: authentication refused: {} (expected the server's "
+                              "password in redis://[USER]:PASSWORD@HOST:PORT)",
+                              options_.address.text(), said));
+    }
+  }
   ctx_ = c;
   return true;
 }

@@ -23,11 +23,13 @@ namespace mvinfer {
 struct RedisAddress {
   std::string host = "127.0.0.1";
   int port = 6379;
-  std::string text() const;  // "host:port"
+  // AUTH after every connection when not empty (a user of Redis 6's ACLs, or the default user).
+  std::string user, password;
+  std::string text() const;  // "host:port": never the password
 };
 
-// "HOST:PORT", "HOST" (port 6379) or "redis://HOST[:PORT]"; throws Error{bad_flag} about
-// option "redis".
+// "HOST:PORT", "HOST" (port 6379) or "redis://[[USER]:PASSWORD@]HOST[:PORT]"; throws
+// Error{bad_flag} about option "redis".
 RedisAddress parse_redis_address(std::string_view text);
 
 struct RedisOptions {

@@ -11,11 +11,6 @@
 namespace mvinfer::testing {
 namespace {
 
-#define SKIP_WITHOUT_REDIS()                                                                    \
-  if (redis_server_path().empty())                                                              \
-  GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server; scripts/setup " \
-                  "does it)"
-
 RedisOptions options_for(const std::string& address, double reconnect_s = 10) {
   RedisOptions o;
   o.address = parse_redis_address(address);

@@ -18,11 +18,6 @@
 namespace mvinfer::testing {
 namespace {
 
-#define SKIP_WITHOUT_REDIS()                                                                    \
-  if (redis_server_path().empty())                                                              \
-  GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server; scripts/setup " \
-                  "does it)"
-
 bool wait_until(const std::function<bool()>& done, double timeout_s) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (!done()) {

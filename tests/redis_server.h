@@ -9,6 +9,12 @@
 #include <string>
 #include <vector>
 
+// Skips a test that needs redis-server where it is not installed, saying so.
+#define SKIP_WITHOUT_REDIS()                                                                    \
+  if (::mvinfer::testing::redis_server_path().empty())                                          \
+  GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server; scripts/setup " \
+                  "does it)"
+
 namespace mvinfer::testing {
 
 // redis-server's path, or empty when it is not installed (the tests then skip, saying so).

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <utility>
 
@@ -97,6 +98,21 @@ void parse_probe(const std::string& flag, const std::string& value, double& frac
 }  // namespace mvinfer::cli
 
 namespace mvinfer::cli {
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  signal(sig, SIG_DFL);  // a second one ends the process at once
+}
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return g_stop;
+}
 
 void add_redis_flags(CLI::App* app, RedisFlags& flags) {
   if (const char* env = std::getenv("MVINFER_REDIS"); env && *env) flags.address = env;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,10 @@ CLI::Validator number_in(double lo, double hi);
 // throws Error{bad_flag} naming `flag`.
 void parse_probe(const std::string& flag, const std::string& value, double& fraction,
                  double& seconds);
+
+// Installs the SIGINT/SIGTERM handler the long-running commands share and returns the flag it
+// sets: the command polls it and stops cleanly; a second signal ends the process at once.
+const std::atomic<bool>& stop_on_signals();
 
 // --redis and --redis-wait, shared by submit, worker, collect and status.
 struct RedisFlags {

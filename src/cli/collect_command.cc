@@ -1,9 +1,6 @@
 // mvinfer collect: a job's results from Redis, in order, as one JSON Lines file.
 #include <fmt/format.h>
-#include <signal.h>
 #include <unistd.h>
-
-#include <atomic>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -11,11 +8,6 @@
 
 namespace mvinfer::cli {
 namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void on_collect_signal(int sig) {
-  g_stop.store(true);
-  signal(sig, SIG_DFL);
-}
 struct CollectFlags {
   RedisFlags redis;
   std::string job, out;
@@ -43,14 +35,10 @@ Command add_collect_command(CLI::App& app) {
     o.wait = f->wait;
     o.follow = f->follow;
     o.as_one_run = f->as_one_run;
-    o.stop = &g_stop;
     o.progress = isatty(STDERR_FILENO);
     const RedisOptions options = redis_options(f->redis);
     check_writable("out", f->out);
-    struct sigaction sa {};
-    sa.sa_handler = on_collect_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    o.stop = &stop_on_signals();
     RedisClient redis(options);
     const dist::JobProgress p = dist::collect_job(redis, o);
     fmt::print(stderr, "job {}: {} segments collected to {}; {} duplicates dropped\n", f->job,

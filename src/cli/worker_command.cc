@@ -1,8 +1,5 @@
 // mvinfer worker: runs segments of a job from Redis until none is left (or SIGTERM).
 #include <fmt/format.h>
-#include <signal.h>
-
-#include <atomic>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -10,15 +7,6 @@
 
 namespace mvinfer::cli {
 namespace {
-
-// Set by SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
-// worker exits 0. A second signal ends it at once (its segment is then taken over by another
-// worker after the claim time).
-std::atomic<bool> g_stop{false};
-extern "C" void on_worker_signal(int sig) {
-  g_stop.store(true);
-  signal(sig, SIG_DFL);
-}
 
 struct WorkerFlags {
   RedisFlags redis;
@@ -52,11 +40,10 @@ Command add_worker_command(CLI::App& app) {
     o.stay = f->stay;
     o.claim_ms = static_cast<int>(f->claim_after_s * 1000);
     o.quiet = f->quiet;
-    o.stop = &g_stop;
-    struct sigaction sa {};
-    sa.sa_handler = on_worker_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
+    // worker exits 0. A second one ends it at once (its segment is then taken over by another
+    // worker after the claim time).
+    o.stop = &stop_on_signals();
     const dist::WorkerReport r = dist::run_worker(o);
     const int64_t runs = r.segments + r.duplicates;
     fmt::print(stderr,

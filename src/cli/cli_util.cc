@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <utility>
 
 #include "mvinfer/core/error.h"
@@ -91,6 +93,42 @@ void parse_probe(const std::string& flag, const std::string& value, double& frac
                               flag, value));
     start = end + 1;
   }
+}
+
+}  // namespace mvinfer::cli
+
+namespace mvinfer::cli {
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  signal(sig, SIG_DFL);  // a second one ends the process at once
+}
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return g_stop;
+}
+
+void add_redis_flags(CLI::App* app, RedisFlags& flags) {
+  if (const char* env = std::getenv("MVINFER_REDIS"); env && *env) flags.address = env;
+  app->add_option("--redis", flags.address,
+                  "Redis server HOST:PORT (default $MVINFER_REDIS, else 127.0.0.1:6379)");
+  app->add_option("--redis-wait", flags.wait_s,
+                  "Seconds to keep reconnecting when the connection to Redis breaks")
+      ->default_val(60)
+      ->check(number_in(0.1, 86400));
+}
+
+RedisOptions redis_options(const RedisFlags& flags) {
+  RedisOptions o;
+  o.address = parse_redis_address(flags.address);
+  o.reconnect_s = flags.wait_s;
+  return o;
 }
 
 }  // namespace mvinfer::cli

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/dist/redis.h"
 
 namespace mvinfer::cli {
 
@@ -37,5 +39,17 @@ CLI::Validator number_in(double lo, double hi);
 // throws Error{bad_flag} naming `flag`.
 void parse_probe(const std::string& flag, const std::string& value, double& fraction,
                  double& seconds);
+
+// Installs the SIGINT/SIGTERM handler the long-running commands share and returns the flag it
+// sets: the command polls it and stops cleanly; a second signal ends the process at once.
+const std::atomic<bool>& stop_on_signals();
+
+// --redis and --redis-wait, shared by submit, worker, collect and status.
+struct RedisFlags {
+  std::string address = "127.0.0.1:6379";
+  double wait_s = 60;
+};
+void add_redis_flags(CLI::App* app, RedisFlags& flags);
+RedisOptions redis_options(const RedisFlags& flags);  // throws Error{bad_flag} naming --redis
 
 }  // namespace mvinfer::cli

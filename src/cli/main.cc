@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
   add(mvinfer::cli::add_zoo_command);
   add(mvinfer::cli::add_info_command);
   add(mvinfer::cli::add_bench_command);
+  add(mvinfer::cli::add_submit_command);
+  add(mvinfer::cli::add_worker_command);
+  add(mvinfer::cli::add_collect_command);
+  add(mvinfer::cli::add_status_command);
 
   try {
     app.parse(argc, argv);

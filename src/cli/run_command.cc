@@ -1,6 +1,5 @@
 // mvinfer run: predictions for a video, written as JSON Lines.
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <atomic>
 #include <cstdio>
@@ -17,14 +16,6 @@
 
 namespace mvinfer::cli {
 namespace {
-
-// Set by SIGINT or SIGTERM; the strategy polls it and stops after the batches in flight.
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_stop_signal(int sig) {
-  g_stop.store(true);
-  signal(sig, SIG_DFL);  // a second one ends the process at once
-}
 
 struct RunFlags {
   std::vector<std::string> videos, models;
@@ -137,7 +128,6 @@ Command add_run_command(CLI::App& app) {
     job.strategy = f.strategy;
     job.strategy_options.intra_threads = parse_auto_int("--intra-threads", f.intra_threads);
     job.strategy_options.allow_spinning = f.spin;
-    job.strategy_options.stop = &g_stop;
     if (!f.probe.empty())
       parse_probe("--probe", f.probe, job.strategy_options.probe_fraction,
                   job.strategy_options.probe_seconds);
@@ -151,10 +141,8 @@ Command add_run_command(CLI::App& app) {
     if (f.trace == "-") throw Error(ErrorCode::bad_flag, "--trace: expected a file path, not '-'");
     check_writable("trace", f.trace);
 
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    // Set by SIGINT or SIGTERM; the strategy polls it and stops after the batches in flight.
+    job.strategy_options.stop = &stop_on_signals();
     ChromeTraceObserver trace;
     // The models' names are final (made unique) once run_job has validated them.
     auto write_trace = [&] {

@@ -182,6 +182,17 @@ void validate_job(JobConfig& c) {
                 fmt::format(": strategy {} does not drop late frames (expected one of: {})",
                             c.strategy, fmt::join(able, ", ")));
   }
+  if (c.start.frame != 0) {
+    const int64_t per = c.batching.replicate ? 1 : c.batching.batch;
+    if (c.start.frame < 0 || c.start.frame % per != 0)
+      throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
+                  fmt::format(" {}: expected 0 or more and a multiple of the batch ({})",
+                              c.start.frame, per));
+    if (c.videos.size() != 1 || c.loop > 1 || c.live_fps > 0)
+      throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
+                  fmt::format(" {}: expected one video, played once and not live", c.start.frame));
+    c.batching.first_seq = c.start.frame / per;
+  }
   const ProviderChoice provider = resolve_provider(c.provider);
   c.strategy_options.provider = provider.provider;
   c.provider_reason = provider.reason;
@@ -229,7 +240,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
                                                        static_cast<int>(i), c.strict));
     else
       sources.push_back(
-          open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i), c.strict));
+          open_frame_source(c.videos[i], c.max_frames, static_cast<int>(i), c.strict, c.start));
     if (c.live_fps > 0)
       sources.back() = std::make_unique<PacedSource>(std::move(sources.back()), c.live_fps,
                                                      c.strategy_options.stop);
@@ -313,6 +324,8 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
     st.read = n.read;
     st.expected = n.expected;
     st.undecodable = n.undecodable;
+    st.discarded = n.discarded;
+    st.seek_ms = n.seek_ms;
     r.streams.push_back(st);
   }
   return r;

@@ -44,7 +44,10 @@ std::vector<Frame> BatchFormer::next(const std::function<bool(size_t, Frame&)>& 
 
 Batcher::Batcher(std::vector<FrameSource*> sources, std::span<const ModelSpec> models,
                  BatchingOptions options)
-    : sources_(std::move(sources)), options_(options), former_(sources_.size(), options) {
+    : sources_(std::move(sources)),
+      options_(options),
+      former_(sources_.size(), options),
+      seq_(options.first_seq) {
   if (options_.batch < 1)
     throw Error(ErrorCode::bad_flag, Error::Option{"batch"},
                 fmt::format(" {}: expected a positive integer", options_.batch));

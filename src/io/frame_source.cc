@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -88,6 +89,26 @@ class CaptureSource final : public FrameSource {
     return have_first_;
   }
 
+  // Moves to frame `start.frame` before prime(). False when the input ends before it.
+  bool skip_to(SourceStart start) {
+    if (start.frame <= 0) return true;
+    if (start.seek) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const bool ok = cap_.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(start.frame));
+      counts_.seek_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (!ok) return false;
+    } else {
+      for (int64_t i = 0; i < start.frame; ++i, ++counts_.discarded)
+        if (!cap_.grab()) return false;
+    }
+    position_ = start.frame;
+    if (max_ < 0 && counts_.expected >= 0)
+      counts_.expected = std::max<int64_t>(0, counts_.expected - start.frame);
+    start_ = start.frame;
+    return true;
+  }
+
   bool next(Frame& frame) override {
     if (max_ >= 0 && counts_.read >= max_) return false;
     if (have_first_) {
@@ -105,8 +126,9 @@ class CaptureSource final : public FrameSource {
   bool is_live() const override { return live_; }
   int64_t frame_count_hint() const override {
     if (live_) return max_;
-    const int64_t n = container_frames();
-    if (n < 0) return max_;
+    const int64_t all = container_frames();
+    if (all < 0) return max_;
+    const int64_t n = std::max<int64_t>(0, all - start_);
     return max_ >= 0 ? std::min(max_, n) : n;
   }
   SourceCounts counts() const override { return counts_; }
@@ -169,6 +191,7 @@ class CaptureSource final : public FrameSource {
   double last_ms_ = 0;
   bool have_time_ = false;
   int64_t position_ = 0;  // frames grabbed, decodable or not: the next frame's index
+  int64_t start_ = 0;     // SourceStart::frame
   SourceCounts counts_;
   Frame first_;
   bool have_first_ = false;
@@ -188,7 +211,8 @@ bool is_image(const fs::path& p) {
 // is its image's position in that order, so a skipped image leaves a gap.
 class ImageFolderSource final : public FrameSource {
  public:
-  ImageFolderSource(std::string name, int64_t max_frames, int stream, bool strict)
+  ImageFolderSource(std::string name, int64_t max_frames, int stream, bool strict,
+                    int64_t start = 0)
       : name_(std::move(name)), max_(max_frames), stream_(stream), strict_(strict) {
     std::error_code ec;
     for (fs::directory_iterator it(name_, ec), end; !ec && it != end; it.increment(ec))
@@ -202,7 +226,13 @@ class ImageFolderSource final : public FrameSource {
                   fmt::format("image folder '{}': no images (expected .jpg, .jpeg, .png, .bmp, "
                               ".tif, .tiff or .webp files)",
                               name_));
-    counts_.expected = max_ >= 0 ? max_ : static_cast<int64_t>(files_.size());
+    if (start >= static_cast<int64_t>(files_.size()))
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("image folder '{}': start frame {} is past its {} images", name_,
+                              start, files_.size()));
+    pos_ = static_cast<size_t>(std::max<int64_t>(0, start));
+    first_pos_ = static_cast<int64_t>(pos_);
+    counts_.expected = max_ >= 0 ? max_ : static_cast<int64_t>(files_.size() - pos_);
     // As a video's first frame: a folder with no decodable image fails at open time.
     have_first_ = decode(first_);
     if (!have_first_)
@@ -226,7 +256,7 @@ class ImageFolderSource final : public FrameSource {
   }
   const std::string& name() const override { return name_; }
   int64_t frame_count_hint() const override {
-    const auto n = static_cast<int64_t>(files_.size());
+    const auto n = static_cast<int64_t>(files_.size()) - first_pos_;
     return max_ >= 0 ? std::min(max_, n) : n;
   }
   SourceCounts counts() const override { return counts_; }
@@ -273,6 +303,7 @@ class ImageFolderSource final : public FrameSource {
   bool strict_;
   std::vector<fs::path> files_;
   size_t pos_ = 0;
+  int64_t first_pos_ = 0;  // the start: images before it are not read
   SourceCounts counts_;
   Frame first_;
   bool have_first_ = false;
@@ -331,7 +362,7 @@ bool open_video_file(cv::VideoCapture& cap, const std::string& path) {
 }
 
 std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_frames, int stream,
-                                        bool strict) {
+                                        bool strict, SourceStart start) {
   std::error_code ec;
   if (!fs::exists(spec, ec))
     throw Error(ErrorCode::bad_input, fmt::format("video '{}': no such file or directory", spec));
@@ -343,28 +374,65 @@ std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_fra
                 fmt::format("video '{}': cannot be opened ({})", spec, kVideoExpected));
   auto src = std::make_unique<CaptureSource>(spec, fmt::format("video '{}'", spec), std::move(cap),
                                              false, max_frames, stream, strict);
-  if (!src->prime())
+  if (!src->skip_to(start))
     throw Error(ErrorCode::bad_input,
-                fmt::format("video '{}': cannot be decoded ({})", spec, kVideoExpected));
+                fmt::format("video '{}': start frame {} is past its end (expected a start "
+                            "inside the video)",
+                            spec, start.frame));
+  if (!src->prime())
+    throw Error(
+        ErrorCode::bad_input,
+        start.frame > 0
+            ? fmt::format("video '{}': no frame at or after start frame {}", spec, start.frame)
+            : fmt::format("video '{}': cannot be decoded ({})", spec, kVideoExpected));
   return src;
 }
 
 }  // namespace
 
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames,
-                                               int stream, bool strict) {
+                                               int stream, bool strict, SourceStart start) {
   quiet_opencv();
   if (spec.empty())
     throw Error(ErrorCode::bad_input,
                 "video '': empty name (expected a video file, image folder, camera index or "
                 "stream URL)");
+  if (start.frame < 0)
+    throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
+                fmt::format(" {}: expected 0 or more", start.frame));
   std::error_code ec;
   if (fs::is_directory(spec, ec))
-    return std::make_unique<ImageFolderSource>(spec, max_frames, stream, strict);
-  if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); }))
-    return open_camera(spec, max_frames, stream, strict);
-  if (spec.find("://") != std::string::npos) return open_stream(spec, max_frames, stream, strict);
-  return open_video(spec, max_frames, stream, strict);
+    return std::make_unique<ImageFolderSource>(spec, max_frames, stream, strict, start.frame);
+  const bool camera =
+      std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); });
+  const bool url = spec.find("://") != std::string::npos;
+  if ((camera || url) && start.frame > 0)
+    throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
+                fmt::format(" {}: '{}' is a live source (expected a video file or image folder "
+                            "to start inside)",
+                            start.frame, spec));
+  if (camera) return open_camera(spec, max_frames, stream, strict);
+  if (url) return open_stream(spec, max_frames, stream, strict);
+  return open_video(spec, max_frames, stream, strict, start);
+}
+
+bool seek_is_exact(const std::string& video, int64_t frame, int check) {
+  quiet_opencv();
+  cv::VideoCapture seq, sought;
+  if (!open_video_file(seq, video) || !open_video_file(sought, video)) return false;
+  for (int64_t i = 0; i < frame; ++i)
+    if (!seq.grab()) return false;
+  if (!sought.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(frame))) return false;
+  for (int i = 0; i <= check; ++i) {
+    cv::Mat a, b;
+    const bool got_a = seq.read(a), got_b = sought.read(b);
+    if (got_a != got_b) return false;
+    if (!got_a) return true;  // both ended: the same
+    if (a.size() != b.size() || a.type() != b.type() || cv::norm(a, b, cv::NORM_INF) != 0 ||
+        seq.get(cv::CAP_PROP_POS_MSEC) != sought.get(cv::CAP_PROP_POS_MSEC))
+      return false;
+  }
+  return true;
 }
 
 PreloadedFrameSource::PreloadedFrameSource(std::string name, std::vector<Frame> frames)

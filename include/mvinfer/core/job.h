@@ -21,6 +21,11 @@ struct JobConfig {
   std::vector<std::string> videos;  // file, image folder, camera index or URL
   std::vector<ModelSpec> models;
   int64_t max_frames = -1;  // per video; < 0 = all
+  // A segment of one video file or image folder: frames [start_frame, start_frame +
+  // max_frames), with the frame indices, timestamps and batch numbers of the whole video, so
+  // that its result lines are those a run over the whole video writes for these frames
+  // (distributed runs). A multiple of the batch; one video; not with loop or live_fps.
+  SourceStart start;
   BatchingOptions batching;
   int width = 0, height = 0;  // --size: used for models whose H/W are dynamic
   std::string strategy = "serial";

@@ -36,6 +36,9 @@ struct StreamReport {
   // From the source (FrameSource::counts()): frames read, those asked for or the input holds
   // (-1: unknown), and undecodable frames skipped.
   int64_t read = 0, expected = -1, undecodable = 0;
+  // Reaching a SourceStart: frames decoded and discarded, and the time the seek took.
+  int64_t discarded = 0;
+  double seek_ms = 0;
 };
 
 struct RunReport {

@@ -75,6 +75,8 @@ struct BatchingOptions {
   bool across_streams = false;
   // Keep the original frames in Batch::images (dependent models, --overlay).
   bool keep_images = false;
+  // The seq of the first batch: not 0 when the frames are a segment of a longer input.
+  int64_t first_seq = 0;
 };
 
 // Decides which frames form the next batch when there are several streams: B consecutive

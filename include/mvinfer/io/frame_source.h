@@ -28,6 +28,20 @@ struct SourceCounts {
   // unknown (a live source without a limit).
   int64_t expected = -1;
   int64_t undecodable = 0;  // frames that could not be decoded and were skipped
+  // A source that starts past frame 0 (SourceStart): frames decoded only to be discarded on the
+  // way to the start, and the time the container's seek took (which decodes from the keyframe
+  // before the start inside FFmpeg, where they cannot be counted).
+  int64_t discarded = 0;
+  double seek_ms = 0;
+};
+
+// Where a video file or image folder starts: a segment [frame, frame + max_frames) of a longer
+// input (distributed runs). Frame indices and timestamps are those of the whole input.
+struct SourceStart {
+  int64_t frame = 0;
+  // Seek with the container's index (only where seek_is_exact() said so for this input);
+  // otherwise every frame before `frame` is decoded and discarded, which is always exact.
+  bool seek = false;
 };
 
 class FrameSource {
@@ -66,8 +80,17 @@ class FrameSource {
 // than skipped or a short run. Silences OpenCV's and FFmpeg's own logging on first use (unless
 // OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL are set, or MVINFER_LIB_LOGS=1), and libjpeg's and
 // libpng's warnings while an image decodes, so an error is one line.
+// `start` past frame 0 is for video files and image folders only (Error{bad_flag} otherwise);
+// one past the input's end is Error{bad_input}.
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames = -1,
-                                               int stream = 0, bool strict = false);
+                                               int stream = 0, bool strict = false,
+                                               SourceStart start = {});
+
+// Whether seeking `video` to `frame` yields exactly the frames (pixels and timestamps) that
+// decoding it from the start does there: checked on `frame` and the `check` frames after it.
+// FFmpeg's seek is frame-exact for many files and not for others (streams without an index,
+// open GOPs, broken timestamps); a false answer means: decode and discard instead.
+bool seek_is_exact(const std::string& video, int64_t frame, int check = 2);
 
 // Frames held in memory (the seed's "read the video ahead of time").
 class PreloadedFrameSource : public FrameSource {

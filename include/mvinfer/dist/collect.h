@@ -1,0 +1,74 @@
+// Where a distributed job stands (job_progress(), what `mvinfer status` prints) and its results
+// gathered into one JSON Lines file (collect_job()): every segment's lines in segment order,
+// which is the order of the job's videos and, within each, of their frames. For each video the
+// lines are those `mvinfer run --video VIDEO` (same models and settings) writes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mvinfer/dist/job_spec.h"
+#include "mvinfer/dist/redis.h"
+
+namespace mvinfer::dist {
+
+struct DeadLetter {
+  int64_t seg = 0;
+  SegmentPlan plan;
+  std::string error, worker;
+  int64_t attempts = 0;
+};
+
+struct WorkerStatus {
+  std::string name, state;  // state: waiting, running, stopped, exited
+  int64_t segments = 0, duplicates = 0, frames = 0, reclaimed = 0, failed = 0, discarded = 0;
+  double compute_s = 0, coordination_s = 0, seek_ms = 0;
+  double seen_s_ago = 0;  // since its last heartbeat
+  int heartbeat_ms = 0;   // how often it beats
+  int64_t running_seg = -1;
+  double running_s = 0;
+};
+
+struct JobProgress {
+  DistJobSpec spec;
+  int64_t submitted_ms = 0;  // Unix time, by the Redis server's clock
+  int64_t segments = 0;
+  int64_t done = 0;              // stored
+  int64_t running = 0;           // delivered to a worker, not yet acknowledged
+  int64_t queued = 0;            // not yet delivered (segments - done - running - dead)
+  int64_t duplicates = 0;        // copies run twice and dropped
+  std::vector<DeadLetter> dead;  // dead letters whose segment has no result
+  std::vector<WorkerStatus> workers;
+  bool complete() const { return done == segments; }
+  // No segment can still be run: every one is stored or dead-lettered.
+  bool settled() const { return done + static_cast<int64_t>(dead.size()) >= segments; }
+};
+
+// Error{bad_flag} when there is no such job.
+JobProgress job_progress(RedisClient& redis, const std::string& job);
+// The names of every job in this Redis (SCAN for their job hashes), sorted.
+std::vector<std::string> job_names(RedisClient& redis);
+
+struct CollectOptions {
+  std::string job, out;  // out: a path or "-"
+  bool wait = false;     // wait until every segment is stored (or dead-lettered)
+  // Write each segment as soon as it and every one before it are stored (implies wait): `out`
+  // grows in order while the job runs.
+  bool follow = false;
+  // The order and numbering of one `mvinfer run` given every video of the job: batches of the
+  // videos in turn (round robin, a video that ends drops out), "batch" counting across them and
+  // "stream" the video's position. Not with follow (the order needs every video's length).
+  bool as_one_run = false;
+  const std::atomic<bool>* stop = nullptr;
+  bool progress = false;  // a line on stderr while waiting
+};
+
+// Writes every segment's lines to `out` (replaced whole, as `run --out` is) and returns the
+// progress it saw. Error{worker} when segments are dead-lettered (naming the first and its
+// error), Error{bad_input} when segments are still to run and not `wait`, Error{interrupted}
+// when `stop` was set while waiting.
+JobProgress collect_job(RedisClient& redis, const CollectOptions& options);
+
+}  // namespace mvinfer::dist

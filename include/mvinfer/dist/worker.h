@@ -1,0 +1,58 @@
+// run_worker(): one worker of a distributed job. It takes segments from the job's stream
+// through the consumer group (first any segment another worker left idle past the claim time,
+// XAUTOCLAIM, then new ones, XREADGROUP), runs each with run_job() (the single-machine engine,
+// unchanged), stores its lines and acknowledges it in one script, and returns when the job has
+// nothing left to run or `stop` is set.
+//
+// While a segment runs, a second thread with its own connection renews the claim on it
+// (heartbeat_ms()) and publishes the worker's figures, so only a worker that died or hangs
+// loses its segment. A segment that fails is queued again, or goes to the dead letters after
+// max_attempts failures; one whose workers keep dying goes there after max_attempts
+// deliveries (should_dead_letter()). `stop` is checked between segments: the segment running
+// when it is set is finished, stored and acknowledged first.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "mvinfer/dist/redis.h"
+
+namespace mvinfer::dist {
+
+struct WorkerOptions {
+  RedisOptions redis;
+  std::string job;
+  std::string name;  // the consumer's name; empty = HOST-PID
+  // Keep waiting for segments after the job has none left (a standing worker) instead of
+  // returning.
+  bool stay = false;
+  // Claim time in ms for this worker (taking over idle segments, and its heartbeat); 0 = the
+  // job's (submit --claim-ms).
+  int claim_ms = 0;
+  const std::atomic<bool>* stop = nullptr;
+  int block_ms = 500;   // longest wait for a new segment before looking around again
+  std::string tmp_dir;  // where a segment's lines are written before they are stored; "" = TMPDIR
+  bool quiet = false;   // no line per segment on stderr
+};
+
+struct WorkerReport {
+  std::string name;
+  int64_t segments = 0;    // stored by this worker (first copy)
+  int64_t duplicates = 0;  // run by this worker, but another copy was stored first: dropped
+  int64_t frames = 0;
+  int64_t reclaimed = 0;  // segments taken over from a worker that died or hung
+  int64_t failed = 0;     // runs that ended in an error (queued again or dead-lettered)
+  int64_t dead_lettered = 0;
+  int64_t discarded = 0;      // frames decoded and discarded to reach segments' starts
+  double seek_ms = 0;         // time spent seeking to segments' starts
+  double compute_s = 0;       // inside run_job
+  double coordination_s = 0;  // talking to Redis for the segments run (taking, storing, acking)
+  bool stopped = false;       // ended by `stop`
+};
+
+// Throws Error{bad_flag} when the job does not exist, Error{io} when Redis cannot be reached
+// (or stays unreachable past RedisOptions::reconnect_s).
+WorkerReport run_worker(const WorkerOptions& options);
+
+}  // namespace mvinfer::dist

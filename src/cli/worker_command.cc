@@ -1,0 +1,60 @@
+// mvinfer worker: runs segments of a job from Redis until none is left (or SIGTERM).
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "mvinfer/dist/worker.h"
+
+namespace mvinfer::cli {
+namespace {
+
+struct WorkerFlags {
+  RedisFlags redis;
+  std::string job, name;
+  bool stay = false, quiet = false;
+  double claim_after_s = 0;
+};
+
+}  // namespace
+
+Command add_worker_command(CLI::App& app) {
+  auto f = std::make_shared<WorkerFlags>();
+  CLI::App* c = app.add_subcommand(
+      "worker",
+      "Run segments of a submitted job until none is left (SIGTERM: finish the one "
+      "running, then exit 0)");
+  add_redis_flags(c, f->redis);
+  c->add_option("--job", f->job, "Name the job was submitted with")->required();
+  c->add_option("--name", f->name, "This worker's name in the consumer group (default HOST-PID)");
+  c->add_option("--claim-after", f->claim_after_s,
+                "Take over segments idle this many seconds in another worker's hands (default: "
+                "the job's, submit --claim-ms)")
+      ->check(number_in(0.1, 86400));
+  c->add_flag("--stay", f->stay, "Keep waiting for segments when the job has none left");
+  c->add_flag("--quiet,-q", f->quiet, "No line per segment");
+  return [f] {
+    dist::WorkerOptions o;
+    o.redis = redis_options(f->redis);
+    o.job = f->job;
+    o.name = f->name;
+    o.stay = f->stay;
+    o.claim_ms = static_cast<int>(f->claim_after_s * 1000);
+    o.quiet = f->quiet;
+    // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
+    // worker exits 0. A second one ends it at once (its segment is then taken over by another
+    // worker after the claim time).
+    o.stop = &stop_on_signals();
+    const dist::WorkerReport r = dist::run_worker(o);
+    const int64_t runs = r.segments + r.duplicates;
+    fmt::print(stderr,
+               "worker {}: {} segments ({} frames) stored, {} duplicates dropped, {} taken over, "
+               "{} failed, {} dead-lettered; compute {:.2f} s, coordination {:.1f} ms per "
+               "segment; {} frames decoded to reach segment starts, seeking {:.0f} ms{}\n",
+               r.name, r.segments, r.frames, r.duplicates, r.reclaimed, r.failed, r.dead_lettered,
+               r.compute_s, runs > 0 ? 1000.0 * r.coordination_s / static_cast<double>(runs) : 0.0,
+               r.discarded, r.seek_ms, r.stopped ? " (stopped)" : "");
+    return 0;
+  };
+}
+
+}  // namespace mvinfer::cli

@@ -1,0 +1,361 @@
+#include "mvinfer/dist/worker.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "mvinfer/core/error.h"
+#include "mvinfer/core/provider.h"
+#include "mvinfer/dist/job_spec.h"
+#include "mvinfer/dist/rules.h"
+
+namespace mvinfer::dist {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// KEYS: results, stats, tasks; ARGV: seg, lines, group, entry id. 1 = stored, 0 = a duplicate.
+constexpr const char* kCompleteScript = R"lua(
+local new = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+if new == 1 then
+  redis.call('HINCRBY', KEYS[2], 'done', 1)
+else
+  redis.call('HINCRBY', KEYS[2], 'duplicates', 1)
+end
+redis.call('XACK', KEYS[3], ARGV[3], ARGV[4])
+return new
+)lua";
+
+// KEYS: tasks; ARGV: group, entry id, seg, video, first, frames. Queues a failed segment again
+// as a new entry, so that any worker can take it at once.
+constexpr const char* kRequeueScript = R"lua(
+redis.call('XADD', KEYS[1], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
+           'frames', ARGV[6])
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 1
+)lua";
+
+// KEYS: tasks, dead; ARGV: group, entry id, seg, video, first, frames, error, attempts, worker.
+// Moves a segment to the dead letters.
+constexpr const char* kBuryScript = R"lua(
+redis.call('XADD', KEYS[2], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
+           'frames', ARGV[6], 'error', ARGV[7], 'attempts', ARGV[8], 'worker', ARGV[9])
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 1
+)lua";
+
+// KEYS: tasks; ARGV: group, consumer, entry id. Renews the claim (resets the entry's idle time,
+// JUSTID: no delivery counted) only while this consumer still holds it: a worker that was taken
+// for dead and came back must not take its segment back from the one that took it over.
+constexpr const char* kRenewScript = R"lua(
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #p == 1 and p[1][2] == ARGV[2] then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+  return 1
+end
+return 0
+)lua";
+
+struct Entry {
+  std::string id;
+  int64_t seg = 0;
+  SegmentPlan plan;
+  bool reclaimed = false;
+};
+
+std::optional<Entry> parse_entry(const RedisReply& e) {
+  if (e.elements.size() < 2 || e.elements[1].type != RedisReply::Type::array) return std::nullopt;
+  Entry out;
+  out.id = e.elements[0].str;
+  const RedisReply& f = e.elements[1];
+  try {
+    out.seg = std::stoll(f.field("seg"));
+    out.plan.video = std::stoi(f.field("video"));
+    out.plan.first = std::stoll(f.field("first"));
+    out.plan.frames = std::stoll(f.field("frames"));
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::internal, fmt::format("stream entry {}: malformed segment", out.id));
+  }
+  return out;
+}
+
+std::string default_name() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+  return fmt::format("{}-{}", host, getpid());
+}
+
+// The worker's figures as the status command reads them.
+std::string figures_json(const WorkerReport& r, const std::string& state, int64_t running_seg,
+                         int64_t running_since_ms, int every_ms) {
+  nlohmann::json j{{"segments", r.segments},
+                   {"duplicates", r.duplicates},
+                   {"frames", r.frames},
+                   {"reclaimed", r.reclaimed},
+                   {"failed", r.failed},
+                   {"dead_lettered", r.dead_lettered},
+                   {"discarded", r.discarded},
+                   {"seek_ms", r.seek_ms},
+                   {"compute_s", r.compute_s},
+                   {"coordination_s", r.coordination_s},
+                   {"state", state},
+                   {"pid", static_cast<int64_t>(getpid())},
+                   {"running_seg", running_seg},
+                   {"running_since_ms", running_since_ms},
+                   {"heartbeat_ms", every_ms},
+                   {"seen_ms", unix_ms()}};
+  return j.dump();
+}
+
+// Renews the claim on the running segment and publishes the figures, on its own connection
+// and thread; joined by its destructor.
+class Heartbeat {
+ public:
+  Heartbeat(const RedisOptions& options, const JobKeys& keys, std::string name, int every_ms)
+      : redis_(options), keys_(keys), name_(std::move(name)), every_ms_(every_ms) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+  ~Heartbeat() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  void update(const WorkerReport& r, const std::string& state, std::string running_id,
+              int64_t running_seg) {
+    std::lock_guard lock(mutex_);
+    report_ = r;
+    state_ = state;
+    if (running_id != running_id_) running_since_ms_ = running_id.empty() ? 0 : unix_ms();
+    running_id_ = std::move(running_id);
+    running_seg_ = running_seg;
+  }
+  void publish_now() { beat(); }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!done_) {
+      lock.unlock();
+      try {
+        beat();
+      } catch (const Error&) {
+        // The main thread meets the same server and reports it; a heartbeat missed is only a
+        // segment that may be taken over (and then stored twice, the second copy dropped).
+      }
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::milliseconds(every_ms_), [this] { return done_; });
+    }
+  }
+  void beat() {
+    std::string id, json;
+    {
+      std::lock_guard lock(mutex_);
+      id = running_id_;
+      json = figures_json(report_, state_, running_seg_, running_since_ms_, every_ms_);
+    }
+    std::lock_guard send(send_mutex_);
+    if (!id.empty()) redis_.eval(kRenewScript, {keys_.tasks}, {kGroup, name_, id});
+    redis_.command({"HSET", keys_.workers, name_, json});
+  }
+
+  RedisClient redis_;
+  JobKeys keys_;
+  std::string name_;
+  int every_ms_;
+  std::mutex mutex_, send_mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  WorkerReport report_;
+  std::string state_ = "starting", running_id_;
+  int64_t running_seg_ = -1, running_since_ms_ = 0;
+  std::thread thread_;
+};
+
+// Nothing left for anyone: no entry undelivered, none delivered and not acknowledged.
+bool nothing_left(RedisClient& redis, const JobKeys& keys) {
+  const RedisReply pending = redis.command({"XPENDING", keys.tasks, kGroup});
+  if (pending.elements.empty() || pending.elements[0].as_int() != 0) return false;
+  const RedisReply stream = redis.command({"XINFO", "STREAM", keys.tasks});
+  const std::string last = stream.field("last-generated-id");
+  const RedisReply groups = redis.command({"XINFO", "GROUPS", keys.tasks});
+  for (const RedisReply& g : groups.elements)
+    if (g.field("name") == kGroup) return g.field("last-delivered-id") == last;
+  return false;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+WorkerReport run_worker(const WorkerOptions& o) {
+  if (std::string_view why = job_name_problem(o.job); !why.empty())
+    throw Error(
+        ErrorCode::bad_flag, Error::Option{"job"},
+        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", o.job, why));
+  RedisClient redis(o.redis);
+  const JobKeys keys(o.job);
+  const RedisReply spec_text = redis.command({"HGET", keys.job, "spec"});
+  if (spec_text.is_nil())
+    throw Error(ErrorCode::bad_flag, Error::Option{"job"},
+                fmt::format(" '{}': no such job in redis {} (expected one that `mvinfer submit "
+                            "--job {}` queued)",
+                            o.job, redis.address().text(), o.job));
+  DistJobSpec spec = DistJobSpec::from_json(spec_text.str);
+  // Once per worker, not per segment: `auto` looks for the GPU's libraries on disk (about a
+  // second here), which would otherwise dominate a short segment.
+  const ProviderChoice provider = resolve_provider(spec.provider);
+  spec.provider = to_string(provider.provider);
+  WorkerReport report;
+  report.name = o.name.empty() ? default_name() : o.name;
+  const int claim_ms = o.claim_ms > 0 ? o.claim_ms : spec.claim_ms;
+  const std::string claim = std::to_string(claim_ms);
+  const std::string tmp_dir =
+      o.tmp_dir.empty() ? std::filesystem::temp_directory_path().string() : o.tmp_dir;
+
+  Heartbeat heartbeat(o.redis, keys, report.name, heartbeat_ms(claim_ms));
+  heartbeat.update(report, "waiting", "", -1);
+  auto say = [&](const std::string& line) {
+    if (!o.quiet) std::fprintf(stderr, "worker %s: %s\n", report.name.c_str(), line.c_str());
+  };
+  say("provider " + provider.reason);
+
+  while (!(o.stop && o.stop->load())) {
+    const auto asked = Clock::now();
+    std::optional<Entry> entry;
+    // A segment another worker left idle past the claim time comes first: it is the oldest.
+    const RedisReply claimed =
+        redis.command({"XAUTOCLAIM", keys.tasks, kGroup, report.name, claim, "0-0", "COUNT", "1"});
+    if (claimed.elements.size() >= 2 && !claimed.elements[1].elements.empty()) {
+      entry = parse_entry(claimed.elements[1].elements[0]);
+      if (entry) entry->reclaimed = true;
+    }
+    if (!entry) {
+      const RedisReply got =
+          redis.command({"XREADGROUP", "GROUP", kGroup, report.name, "COUNT", "1", "BLOCK",
+                         std::to_string(o.block_ms), "STREAMS", keys.tasks, ">"});
+      if (!got.is_nil() && !got.elements.empty() && got.elements[0].elements.size() >= 2 &&
+          !got.elements[0].elements[1].elements.empty())
+        entry = parse_entry(got.elements[0].elements[1].elements[0]);
+    }
+    if (!entry) {
+      if (!o.stay && nothing_left(redis, keys)) break;
+      continue;
+    }
+    const std::string seg = std::to_string(entry->seg);
+    const std::string video = std::to_string(entry->plan.video);
+    const std::string first = std::to_string(entry->plan.first);
+    const std::string frames = std::to_string(entry->plan.frames);
+    auto bury = [&](const std::string& why, int64_t attempts) {
+      redis.eval(kBuryScript, {keys.tasks, keys.dead},
+                 {kGroup, entry->id, seg, video, first, frames, why, std::to_string(attempts),
+                  report.name});
+      ++report.dead_lettered;
+      say(fmt::format("segment {} dead-lettered after {} attempts: {}", seg, attempts, why));
+    };
+    if (entry->reclaimed) {
+      ++report.reclaimed;
+      const RedisReply p =
+          redis.command({"XPENDING", keys.tasks, kGroup, entry->id, entry->id, "1"});
+      const int64_t deliveries = !p.elements.empty() && p.elements[0].elements.size() >= 4
+                                     ? p.elements[0].elements[3].as_int()
+                                     : 1;
+      const int64_t failures = redis.command({"HGET", keys.failures, seg}).as_int();
+      if (should_dead_letter(failures, deliveries, spec.max_attempts)) {
+        bury(fmt::format("taken {} times by workers that died or hung before finishing it",
+                         deliveries - 1),
+             deliveries - 1);
+        continue;
+      }
+    }
+    heartbeat.update(report, "running", entry->id, entry->seg);
+    const double took_s = seconds_since(asked);
+
+    const auto run_start = Clock::now();
+    const std::string out =
+        fmt::format("{}/.mvinfer-worker-{}-seg{}.jsonl", tmp_dir, getpid(), entry->seg);
+    std::string lines, error;
+    RunReport run;
+    try {
+      JobConfig job = segment_job(spec, entry->plan, out);
+      run = run_job(job);
+      lines = read_file(out);
+    } catch (const Error& e) {
+      error = fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
+    } catch (const std::exception& e) {
+      error = fmt::format("internal error: {}", e.what());
+    }
+    std::error_code ec;
+    std::filesystem::remove(out, ec);
+    const double compute_s = seconds_since(run_start);
+
+    const auto store_start = Clock::now();
+    if (!error.empty()) {
+      ++report.failed;
+      const int64_t failures = redis.command({"HINCRBY", keys.failures, seg, "1"}).as_int();
+      redis.command({"HSET", keys.errors, seg, error});
+      if (should_dead_letter(failures, 1, spec.max_attempts)) {
+        bury(error, failures);
+      } else {
+        redis.eval(kRequeueScript, {keys.tasks}, {kGroup, entry->id, seg, video, first, frames});
+        say(fmt::format("segment {} failed, queued again: {}", seg, error));
+      }
+    } else {
+      const bool stored = redis
+                              .eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},
+                                    {seg, lines, kGroup, entry->id})
+                              .as_int() == 1;
+      int64_t n = 0;
+      for (const StreamReport& st : run.streams) {
+        n += st.frames;
+        report.discarded += st.discarded;
+        report.seek_ms += st.seek_ms;
+      }
+      if (stored) {
+        ++report.segments;
+        report.frames += n;
+      } else {
+        ++report.duplicates;
+      }
+      report.compute_s += compute_s;
+      report.coordination_s += took_s + seconds_since(store_start);
+      say(fmt::format("segment {} (video {} frames {}-{}) {} in {:.2f} s", seg, video, first,
+                      entry->plan.first + n - 1,
+                      stored ? "done" : "done again (a duplicate, dropped)", compute_s));
+    }
+    heartbeat.update(report, "waiting", "", -1);
+  }
+  report.stopped = o.stop && o.stop->load();
+  heartbeat.update(report, report.stopped ? "stopped" : "exited", "", -1);
+  heartbeat.publish_now();
+  return report;
+}
+
+}  // namespace mvinfer::dist

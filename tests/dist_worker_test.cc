@@ -1,0 +1,392 @@
+// submit / worker / collect / status end to end: a real redis-server on a loopback port, worker
+// processes of the built mvinfer, real videos (vtest.avi, Megamind.avi) and tiny zoo models.
+// The collected lines must equal a single-machine `run` of each video, line for line, whatever
+// happened to the workers or to Redis in between.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "mvinfer/dist/job_spec.h"
+#include "mvinfer/dist/redis.h"
+#include "redis_server.h"
+#include "test_support.h"
+
+namespace mvinfer::testing {
+namespace {
+
+bool wait_until(const std::function<bool()>& done, double timeout_s) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+RedisClient client(const RedisServer& s) {
+  RedisOptions o;
+  o.address = parse_redis_address(s.address());
+  return RedisClient(o);
+}
+
+// Segments a consumer holds (delivered, not acknowledged).
+int64_t held_by(RedisClient& c, const std::string& job, const std::string& consumer) {
+  const RedisReply r = c.command(
+      {"XPENDING", dist::JobKeys(job).tasks, dist::kGroup, "-", "+", "100", consumer}, true);
+  return r.type == RedisReply::Type::array ? static_cast<int64_t>(r.elements.size()) : 0;
+}
+
+int64_t stored(RedisClient& c, const std::string& job) {
+  return c.command({"HLEN", dist::JobKeys(job).results}).as_int();
+}
+
+// "N taken over" from a worker's summary line.
+int taken_over(const std::string& err) {
+  const size_t at = err.rfind(" taken over");
+  if (at == std::string::npos) return -1;
+  const size_t start = err.rfind(' ', at - 1);
+  return std::stoi(err.substr(start + 1, at - start - 1));
+}
+
+struct Fixture {
+  std::filesystem::path dir;
+  std::vector<std::string> models;  // --model arguments
+  std::vector<std::string> model_flags() const {
+    std::vector<std::string> f;
+    for (const std::string& m : models) f.insert(f.end(), {"--model", m});
+    return f;
+  }
+};
+
+Fixture make_fixture(int size = 32) {
+  Fixture s;
+  s.dir = scratch_dir("dist");
+  s.models = small_zoo(s.dir / "zoo", 2, size);
+  return s;
+}
+
+// The single-machine `run` of each video, concatenated in the order given.
+std::vector<std::string> expected_lines(const Fixture& s, const std::vector<std::string>& videos,
+                                        int frames, int batch) {
+  std::vector<std::string> all;
+  for (const std::string& v : videos) {
+    std::vector<std::string> args{"run",
+                                  "--video",
+                                  v,
+                                  "--frames",
+                                  std::to_string(frames),
+                                  "--batch",
+                                  std::to_string(batch),
+                                  "--strategy",
+                                  "serial",
+                                  "--out",
+                                  (s.dir / "run.jsonl").string(),
+                                  "-q"};
+    for (const std::string& f : s.model_flags()) args.push_back(f);
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (std::string& l : read_lines(s.dir / "run.jsonl")) all.push_back(std::move(l));
+  }
+  return all;
+}
+
+CommandResult submit(const Fixture& s, const RedisServer& server, const std::string& job,
+                     const std::vector<std::string>& videos, int frames, int batch,
+                     int segment_frames, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"submit",
+                                "--redis",
+                                server.address(),
+                                "--job",
+                                job,
+                                "--frames",
+                                std::to_string(frames),
+                                "--batch",
+                                std::to_string(batch),
+                                "--segment-frames",
+                                std::to_string(segment_frames),
+                                "--strategy",
+                                "serial"};
+  for (const std::string& v : videos) args.insert(args.end(), {"--video", v});
+  for (const std::string& f : s.model_flags()) args.push_back(f);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+std::vector<std::string> worker_args(const RedisServer& server, const std::string& job,
+                                     const std::string& name) {
+  return {"worker", "--redis", server.address(), "--job", job,
+          "--name", name,      "--redis-wait",   "30"};
+}
+
+std::vector<std::string> collect(const Fixture& s, const RedisServer& server,
+                                 const std::string& job) {
+  const CommandResult r = run_cli({"collect", "--redis", server.address(), "--job", job, "--out",
+                                   (s.dir / "collected.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return read_lines(s.dir / "collected.jsonl");
+}
+
+void expect_same_lines(const std::vector<std::string>& got, const std::vector<std::string>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "line " << i;
+}
+
+TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  const std::vector<std::string> videos{kVideo, kMegamind};
+  const CommandResult sub = submit(s, server, "two", videos, 80, 2, 4);
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  EXPECT_NE(sub.err.find("job two: 40 segments of 4 frames over 2 videos"), std::string::npos)
+      << sub.err;
+  const std::filesystem::path followed = s.dir / "followed.jsonl";
+  {
+    // collect --follow, started before any worker, writes the segments in order as they come.
+    Child follow({"collect", "--redis", server.address(), "--job", "two", "--out",
+                  followed.string(), "--follow"},
+                 s.dir, "follow");
+    Child a(worker_args(server, "two", "a"), s.dir, "a");
+    Child b(worker_args(server, "two", "b"), s.dir, "b");
+    Child c(worker_args(server, "two", "c"), s.dir, "c");
+    EXPECT_EQ(a.wait(120), 0) << a.err();
+    EXPECT_EQ(b.wait(120), 0) << b.err();
+    EXPECT_EQ(c.wait(120), 0) << c.err();
+    EXPECT_EQ(follow.wait(30), 0) << follow.err();
+  }
+  const std::vector<std::string> want = expected_lines(s, videos, 80, 2);
+  expect_same_lines(collect(s, server, "two"), want);
+  expect_same_lines(read_lines(followed), want);
+  // --as-one-run: what one `run --video vtest.avi --video Megamind.avi` writes.
+  std::vector<std::string> run_args{"run",
+                                    "--video",
+                                    kVideo,
+                                    "--video",
+                                    kMegamind,
+                                    "--frames",
+                                    "80",
+                                    "--batch",
+                                    "2",
+                                    "--strategy",
+                                    "serial",
+                                    "--out",
+                                    (s.dir / "one_run.jsonl").string(),
+                                    "-q"};
+  for (const std::string& f : s.model_flags()) run_args.push_back(f);
+  const CommandResult one = run_cli(run_args);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const CommandResult as_one =
+      run_cli({"collect", "--redis", server.address(), "--job", "two", "--out",
+               (s.dir / "as_one.jsonl").string(), "--as-one-run"});
+  ASSERT_EQ(as_one.exit_code, 0) << as_one.err;
+  expect_same_lines(read_lines(s.dir / "as_one.jsonl"), read_lines(s.dir / "one_run.jsonl"));
+  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "two"});
+  EXPECT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_NE(st.out.find("40 segments: 40 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
+            std::string::npos)
+      << st.out;
+}
+
+TEST(DistWorker, SigkilledWorkersSegmentIsTakenOverAndDuplicatesDropped) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture(64);
+  const CommandResult sub = submit(s, server, "kill", {kVideo}, 48, 4, 16, {"--claim-ms", "800"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  RedisClient redis = client(server);
+  {
+    // Killed while it holds a segment: the segment stays pending under its name.
+    Child doomed(worker_args(server, "kill", "doomed"), s.dir, "doomed");
+    ASSERT_TRUE(wait_until([&] { return held_by(redis, "kill", "doomed") == 1; }, 30));
+    doomed.signal(SIGKILL);
+    EXPECT_EQ(doomed.wait(10), 128 + SIGKILL);
+  }
+  EXPECT_EQ(held_by(redis, "kill", "doomed"), 1);
+  {
+    // Stopped (as a hung host) while it holds a segment: taken over after the claim time, then
+    // resumed, it finishes the segment again, and its copy is dropped.
+    Child stalled(worker_args(server, "kill", "stalled"), s.dir, "stalled");
+    ASSERT_TRUE(wait_until([&] { return held_by(redis, "kill", "stalled") == 1; }, 30));
+    stalled.signal(SIGSTOP);
+    Child rescuer(worker_args(server, "kill", "rescuer"), s.dir, "rescuer");
+    EXPECT_EQ(rescuer.wait(120), 0) << rescuer.err();
+    EXPECT_EQ(held_by(redis, "kill", "doomed"), 0);
+    stalled.signal(SIGCONT);
+    EXPECT_EQ(stalled.wait(60), 0) << stalled.err();
+    EXPECT_NE(stalled.err().find("a duplicate, dropped"), std::string::npos) << stalled.err();
+    // Both segments were taken over (by the rescuer, or the first by the stalled worker before
+    // it stalled).
+    EXPECT_EQ(taken_over(stalled.err()) + taken_over(rescuer.err()), 2)
+        << stalled.err() << rescuer.err();
+  }
+  EXPECT_EQ(stored(redis, "kill"), 3);
+  EXPECT_EQ(redis.command({"HGET", dist::JobKeys("kill").stats, "duplicates"}).as_int(), 1);
+  expect_same_lines(collect(s, server, "kill"), expected_lines(s, {kVideo}, 48, 4));
+  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "kill"});
+  EXPECT_NE(st.out.find("1 duplicates dropped"), std::string::npos) << st.out;
+}
+
+TEST(DistWorker, RedisRestartedMidRunWithAofCompletes) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server(true);
+  const Fixture s = make_fixture();
+  const CommandResult sub = submit(s, server, "aof", {kVideo}, 60, 2, 6);
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  Child a(worker_args(server, "aof", "a"), s.dir, "a");
+  Child b(worker_args(server, "aof", "b"), s.dir, "b");
+  {
+    RedisClient redis = client(server);
+    // Both workers connected (a worker that cannot connect at start says so and exits, as it
+    // should) and some segments stored before the server goes away.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return redis.command({"HLEN", dist::JobKeys("aof").workers}).as_int() == 2 &&
+                 stored(redis, "aof") >= 2;
+        },
+        60));
+  }
+  server.stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  server.start();
+  EXPECT_EQ(a.wait(120), 0) << a.err();
+  EXPECT_EQ(b.wait(120), 0) << b.err();
+  expect_same_lines(collect(s, server, "aof"), expected_lines(s, {kVideo}, 60, 2));
+}
+
+TEST(DistWorker, SegmentsFailingKTimesAreDeadLettered) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  // The video is there at submit and gone when the workers open it (a host without the file).
+  const std::filesystem::path video = s.dir / "gone.avi";
+  std::filesystem::copy_file(kVideo, video);
+  const CommandResult sub =
+      submit(s, server, "dead", {video.string()}, 12, 2, 4, {"--max-attempts", "2"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  std::filesystem::remove(video);
+  {
+    Child a(worker_args(server, "dead", "a"), s.dir, "a");
+    EXPECT_EQ(a.wait(60), 0) << a.err();  // nothing left to run: every segment is dead
+    EXPECT_NE(a.err().find("6 failed, 3 dead-lettered"), std::string::npos) << a.err();
+  }
+  RedisClient redis = client(server);
+  EXPECT_EQ(redis.command({"XLEN", dist::JobKeys("dead").dead}).as_int(), 3);
+  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "dead"});
+  EXPECT_NE(st.out.find("3 segments: 0 done, 0 running, 0 queued, 3 dead"), std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("dead: segment 0 (video 0 from frame 0) after 2 attempts"),
+            std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("no such file or directory"), std::string::npos) << st.out;
+  const CommandResult col = run_cli({"collect", "--redis", server.address(), "--job", "dead",
+                                     "--out", (s.dir / "c.jsonl").string()});
+  EXPECT_EQ(col.exit_code, 6) << col.err;
+  EXPECT_EQ(std::count(col.err.begin(), col.err.end(), '\n'), 1) << col.err;
+  EXPECT_NE(col.err.find("3 of 3 segments dead-lettered"), std::string::npos) << col.err;
+  EXPECT_FALSE(std::filesystem::exists(s.dir / "c.jsonl"));
+}
+
+TEST(DistWorker, UnreachableRedisIsOneLineAndExit5) {
+  const Fixture s = make_fixture();
+  const std::string closed = "127.0.0.1:" + std::to_string(free_port());
+  const std::vector<std::vector<std::string>> commands{
+      {"worker", "--redis", closed, "--job", "j"},
+      {"status", "--redis", closed, "--job", "j"},
+      {"collect", "--redis", closed, "--job", "j", "--out", (s.dir / "c.jsonl").string()},
+      {"submit", "--redis", closed, "--job", "j", "--video", kVideo, "--model", s.models[0],
+       "--frames", "8"}};
+  for (const std::vector<std::string>& args : commands) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 5) << args[0] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("mvinfer: error: redis " + closed + ": cannot connect"), std::string::npos)
+        << r.err;
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10);
+  }
+}
+
+TEST(DistWorker, BadInputIsOneLineNamingTheCulprit) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string says;
+  };
+  const std::string r = server.address();
+  const std::vector<Case> cases{
+      {{"submit", "--redis", r, "--job", "a b", "--video", kVideo, "--model", s.models[0]},
+       2,
+       "--job 'a b': has a character"},
+      {{"submit", "--redis", r, "--job", "j", "--video", "/nonexistent.avi", "--model",
+        s.models[0]},
+       3,
+       "video '/nonexistent.avi': no such file"},
+      {{"submit", "--redis", r, "--job", "j", "--video", kVideo, "--model", "/none.onnx"}, 4, ""},
+      {{"submit", "--redis", r, "--job", "j", "--video", kVideo, "--model", s.models[0],
+        "--segment-frames", "0"},
+       2,
+       "--segment-frames"},
+      {{"submit", "--redis", "host:99999", "--job", "j", "--video", kVideo, "--model", s.models[0]},
+       2,
+       "--redis 'host:99999'"},
+      {{"worker", "--redis", r, "--job", "nojob"}, 2, "--job 'nojob': no such job in redis"},
+      {{"status", "--redis", r, "--job", "nojob"}, 2, "--job 'nojob': no such job in redis"},
+  };
+  for (const Case& c : cases) {
+    const CommandResult got = run_cli(c.args);
+    EXPECT_EQ(got.exit_code, c.code) << got.err;
+    EXPECT_EQ(std::count(got.err.begin(), got.err.end(), '\n'), 1) << got.err;
+    EXPECT_NE(got.err.find(c.says), std::string::npos) << got.err;
+  }
+  // A job name taken already.
+  ASSERT_EQ(submit(s, server, "once", {kVideo}, 8, 1, 4).exit_code, 0);
+  const CommandResult again = submit(s, server, "once", {kVideo}, 8, 1, 4);
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_NE(again.err.find("--job 'once': a job of that name is in redis"), std::string::npos)
+      << again.err;
+  // status without --job: every job in this Redis.
+  const CommandResult all = run_cli({"status", "--redis", r});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("job once: 2 segments: 0 done, 0 running, 2 queued"), std::string::npos)
+      << all.out;
+  // Collecting before the workers ran.
+  const CommandResult early =
+      run_cli({"collect", "--redis", r, "--job", "once", "--out", (s.dir / "c.jsonl").string()});
+  EXPECT_EQ(early.exit_code, 6) << early.err;
+  EXPECT_NE(early.err.find("0 of 2 segments done"), std::string::npos) << early.err;
+}
+
+TEST(DistWorker, SigtermFinishesTheSegmentAcksAndExits0) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture(64);
+  const CommandResult sub = submit(s, server, "term", {kVideo}, 64, 4, 16);
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  RedisClient redis = client(server);
+  {
+    Child w(worker_args(server, "term", "w"), s.dir, "w");
+    ASSERT_TRUE(wait_until([&] { return held_by(redis, "term", "w") == 1; }, 30));
+    const int64_t before = stored(redis, "term");
+    w.signal(SIGTERM);
+    EXPECT_EQ(w.wait(60), 0) << w.err();
+    EXPECT_NE(w.err().find("(stopped)"), std::string::npos) << w.err();
+    // The segment it held is stored and acknowledged; it took no other.
+    EXPECT_EQ(stored(redis, "term"), before + 1);
+    EXPECT_EQ(held_by(redis, "term", "w"), 0);
+  }
+  {
+    Child rest(worker_args(server, "term", "rest"), s.dir, "rest");
+    EXPECT_EQ(rest.wait(120), 0) << rest.err();
+  }
+  expect_same_lines(collect(s, server, "term"), expected_lines(s, {kVideo}, 64, 4));
+}
+
+}  // namespace
+}  // namespace mvinfer::testing

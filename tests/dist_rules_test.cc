@@ -94,5 +94,13 @@ TEST(DistRules, JobNames) {
   EXPECT_TRUE(job_name_problem(std::string(64, 'a')).empty());
 }
 
+TEST(DistRules, OneJobIdPerVideo) {
+  EXPECT_EQ(video_job_name("arch", 0, 1), "arch");  // one video keeps the name
+  EXPECT_EQ(video_job_name("arch", 0, 2), "arch-1");
+  EXPECT_EQ(video_job_name("arch", 1, 2), "arch-2");
+  EXPECT_EQ(video_job_name("arch", 11, 12), "arch-12");
+  EXPECT_TRUE(job_name_problem(video_job_name("a.b_c", 2, 3)).empty());
+}
+
 }  // namespace
 }  // namespace mvinfer::dist

@@ -116,18 +116,38 @@ CommandResult submit(const Fixture& s, const RedisServer& server, const std::str
   return run_cli(args);
 }
 
+// A worker of the jobs given, in that order.
+std::vector<std::string> worker_args(const RedisServer& server,
+                                     const std::vector<std::string>& jobs,
+                                     const std::string& name) {
+  std::vector<std::string> args{"worker",       "--redis", server.address(), "--name", name,
+                                "--redis-wait", "30"};
+  for (const std::string& j : jobs) args.insert(args.end(), {"--job", j});
+  return args;
+}
 std::vector<std::string> worker_args(const RedisServer& server, const std::string& job,
                                      const std::string& name) {
-  return {"worker", "--redis", server.address(), "--job", job,
-          "--name", name,      "--redis-wait",   "30"};
+  return worker_args(server, std::vector<std::string>{job}, name);
 }
 
+// The jobs' lines collected, in the order of the ids given.
 std::vector<std::string> collect(const Fixture& s, const RedisServer& server,
-                                 const std::string& job) {
-  const CommandResult r = run_cli({"collect", "--redis", server.address(), "--job", job, "--out",
-                                   (s.dir / "collected.jsonl").string()});
+                                 const std::vector<std::string>& jobs) {
+  std::vector<std::string> args{"collect", "--redis", server.address(), "--out",
+                                (s.dir / "collected.jsonl").string()};
+  for (const std::string& j : jobs) args.insert(args.end(), {"--job", j});
+  const CommandResult r = run_cli(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return read_lines(s.dir / "collected.jsonl");
+}
+std::vector<std::string> collect(const Fixture& s, const RedisServer& server,
+                                 const std::string& job) {
+  return collect(s, server, std::vector<std::string>{job});
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
 }
 
 void expect_same_lines(const std::vector<std::string>& got, const std::vector<std::string>& want) {
@@ -144,23 +164,31 @@ TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
   ASSERT_EQ(sub.exit_code, 0) << sub.err;
   EXPECT_NE(sub.err.find("job two: 40 segments of 4 frames over 2 videos"), std::string::npos)
       << sub.err;
+  // A job id per video, in the order given.
+  EXPECT_EQ(sub.out, "two-1\ntwo-2\n");
+  const std::vector<std::string> jobs{"two-1", "two-2"};
   const std::filesystem::path followed = s.dir / "followed.jsonl";
   {
     // collect --follow, started before any worker, writes the segments in order as they come.
-    Child follow({"collect", "--redis", server.address(), "--job", "two", "--out",
-                  followed.string(), "--follow"},
+    Child follow({"collect", "--redis", server.address(), "--job", "two-1", "--job", "two-2",
+                  "--out", followed.string(), "--follow"},
                  s.dir, "follow");
-    Child a(worker_args(server, "two", "a"), s.dir, "a");
-    Child b(worker_args(server, "two", "b"), s.dir, "b");
-    Child c(worker_args(server, "two", "c"), s.dir, "c");
+    Child a(worker_args(server, jobs, "a"), s.dir, "a");
+    Child b(worker_args(server, jobs, "b"), s.dir, "b");
+    Child c(worker_args(server, jobs, "c"), s.dir, "c");
     EXPECT_EQ(a.wait(120), 0) << a.err();
     EXPECT_EQ(b.wait(120), 0) << b.err();
     EXPECT_EQ(c.wait(120), 0) << c.err();
     EXPECT_EQ(follow.wait(30), 0) << follow.err();
   }
-  const std::vector<std::string> want = expected_lines(s, videos, 80, 2);
-  expect_same_lines(collect(s, server, "two"), want);
-  expect_same_lines(read_lines(followed), want);
+  const std::vector<std::string> vtest = expected_lines(s, {kVideo}, 80, 2);
+  const std::vector<std::string> megamind = expected_lines(s, {kMegamind}, 80, 2);
+  expect_same_lines(collect(s, server, jobs), concat(vtest, megamind));
+  expect_same_lines(read_lines(followed), concat(vtest, megamind));
+  // The order of the ids given, whatever the order of submit.
+  expect_same_lines(collect(s, server, std::vector<std::string>{"two-2", "two-1"}),
+                    concat(megamind, vtest));
+  expect_same_lines(collect(s, server, "two-2"), megamind);
   // --as-one-run: what one `run --video vtest.avi --video Megamind.avi` writes.
   std::vector<std::string> run_args{"run",
                                     "--video",
@@ -180,15 +208,19 @@ TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
   const CommandResult one = run_cli(run_args);
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const CommandResult as_one =
-      run_cli({"collect", "--redis", server.address(), "--job", "two", "--out",
+      run_cli({"collect", "--redis", server.address(), "--job", "two-1", "--job", "two-2", "--out",
                (s.dir / "as_one.jsonl").string(), "--as-one-run"});
   ASSERT_EQ(as_one.exit_code, 0) << as_one.err;
   expect_same_lines(read_lines(s.dir / "as_one.jsonl"), read_lines(s.dir / "one_run.jsonl"));
-  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "two"});
+  // status: each job (20 segments of 4 frames per video), the three workers listed in each.
+  const CommandResult st = run_cli({"status", "--redis", server.address()});
   EXPECT_EQ(st.exit_code, 0) << st.err;
-  EXPECT_NE(st.out.find("40 segments: 40 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
-            std::string::npos)
-      << st.out;
+  for (const std::string& job : jobs)
+    EXPECT_NE(st.out.find("job " + job +
+                          ": 20 segments: 20 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
+              std::string::npos)
+        << st.out;
+  EXPECT_EQ(std::count(st.out.begin(), st.out.end(), '\n'), 2 + 2 * 3) << st.out;
 }
 
 TEST(DistWorker, SigkilledWorkersSegmentIsTakenOverAndDuplicatesDropped) {
@@ -351,6 +383,13 @@ TEST(DistWorker, BadInputIsOneLineNamingTheCulprit) {
   EXPECT_EQ(again.exit_code, 2) << again.err;
   EXPECT_NE(again.err.find("--job 'once': a job of that name is in redis"), std::string::npos)
       << again.err;
+  // Several videos: one job per video, none queued when one of their ids is taken.
+  ASSERT_EQ(submit(s, server, "pair-2", {kVideo}, 8, 1, 4).exit_code, 0);
+  const CommandResult pair = submit(s, server, "pair", {kVideo, kMegamind}, 8, 1, 4);
+  EXPECT_EQ(pair.exit_code, 2) << pair.err;
+  EXPECT_NE(pair.err.find("--job 'pair-2': a job of that name is in redis"), std::string::npos)
+      << pair.err;
+  EXPECT_EQ(run_cli({"status", "--redis", r, "--job", "pair-1"}).exit_code, 2);
   // status without --job: every job in this Redis.
   const CommandResult all = run_cli({"status", "--redis", r});
   EXPECT_EQ(all.exit_code, 0) << all.err;

@@ -10,7 +10,8 @@ namespace {
 
 struct WorkerFlags {
   RedisFlags redis;
-  std::string job, name;
+  std::vector<std::string> jobs;
+  std::string name;
   bool stay = false, quiet = false;
   double claim_after_s = 0;
 };
@@ -21,10 +22,13 @@ Command add_worker_command(CLI::App& app) {
   auto f = std::make_shared<WorkerFlags>();
   CLI::App* c = app.add_subcommand(
       "worker",
-      "Run segments of a submitted job until none is left (SIGTERM: finish the one "
+      "Run segments of submitted jobs until none is left (SIGTERM: finish the one "
       "running, then exit 0)");
   add_redis_flags(c, f->redis);
-  c->add_option("--job", f->job, "Name the job was submitted with")->required();
+  c->add_option("--job", f->jobs,
+                "Job id(s) submit printed, one per video (repeatable or several after one "
+                "--job); earlier ones first")
+      ->required();
   c->add_option("--name", f->name, "This worker's name in the consumer group (default HOST-PID)");
   c->add_option("--claim-after", f->claim_after_s,
                 "Take over segments idle this many seconds in another worker's hands (default: "
@@ -35,7 +39,7 @@ Command add_worker_command(CLI::App& app) {
   return [f] {
     dist::WorkerOptions o;
     o.redis = redis_options(f->redis);
-    o.job = f->job;
+    o.jobs = f->jobs;
     o.name = f->name;
     o.stay = f->stay;
     o.claim_ms = static_cast<int>(f->claim_after_s * 1000);

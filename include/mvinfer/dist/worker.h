@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mvinfer/dist/redis.h"
 
@@ -22,7 +23,9 @@ namespace mvinfer::dist {
 
 struct WorkerOptions {
   RedisOptions redis;
-  std::string job;
+  // The jobs it serves (one per video: submit's ids), taken in the order given: a segment of an
+  // earlier job first, so that they complete (and `collect --follow` shows them) in that order.
+  std::vector<std::string> jobs;
   std::string name;  // the consumer's name; empty = HOST-PID
   // Keep waiting for segments after the job has none left (a standing worker) instead of
   // returning.

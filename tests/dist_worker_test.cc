@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <thread>
 
+#include "mvinfer/core/error.h"
 #include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/redis.h"
+#include "mvinfer/dist/results_dir.h"
+#include "mvinfer/dist/rules.h"
 #include "redis_server.h"
 #include "test_support.h"
 
@@ -425,6 +429,70 @@ TEST(DistWorker, SigtermFinishesTheSegmentAcksAndExits0) {
     EXPECT_EQ(rest.wait(120), 0) << rest.err();
   }
   expect_same_lines(collect(s, server, "term"), expected_lines(s, {kVideo}, 64, 4));
+}
+
+TEST(DistWorker, TwoWorkersWithResultsDirEqualRun) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  const CommandResult sub = submit(s, server, "files", {kVideo}, 48, 2, 8);
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  const std::filesystem::path dir = s.dir / "results";
+  std::filesystem::create_directories(dir);
+  {
+    std::vector<std::string> a = worker_args(server, "files", "a"),
+                             b = worker_args(server, "files", "b");
+    for (std::vector<std::string>* w : {&a, &b})
+      w->insert(w->end(), {"--results-dir", dir.string()});
+    Child wa(a, s.dir, "a");
+    Child wb(b, s.dir, "b");
+    EXPECT_EQ(wa.wait(120), 0) << wa.err();
+    EXPECT_EQ(wb.wait(120), 0) << wb.err();
+  }
+  // One file per segment, nothing else (no temporary file left); Redis holds references only.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> want_names;
+  for (int64_t seg = 0; seg < 6; ++seg) want_names.push_back(dist::result_file_name("files", seg));
+  EXPECT_EQ(names, want_names);
+  RedisClient redis = client(server);
+  const RedisReply all = redis.command({"HVALS", dist::JobKeys("files").results});
+  ASSERT_EQ(all.elements.size(), 6u);
+  for (const RedisReply& v : all.elements) EXPECT_TRUE(v.str.starts_with(dist::kFileRef)) << v.str;
+  const std::vector<std::string> want = expected_lines(s, {kVideo}, 48, 2);
+  expect_same_lines(collect(s, server, "files"), want);
+  // Seen under another path on the collecting host: --results-dir there.
+  const std::filesystem::path moved = s.dir / "mounted-elsewhere";
+  std::filesystem::rename(dir, moved);
+  const CommandResult gone = run_cli({"collect", "--redis", server.address(), "--job", "files",
+                                      "--out", (s.dir / "c.jsonl").string()});
+  EXPECT_EQ(gone.exit_code, 5) << gone.err;
+  EXPECT_NE(gone.err.find("--results-dir: cannot read"), std::string::npos) << gone.err;
+  const CommandResult there =
+      run_cli({"collect", "--redis", server.address(), "--job", "files", "--out",
+               (s.dir / "c.jsonl").string(), "--results-dir", moved.string()});
+  ASSERT_EQ(there.exit_code, 0) << there.err;
+  expect_same_lines(read_lines(s.dir / "c.jsonl"), want);
+}
+
+TEST(DistResultsDir, FirstCopyWinsAndNoTemporaryFileIsLeft) {
+  const std::filesystem::path dir = scratch_dir("resultsdir");
+  const std::string ref = dist::write_result_file(dir.string(), "j", 3, "{\"a\":1}\n");
+  EXPECT_EQ(ref, std::string(dist::kFileRef) + (dir / "j.seg000003.jsonl").string());
+  // A duplicate run (here with other lines, to tell them apart) leaves the first copy.
+  EXPECT_EQ(dist::write_result_file(dir.string(), "j", 3, "{\"a\":2}\n{\"a\":3}\n"), ref);
+  EXPECT_EQ(dist::read_result(ref, ""), "{\"a\":1}\n");
+  EXPECT_EQ(dist::read_result(ref, dir.string()), "{\"a\":1}\n");
+  EXPECT_EQ(dist::read_result("{\"b\":1}\n", ""), "{\"b\":1}\n");  // lines kept in Redis
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+  EXPECT_THROW(dist::write_result_file((dir / "none").string(), "j", 0, "x\n"), Error);
 }
 
 }  // namespace

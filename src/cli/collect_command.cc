@@ -11,7 +11,7 @@ namespace {
 struct CollectFlags {
   RedisFlags redis;
   std::vector<std::string> jobs;
-  std::string out;
+  std::string out, results_dir;
   bool wait = false, follow = false, as_one_run = false;
 };
 }  // namespace
@@ -26,6 +26,9 @@ Command add_collect_command(CLI::App& app) {
                 "one job after another, in the order given")
       ->required();
   c->add_option("--out", f->out, "JSON Lines file ('-' = stdout)")->required();
+  c->add_option("--results-dir", f->results_dir,
+                "Where the workers' --results-dir is seen from this host (default: the path "
+                "they wrote)");
   c->add_flag("--wait", f->wait, "Wait until every segment is done");
   c->add_flag("--as-one-run", f->as_one_run,
               "Order and number the lines as one `run` given every video of the jobs (in the "
@@ -38,6 +41,7 @@ Command add_collect_command(CLI::App& app) {
     o.out = f->out;
     o.wait = f->wait;
     o.follow = f->follow;
+    o.results_dir = f->results_dir;
     o.as_one_run = f->as_one_run;
     o.progress = isatty(STDERR_FILENO);
     const RedisOptions options = redis_options(f->redis);

@@ -11,7 +11,7 @@ namespace {
 struct WorkerFlags {
   RedisFlags redis;
   std::vector<std::string> jobs;
-  std::string name;
+  std::string name, results_dir;
   bool stay = false, quiet = false;
   double claim_after_s = 0;
 };
@@ -34,6 +34,9 @@ Command add_worker_command(CLI::App& app) {
                 "Take over segments idle this many seconds in another worker's hands (default: "
                 "the job's, submit --claim-ms)")
       ->check(number_in(0.1, 86400));
+  c->add_option("--results-dir", f->results_dir,
+                "Write each segment's lines as a file in this shared directory (Redis then holds "
+                "only a reference to it)");
   c->add_flag("--stay", f->stay, "Keep waiting for segments when the job has none left");
   c->add_flag("--quiet,-q", f->quiet, "No line per segment");
   return [f] {
@@ -44,6 +47,7 @@ Command add_worker_command(CLI::App& app) {
     o.stay = f->stay;
     o.claim_ms = static_cast<int>(f->claim_after_s * 1000);
     o.quiet = f->quiet;
+    o.results_dir = f->results_dir;
     // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
     // worker exits 0. A second one ends it at once (its segment is then taken over by another
     // worker after the claim time).

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/dist/results_dir.h"
 #include "mvinfer/io/line_file.h"
 
 namespace mvinfer::dist {
@@ -213,7 +214,8 @@ JobProgress follow_job(RedisClient& redis, const std::string& job, const Collect
     for (; written < p.segments; ++written) {
       const RedisReply r = redis.command({"HGET", keys.results, std::to_string(written)});
       if (r.is_nil()) break;
-      if (!r.str.empty()) out.write_line(r.str);
+      if (const std::string lines = read_result(r.str, o.results_dir); !lines.empty())
+        out.write_line(lines);
     }
     if (written == p.segments) return p;
     if (p.settled()) throw_dead(job, p);
@@ -262,11 +264,12 @@ std::vector<JobProgress> collect_jobs(RedisClient& redis, const CollectOptions& 
       if (r.is_nil())
         throw Error(ErrorCode::internal,
                     fmt::format("job '{}': segment {} has no result after all", job, seg));
+      const std::string lines = read_result(r.str, o.results_dir);
       if (o.as_one_run)
-        split_lines(r.str,
+        split_lines(lines,
                     per_video[base + static_cast<size_t>(video_of[static_cast<size_t>(seg)])]);
-      else if (!r.str.empty())
-        file.write_line(r.str);
+      else if (!lines.empty())
+        file.write_line(lines);
     }
   }
   if (o.as_one_run)

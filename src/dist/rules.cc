@@ -57,4 +57,8 @@ std::string video_job_name(std::string_view name, int video, int videos) {
   return fmt::format("{}-{}", name, video + 1);
 }
 
+std::string result_file_name(std::string_view job, int64_t seg) {
+  return fmt::format("{}.seg{:06}.jsonl", job, seg);
+}
+
 }  // namespace mvinfer::dist

@@ -17,6 +17,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/provider.h"
 #include "mvinfer/dist/job_spec.h"
+#include "mvinfer/dist/results_dir.h"
 #include "mvinfer/dist/rules.h"
 
 namespace mvinfer::dist {
@@ -236,6 +237,12 @@ WorkerReport run_worker(const WorkerOptions& o) {
       throw Error(
           ErrorCode::bad_flag, Error::Option{"job"},
           fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", name, why));
+  if (std::error_code ec;
+      !o.results_dir.empty() && !std::filesystem::is_directory(o.results_dir, ec))
+    throw Error(ErrorCode::bad_flag, Error::Option{"results_dir"},
+                fmt::format(" '{}': not a directory (expected one every worker and collect can "
+                            "reach)",
+                            o.results_dir));
   RedisClient redis(o.redis);
   std::vector<JobState> jobs;
   std::vector<JobKeys> all_keys;
@@ -351,6 +358,8 @@ WorkerReport run_worker(const WorkerOptions& o) {
       JobConfig job = segment_job(spec, entry->plan, out);
       run = run_job(job);
       lines = read_file(out);
+      if (!o.results_dir.empty())
+        lines = write_result_file(o.results_dir, spec.name, entry->seg, lines);
     } catch (const Error& e) {
       error = fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
     } catch (const std::exception& e) {

@@ -55,7 +55,10 @@ struct CollectOptions {
   // Job ids (submit prints one per video): their lines are written one job after another, in
   // the order given.
   std::vector<std::string> jobs;
-  std::string out;    // a path or "-"
+  std::string out;  // a path or "-"
+  // Where the files of `worker --results-dir` are seen from here (empty: where the workers
+  // wrote them).
+  std::string results_dir;
   bool wait = false;  // wait until every segment is stored (or dead-lettered)
   // Write each segment as soon as it and every one before it are stored (implies wait): `out`
   // grows in order while the job runs.

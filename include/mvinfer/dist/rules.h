@@ -52,4 +52,8 @@ std::string_view job_name_problem(std::string_view name);
 // the name; several are NAME-1 ... NAME-N (1-based, in the order given).
 std::string video_job_name(std::string_view name, int video, int videos);
 
+// The file of segment `seg` of job `job` in `worker --results-dir`: JOB.segNNNNNN.jsonl, the
+// number zero-padded to 6 digits (wider past 999999) so that a listing sorts in segment order.
+std::string result_file_name(std::string_view job, int64_t seg);
+
 }  // namespace mvinfer::dist

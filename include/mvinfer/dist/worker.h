@@ -37,6 +37,9 @@ struct WorkerOptions {
   int block_ms = 500;   // longest wait for a new segment before looking around again
   std::string tmp_dir;  // where a segment's lines are written before they are stored; "" = TMPDIR
   bool quiet = false;   // no line per segment on stderr
+  // Not empty: each segment's lines go to a file in this directory (dist/results_dir.h), the
+  // results hash then holds a reference to it.
+  std::string results_dir;
 };
 
 struct WorkerReport {

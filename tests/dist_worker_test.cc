@@ -38,9 +38,10 @@ RedisClient client(const RedisServer& s) {
 }
 
 // Segments a consumer holds (delivered, not acknowledged).
-int64_t held_by(RedisClient& c, const std::string& job, const std::string& consumer) {
-  const RedisReply r = c.command(
-      {"XPENDING", dist::JobKeys(job).tasks, dist::kGroup, "-", "+", "100", consumer}, true);
+int64_t held_by(RedisClient& c, const std::string& job, const std::string& consumer,
+                const std::string& group = dist::kGroup) {
+  const RedisReply r =
+      c.command({"XPENDING", dist::JobKeys(job).tasks, group, "-", "+", "100", consumer}, true);
   return r.type == RedisReply::Type::array ? static_cast<int64_t>(r.elements.size()) : 0;
 }
 
@@ -493,6 +494,46 @@ TEST(DistResultsDir, FirstCopyWinsAndNoTemporaryFileIsLeft) {
   }
   EXPECT_EQ(files, 1);
   EXPECT_THROW(dist::write_result_file((dir / "none").string(), "j", 0, "x\n"), Error);
+}
+
+TEST(DistWorker, GroupsEachGetEveryJobAndTakeOverOnlyTheirOwn) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture(64);
+  const CommandResult sub = submit(s, server, "grp", {kVideo}, 48, 4, 16, {"--claim-ms", "300"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  RedisClient redis = client(server);
+  auto in_group = [&](const std::string& name, const std::string& group) {
+    std::vector<std::string> a = worker_args(server, "grp", name);
+    a.insert(a.end(), {"--group", group});
+    return a;
+  };
+  // A worker of group B stalls (SIGSTOP) holding a segment, idle past the claim time.
+  Child b1(in_group("b1", "B"), s.dir, "b1");
+  ASSERT_TRUE(wait_until([&] { return held_by(redis, "grp", "b1", "B") == 1; }, 30));
+  b1.signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  {
+    // Group A runs every segment of the job itself and leaves B's pending one alone.
+    Child a1(in_group("a1", "A"), s.dir, "a1");
+    EXPECT_EQ(a1.wait(120), 0) << a1.err();
+    EXPECT_EQ(taken_over(a1.err()), 0) << a1.err();
+    EXPECT_NE(a1.err().find("worker a1: 3 segments"), std::string::npos) << a1.err();
+  }
+  EXPECT_EQ(held_by(redis, "grp", "b1", "B"), 1);
+  EXPECT_EQ(stored(redis, "grp"), 3);
+  {
+    // Within B, b1's segment is taken over; B runs every segment too: all duplicates of A's.
+    Child b2(in_group("b2", "B"), s.dir, "b2");
+    EXPECT_EQ(b2.wait(120), 0) << b2.err();
+    EXPECT_NE(b2.err().find("0 segments (0 frames) stored, 3 duplicates dropped, 1 taken over"),
+              std::string::npos)
+        << b2.err();
+  }
+  EXPECT_EQ(held_by(redis, "grp", "b1", "B"), 0);
+  b1.signal(SIGKILL);
+  EXPECT_EQ(b1.wait(10), 128 + SIGKILL);
+  expect_same_lines(collect(s, server, "grp"), expected_lines(s, {kVideo}, 48, 4));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/worker.h"
 
 namespace mvinfer::cli {
@@ -11,7 +12,7 @@ namespace {
 struct WorkerFlags {
   RedisFlags redis;
   std::vector<std::string> jobs;
-  std::string name, results_dir;
+  std::string name, results_dir, group = dist::kGroup;
   bool stay = false, quiet = false;
   double claim_after_s = 0;
 };
@@ -34,6 +35,10 @@ Command add_worker_command(CLI::App& app) {
                 "Take over segments idle this many seconds in another worker's hands (default: "
                 "the job's, submit --claim-ms)")
       ->check(number_in(0.1, 86400));
+  c->add_option("--group", f->group,
+                "Consumer group (each group gets every segment of the job; workers share "
+                "segments and take over idle ones only within their group)")
+      ->default_val(dist::kGroup);
   c->add_option("--results-dir", f->results_dir,
                 "Write each segment's lines as a file in this shared directory (Redis then holds "
                 "only a reference to it)");
@@ -48,6 +53,7 @@ Command add_worker_command(CLI::App& app) {
     o.claim_ms = static_cast<int>(f->claim_after_s * 1000);
     o.quiet = f->quiet;
     o.results_dir = f->results_dir;
+    o.group = f->group;
     // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
     // worker exits 0. A second one ends it at once (its segment is then taken over by another
     // worker after the claim time).

@@ -130,8 +130,13 @@ std::string figures_json(const WorkerReport& r, const std::string& state, int64_
 // and thread; joined by its destructor.
 class Heartbeat {
  public:
-  Heartbeat(const RedisOptions& options, std::vector<JobKeys> keys, std::string name, int every_ms)
-      : redis_(options), keys_(std::move(keys)), name_(std::move(name)), every_ms_(every_ms) {
+  Heartbeat(const RedisOptions& options, std::vector<JobKeys> keys, std::string group,
+            std::string name, int every_ms)
+      : redis_(options),
+        keys_(std::move(keys)),
+        group_(std::move(group)),
+        name_(std::move(name)),
+        every_ms_(every_ms) {
     thread_ = std::thread([this] { loop(); });
   }
   Heartbeat(const Heartbeat&) = delete;
@@ -182,7 +187,7 @@ class Heartbeat {
       json = figures_json(report_, state_, running_seg_, running_since_ms_, every_ms_);
     }
     std::lock_guard send(send_mutex_);
-    if (!id.empty()) redis_.eval(kRenewScript, {keys_[job].tasks}, {kGroup, name_, id});
+    if (!id.empty()) redis_.eval(kRenewScript, {keys_[job].tasks}, {group_, name_, id});
     // Every job it serves lists it (status of any of them shows the worker).
     for (const JobKeys& k : keys_) redis_.command({"HSET", k.workers, name_, json});
   }
@@ -190,7 +195,7 @@ class Heartbeat {
   RedisClient redis_;
   std::vector<JobKeys> keys_;
   size_t job_ = 0;
-  std::string name_;
+  std::string group_, name_;
   int every_ms_;
   std::mutex mutex_, send_mutex_;
   std::condition_variable wake_;
@@ -202,14 +207,14 @@ class Heartbeat {
 };
 
 // Nothing left for anyone: no entry undelivered, none delivered and not acknowledged.
-bool nothing_left(RedisClient& redis, const JobKeys& keys) {
-  const RedisReply pending = redis.command({"XPENDING", keys.tasks, kGroup});
+bool nothing_left(RedisClient& redis, const JobKeys& keys, const std::string& group) {
+  const RedisReply pending = redis.command({"XPENDING", keys.tasks, group});
   if (pending.elements.empty() || pending.elements[0].as_int() != 0) return false;
   const RedisReply stream = redis.command({"XINFO", "STREAM", keys.tasks});
   const std::string last = stream.field("last-generated-id");
   const RedisReply groups = redis.command({"XINFO", "GROUPS", keys.tasks});
   for (const RedisReply& g : groups.elements)
-    if (g.field("name") == kGroup) return g.field("last-delivered-id") == last;
+    if (g.field("name") == group) return g.field("last-delivered-id") == last;
   return false;
 }
 
@@ -243,6 +248,11 @@ WorkerReport run_worker(const WorkerOptions& o) {
                 fmt::format(" '{}': not a directory (expected one every worker and collect can "
                             "reach)",
                             o.results_dir));
+  const std::string group = o.group.empty() ? std::string(kGroup) : o.group;
+  if (std::string_view why = job_name_problem(group); !why.empty())
+    throw Error(
+        ErrorCode::bad_flag, Error::Option{"group"},
+        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", group, why));
   RedisClient redis(o.redis);
   std::vector<JobState> jobs;
   std::vector<JobKeys> all_keys;
@@ -256,6 +266,15 @@ WorkerReport run_worker(const WorkerOptions& o) {
                               "--job {}` queued)",
                               name, redis.address().text(), name));
     DistJobSpec spec = DistJobSpec::from_json(spec_text.str);
+    // Another group than submit's: created at the stream's start, so it sees every segment.
+    if (group != kGroup) {
+      const RedisReply made =
+          redis.command({"XGROUP", "CREATE", keys.tasks, group, "0"}, /*errors_ok=*/true);
+      if (made.type == RedisReply::Type::error && !made.str.starts_with("BUSYGROUP"))
+        throw Error(
+            ErrorCode::internal,
+            fmt::format("job '{}': cannot create consumer group '{}': {}", name, group, made.str));
+    }
     const int job_claim_ms = o.claim_ms > 0 ? o.claim_ms : spec.claim_ms;
     claim_ms = claim_ms == 0 ? job_claim_ms : std::min(claim_ms, job_claim_ms);
     jobs.push_back({keys, std::move(spec), std::to_string(job_claim_ms)});
@@ -272,7 +291,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
   const std::string tmp_dir =
       o.tmp_dir.empty() ? std::filesystem::temp_directory_path().string() : o.tmp_dir;
 
-  Heartbeat heartbeat(o.redis, all_keys, report.name, heartbeat_ms(claim_ms));
+  Heartbeat heartbeat(o.redis, all_keys, group, report.name, heartbeat_ms(claim_ms));
   heartbeat.update(report, "waiting", "", -1);
   auto say = [&](const std::string& line) {
     if (!o.quiet) std::fprintf(stderr, "worker %s: %s\n", report.name.c_str(), line.c_str());
@@ -291,7 +310,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
       at = k;
       // A segment another worker left idle past the claim time comes first: it is the oldest.
       const RedisReply claimed = redis.command(
-          {"XAUTOCLAIM", j.keys.tasks, kGroup, report.name, j.claim, "0-0", "COUNT", "1"});
+          {"XAUTOCLAIM", j.keys.tasks, group, report.name, j.claim, "0-0", "COUNT", "1"});
       if (claimed.elements.size() >= 2 && !claimed.elements[1].elements.empty()) {
         entry = parse_entry(claimed.elements[1].elements[0]);
         if (entry) entry->reclaimed = true;
@@ -299,7 +318,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
       if (entry) break;
       // One job: wait for its next entry in Redis. Several: look at each in turn, without
       // blocking on one while another has work.
-      std::vector<std::string> read{"XREADGROUP", "GROUP", kGroup, report.name, "COUNT", "1"};
+      std::vector<std::string> read{"XREADGROUP", "GROUP", group, report.name, "COUNT", "1"};
       if (active == 1) read.insert(read.end(), {"BLOCK", std::to_string(o.block_ms)});
       read.insert(read.end(), {"STREAMS", j.keys.tasks, ">"});
       const RedisReply got = redis.command(read);
@@ -310,7 +329,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
     if (!entry) {
       bool all_done = true;
       for (JobState& j : jobs) {
-        if (!j.finished && !o.stay) j.finished = nothing_left(redis, j.keys);
+        if (!j.finished && !o.stay) j.finished = nothing_left(redis, j.keys, group);
         all_done = all_done && j.finished;
       }
       if (all_done && !jobs.empty() && !o.stay) break;
@@ -326,7 +345,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const std::string frames = std::to_string(entry->plan.frames);
     auto bury = [&](const std::string& why, int64_t attempts) {
       redis.eval(kBuryScript, {keys.tasks, keys.dead},
-                 {kGroup, entry->id, seg, video, first, frames, why, std::to_string(attempts),
+                 {group, entry->id, seg, video, first, frames, why, std::to_string(attempts),
                   report.name});
       ++report.dead_lettered;
       say(fmt::format("segment {} dead-lettered after {} attempts: {}", seg, attempts, why));
@@ -334,7 +353,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
     if (entry->reclaimed) {
       ++report.reclaimed;
       const RedisReply p =
-          redis.command({"XPENDING", keys.tasks, kGroup, entry->id, entry->id, "1"});
+          redis.command({"XPENDING", keys.tasks, group, entry->id, entry->id, "1"});
       const int64_t deliveries = !p.elements.empty() && p.elements[0].elements.size() >= 4
                                      ? p.elements[0].elements[3].as_int()
                                      : 1;
@@ -377,13 +396,13 @@ WorkerReport run_worker(const WorkerOptions& o) {
       if (should_dead_letter(failures, 1, spec.max_attempts)) {
         bury(error, failures);
       } else {
-        redis.eval(kRequeueScript, {keys.tasks}, {kGroup, entry->id, seg, video, first, frames});
+        redis.eval(kRequeueScript, {keys.tasks}, {group, entry->id, seg, video, first, frames});
         say(fmt::format("segment {} failed, queued again: {}", seg, error));
       }
     } else {
       const bool stored = redis
                               .eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},
-                                    {seg, lines, kGroup, entry->id})
+                                    {seg, lines, group, entry->id})
                               .as_int() == 1;
       int64_t n = 0;
       for (const StreamReport& st : run.streams) {

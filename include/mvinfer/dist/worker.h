@@ -27,6 +27,11 @@ struct WorkerOptions {
   // earlier job first, so that they complete (and `collect --follow` shows them) in that order.
   std::vector<std::string> jobs;
   std::string name;  // the consumer's name; empty = HOST-PID
+  // The consumer group (empty = kGroup, "workers", which submit creates). Another group is
+  // created at the stream's start and gets every segment of the job again (Redis delivers each
+  // entry once per group): its results are then duplicates of the first group's, counted and
+  // dropped. A worker takes over idle segments only within its group.
+  std::string group;
   // Keep waiting for segments after the job has none left (a standing worker) instead of
   // returning.
   bool stay = false;

@@ -44,21 +44,24 @@ decode_fps=$(build/mvinfer run --video $video --model $tiny/zoo0.onnx --strategy
 # run_case N ROUND: submits the archive as a new job, runs N workers, collects; appends
 # "N ROUND wall frames/s coord_ms_per_seg compute_s_per_seg discarded seek_ms" to $dir/rows.
 run_case() {
-  local n=$1 round=$2 job=scale-$1-$2-$$ i p t0 t1
-  build/mvinfer submit --redis $redis --job "$job" --video $video --video $megamind "${models[@]}" \
-    --segment-frames "$SEGMENT" --intra-threads 1 --provider cpu 2>"$dir/submit.err" ||
+  local n=$1 round=$2 job=scale-$1-$2-$$ i p t0 t1 ids
+  # submit prints a job id per video (stdout): every worker and collect take them all, in order.
+  ids=$(build/mvinfer submit --redis $redis --job "$job" --video $video --video $megamind "${models[@]}" \
+    --segment-frames "$SEGMENT" --intra-threads 1 --provider cpu 2>"$dir/submit.err") ||
     { cat "$dir/submit.err"; exit 1; }
+  local jobs=()
+  for i in $ids; do jobs+=(--job "$i"); done
   t0=$(date +%s.%N)
   pids=()
   for i in $(seq "$n"); do
-    taskset -c $(((i - 1) % cores)) build/mvinfer worker --redis $redis --job "$job" --name "w$i" \
+    taskset -c $(((i - 1) % cores)) build/mvinfer worker --redis $redis "${jobs[@]}" --name "w$i" \
       -q 2>"$dir/w.$i.err" &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || { echo "scale: a worker failed"; cat "$dir"/w.*.err; exit 1; }; done
   pids=()
   t1=$(date +%s.%N)
-  build/mvinfer collect --redis $redis --job "$job" --out "$out/scale_$n.jsonl" 2>/dev/null
+  build/mvinfer collect --redis $redis "${jobs[@]}" --out "$out/scale_$n.jsonl" 2>/dev/null
   if [ -z "$base" ]; then base=$out/scale_base.jsonl; cp "$out/scale_$n.jsonl" "$base"; fi
   cmp -s "$base" "$out/scale_$n.jsonl" || { echo "scale: $n workers collected other lines"; exit 1; }
   # worker NAME: S segments (F frames) stored, ...; compute C s, coordination X ms per segment;

@@ -94,5 +94,20 @@ TEST(DistRules, JobNames) {
   EXPECT_TRUE(job_name_problem(std::string(64, 'a')).empty());
 }
 
+TEST(DistRules, ResultFilesSortInSegmentOrder) {
+  EXPECT_EQ(result_file_name("two-1", 0), "two-1.seg000000.jsonl");
+  EXPECT_EQ(result_file_name("two-1", 42), "two-1.seg000042.jsonl");
+  EXPECT_EQ(result_file_name("a", 1234567), "a.seg1234567.jsonl");
+  EXPECT_LT(result_file_name("a", 9), result_file_name("a", 10));
+}
+
+TEST(DistRules, OneJobIdPerVideo) {
+  EXPECT_EQ(video_job_name("arch", 0, 1), "arch");  // one video keeps the name
+  EXPECT_EQ(video_job_name("arch", 0, 2), "arch-1");
+  EXPECT_EQ(video_job_name("arch", 1, 2), "arch-2");
+  EXPECT_EQ(video_job_name("arch", 11, 12), "arch-12");
+  EXPECT_TRUE(job_name_problem(video_job_name("a.b_c", 2, 3)).empty());
+}
+
 }  // namespace
 }  // namespace mvinfer::dist

@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <thread>
 
+#include "mvinfer/core/error.h"
 #include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/redis.h"
+#include "mvinfer/dist/results_dir.h"
+#include "mvinfer/dist/rules.h"
 #include "redis_server.h"
 #include "test_support.h"
 
@@ -34,9 +38,10 @@ RedisClient client(const RedisServer& s) {
 }
 
 // Segments a consumer holds (delivered, not acknowledged).
-int64_t held_by(RedisClient& c, const std::string& job, const std::string& consumer) {
-  const RedisReply r = c.command(
-      {"XPENDING", dist::JobKeys(job).tasks, dist::kGroup, "-", "+", "100", consumer}, true);
+int64_t held_by(RedisClient& c, const std::string& job, const std::string& consumer,
+                const std::string& group = dist::kGroup) {
+  const RedisReply r =
+      c.command({"XPENDING", dist::JobKeys(job).tasks, group, "-", "+", "100", consumer}, true);
   return r.type == RedisReply::Type::array ? static_cast<int64_t>(r.elements.size()) : 0;
 }
 
@@ -116,18 +121,38 @@ CommandResult submit(const Fixture& s, const RedisServer& server, const std::str
   return run_cli(args);
 }
 
+// A worker of the jobs given, in that order.
+std::vector<std::string> worker_args(const RedisServer& server,
+                                     const std::vector<std::string>& jobs,
+                                     const std::string& name) {
+  std::vector<std::string> args{"worker",       "--redis", server.address(), "--name", name,
+                                "--redis-wait", "30"};
+  for (const std::string& j : jobs) args.insert(args.end(), {"--job", j});
+  return args;
+}
 std::vector<std::string> worker_args(const RedisServer& server, const std::string& job,
                                      const std::string& name) {
-  return {"worker", "--redis", server.address(), "--job", job,
-          "--name", name,      "--redis-wait",   "30"};
+  return worker_args(server, std::vector<std::string>{job}, name);
 }
 
+// The jobs' lines collected, in the order of the ids given.
 std::vector<std::string> collect(const Fixture& s, const RedisServer& server,
-                                 const std::string& job) {
-  const CommandResult r = run_cli({"collect", "--redis", server.address(), "--job", job, "--out",
-                                   (s.dir / "collected.jsonl").string()});
+                                 const std::vector<std::string>& jobs) {
+  std::vector<std::string> args{"collect", "--redis", server.address(), "--out",
+                                (s.dir / "collected.jsonl").string()};
+  for (const std::string& j : jobs) args.insert(args.end(), {"--job", j});
+  const CommandResult r = run_cli(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return read_lines(s.dir / "collected.jsonl");
+}
+std::vector<std::string> collect(const Fixture& s, const RedisServer& server,
+                                 const std::string& job) {
+  return collect(s, server, std::vector<std::string>{job});
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
 }
 
 void expect_same_lines(const std::vector<std::string>& got, const std::vector<std::string>& want) {
@@ -144,23 +169,31 @@ TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
   ASSERT_EQ(sub.exit_code, 0) << sub.err;
   EXPECT_NE(sub.err.find("job two: 40 segments of 4 frames over 2 videos"), std::string::npos)
       << sub.err;
+  // A job id per video, in the order given.
+  EXPECT_EQ(sub.out, "two-1\ntwo-2\n");
+  const std::vector<std::string> jobs{"two-1", "two-2"};
   const std::filesystem::path followed = s.dir / "followed.jsonl";
   {
     // collect --follow, started before any worker, writes the segments in order as they come.
-    Child follow({"collect", "--redis", server.address(), "--job", "two", "--out",
-                  followed.string(), "--follow"},
+    Child follow({"collect", "--redis", server.address(), "--job", "two-1", "--job", "two-2",
+                  "--out", followed.string(), "--follow"},
                  s.dir, "follow");
-    Child a(worker_args(server, "two", "a"), s.dir, "a");
-    Child b(worker_args(server, "two", "b"), s.dir, "b");
-    Child c(worker_args(server, "two", "c"), s.dir, "c");
+    Child a(worker_args(server, jobs, "a"), s.dir, "a");
+    Child b(worker_args(server, jobs, "b"), s.dir, "b");
+    Child c(worker_args(server, jobs, "c"), s.dir, "c");
     EXPECT_EQ(a.wait(120), 0) << a.err();
     EXPECT_EQ(b.wait(120), 0) << b.err();
     EXPECT_EQ(c.wait(120), 0) << c.err();
     EXPECT_EQ(follow.wait(30), 0) << follow.err();
   }
-  const std::vector<std::string> want = expected_lines(s, videos, 80, 2);
-  expect_same_lines(collect(s, server, "two"), want);
-  expect_same_lines(read_lines(followed), want);
+  const std::vector<std::string> vtest = expected_lines(s, {kVideo}, 80, 2);
+  const std::vector<std::string> megamind = expected_lines(s, {kMegamind}, 80, 2);
+  expect_same_lines(collect(s, server, jobs), concat(vtest, megamind));
+  expect_same_lines(read_lines(followed), concat(vtest, megamind));
+  // The order of the ids given, whatever the order of submit.
+  expect_same_lines(collect(s, server, std::vector<std::string>{"two-2", "two-1"}),
+                    concat(megamind, vtest));
+  expect_same_lines(collect(s, server, "two-2"), megamind);
   // --as-one-run: what one `run --video vtest.avi --video Megamind.avi` writes.
   std::vector<std::string> run_args{"run",
                                     "--video",
@@ -180,15 +213,19 @@ TEST(DistWorker, ThreeWorkersTwoVideosFortySegmentsEqualRun) {
   const CommandResult one = run_cli(run_args);
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const CommandResult as_one =
-      run_cli({"collect", "--redis", server.address(), "--job", "two", "--out",
+      run_cli({"collect", "--redis", server.address(), "--job", "two-1", "--job", "two-2", "--out",
                (s.dir / "as_one.jsonl").string(), "--as-one-run"});
   ASSERT_EQ(as_one.exit_code, 0) << as_one.err;
   expect_same_lines(read_lines(s.dir / "as_one.jsonl"), read_lines(s.dir / "one_run.jsonl"));
-  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "two"});
+  // status: each job (20 segments of 4 frames per video), the three workers listed in each.
+  const CommandResult st = run_cli({"status", "--redis", server.address()});
   EXPECT_EQ(st.exit_code, 0) << st.err;
-  EXPECT_NE(st.out.find("40 segments: 40 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
-            std::string::npos)
-      << st.out;
+  for (const std::string& job : jobs)
+    EXPECT_NE(st.out.find("job " + job +
+                          ": 20 segments: 20 done, 0 running, 0 queued, 0 dead; 0 duplicates"),
+              std::string::npos)
+        << st.out;
+  EXPECT_EQ(std::count(st.out.begin(), st.out.end(), '\n'), 2 + 2 * 3) << st.out;
 }
 
 TEST(DistWorker, SigkilledWorkersSegmentIsTakenOverAndDuplicatesDropped) {
@@ -351,6 +388,13 @@ TEST(DistWorker, BadInputIsOneLineNamingTheCulprit) {
   EXPECT_EQ(again.exit_code, 2) << again.err;
   EXPECT_NE(again.err.find("--job 'once': a job of that name is in redis"), std::string::npos)
       << again.err;
+  // Several videos: one job per video, none queued when one of their ids is taken.
+  ASSERT_EQ(submit(s, server, "pair-2", {kVideo}, 8, 1, 4).exit_code, 0);
+  const CommandResult pair = submit(s, server, "pair", {kVideo, kMegamind}, 8, 1, 4);
+  EXPECT_EQ(pair.exit_code, 2) << pair.err;
+  EXPECT_NE(pair.err.find("--job 'pair-2': a job of that name is in redis"), std::string::npos)
+      << pair.err;
+  EXPECT_EQ(run_cli({"status", "--redis", r, "--job", "pair-1"}).exit_code, 2);
   // status without --job: every job in this Redis.
   const CommandResult all = run_cli({"status", "--redis", r});
   EXPECT_EQ(all.exit_code, 0) << all.err;
@@ -386,6 +430,110 @@ TEST(DistWorker, SigtermFinishesTheSegmentAcksAndExits0) {
     EXPECT_EQ(rest.wait(120), 0) << rest.err();
   }
   expect_same_lines(collect(s, server, "term"), expected_lines(s, {kVideo}, 64, 4));
+}
+
+TEST(DistWorker, TwoWorkersWithResultsDirEqualRun) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  const CommandResult sub = submit(s, server, "files", {kVideo}, 48, 2, 8);
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  const std::filesystem::path dir = s.dir / "results";
+  std::filesystem::create_directories(dir);
+  {
+    std::vector<std::string> a = worker_args(server, "files", "a"),
+                             b = worker_args(server, "files", "b");
+    for (std::vector<std::string>* w : {&a, &b})
+      w->insert(w->end(), {"--results-dir", dir.string()});
+    Child wa(a, s.dir, "a");
+    Child wb(b, s.dir, "b");
+    EXPECT_EQ(wa.wait(120), 0) << wa.err();
+    EXPECT_EQ(wb.wait(120), 0) << wb.err();
+  }
+  // One file per segment, nothing else (no temporary file left); Redis holds references only.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> want_names;
+  for (int64_t seg = 0; seg < 6; ++seg) want_names.push_back(dist::result_file_name("files", seg));
+  EXPECT_EQ(names, want_names);
+  RedisClient redis = client(server);
+  const RedisReply all = redis.command({"HVALS", dist::JobKeys("files").results});
+  ASSERT_EQ(all.elements.size(), 6u);
+  for (const RedisReply& v : all.elements) EXPECT_TRUE(v.str.starts_with(dist::kFileRef)) << v.str;
+  const std::vector<std::string> want = expected_lines(s, {kVideo}, 48, 2);
+  expect_same_lines(collect(s, server, "files"), want);
+  // Seen under another path on the collecting host: --results-dir there.
+  const std::filesystem::path moved = s.dir / "mounted-elsewhere";
+  std::filesystem::rename(dir, moved);
+  const CommandResult gone = run_cli({"collect", "--redis", server.address(), "--job", "files",
+                                      "--out", (s.dir / "c.jsonl").string()});
+  EXPECT_EQ(gone.exit_code, 5) << gone.err;
+  EXPECT_NE(gone.err.find("--results-dir: cannot read"), std::string::npos) << gone.err;
+  const CommandResult there =
+      run_cli({"collect", "--redis", server.address(), "--job", "files", "--out",
+               (s.dir / "c.jsonl").string(), "--results-dir", moved.string()});
+  ASSERT_EQ(there.exit_code, 0) << there.err;
+  expect_same_lines(read_lines(s.dir / "c.jsonl"), want);
+}
+
+TEST(DistResultsDir, FirstCopyWinsAndNoTemporaryFileIsLeft) {
+  const std::filesystem::path dir = scratch_dir("resultsdir");
+  const std::string ref = dist::write_result_file(dir.string(), "j", 3, "{\"a\":1}\n");
+  EXPECT_EQ(ref, std::string(dist::kFileRef) + (dir / "j.seg000003.jsonl").string());
+  // A duplicate run (here with other lines, to tell them apart) leaves the first copy.
+  EXPECT_EQ(dist::write_result_file(dir.string(), "j", 3, "{\"a\":2}\n{\"a\":3}\n"), ref);
+  EXPECT_EQ(dist::read_result(ref, ""), "{\"a\":1}\n");
+  EXPECT_EQ(dist::read_result(ref, dir.string()), "{\"a\":1}\n");
+  EXPECT_EQ(dist::read_result("{\"b\":1}\n", ""), "{\"b\":1}\n");  // lines kept in Redis
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+  EXPECT_THROW(dist::write_result_file((dir / "none").string(), "j", 0, "x\n"), Error);
+}
+
+TEST(DistWorker, GroupsEachGetEveryJobAndTakeOverOnlyTheirOwn) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture(64);
+  const CommandResult sub = submit(s, server, "grp", {kVideo}, 48, 4, 16, {"--claim-ms", "300"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  RedisClient redis = client(server);
+  auto in_group = [&](const std::string& name, const std::string& group) {
+    std::vector<std::string> a = worker_args(server, "grp", name);
+    a.insert(a.end(), {"--group", group});
+    return a;
+  };
+  // A worker of group B stalls (SIGSTOP) holding a segment, idle past the claim time.
+  Child b1(in_group("b1", "B"), s.dir, "b1");
+  ASSERT_TRUE(wait_until([&] { return held_by(redis, "grp", "b1", "B") == 1; }, 30));
+  b1.signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  {
+    // Group A runs every segment of the job itself and leaves B's pending one alone.
+    Child a1(in_group("a1", "A"), s.dir, "a1");
+    EXPECT_EQ(a1.wait(120), 0) << a1.err();
+    EXPECT_EQ(taken_over(a1.err()), 0) << a1.err();
+    EXPECT_NE(a1.err().find("worker a1: 3 segments"), std::string::npos) << a1.err();
+  }
+  EXPECT_EQ(held_by(redis, "grp", "b1", "B"), 1);
+  EXPECT_EQ(stored(redis, "grp"), 3);
+  {
+    // Within B, b1's segment is taken over; B runs every segment too: all duplicates of A's.
+    Child b2(in_group("b2", "B"), s.dir, "b2");
+    EXPECT_EQ(b2.wait(120), 0) << b2.err();
+    EXPECT_NE(b2.err().find("0 segments (0 frames) stored, 3 duplicates dropped, 1 taken over"),
+              std::string::npos)
+        << b2.err();
+  }
+  EXPECT_EQ(held_by(redis, "grp", "b1", "B"), 0);
+  b1.signal(SIGKILL);
+  EXPECT_EQ(b1.wait(10), 128 + SIGKILL);
+  expect_same_lines(collect(s, server, "grp"), expected_lines(s, {kVideo}, 48, 4));
 }
 
 }  // namespace

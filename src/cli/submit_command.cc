@@ -22,7 +22,9 @@ struct SubmitFlags {
 Command add_submit_command(CLI::App& app) {
   auto f = std::make_shared<SubmitFlags>();
   CLI::App* c = app.add_subcommand(
-      "submit", "Split videos into segments and queue them in Redis for `mvinfer worker`s");
+      "submit",
+      "Split videos into segments and queue them in Redis for `mvinfer worker`s; prints a job "
+      "id per video");
   add_redis_flags(c, f->redis);
   c->add_option("--job", f->job, "Name of the job (letters, digits, '.', '_', '-')")->required();
   c->add_option("--video", f->videos, "Video file or image folder (repeatable)")->required();
@@ -68,18 +70,23 @@ Command add_submit_command(CLI::App& app) {
     spec.claim_ms = f->claim_ms;
     const RedisOptions options = redis_options(f->redis);  // a bad address before the work
     dist::prepare_job(spec);
+    const std::vector<dist::DistJobSpec> jobs = dist::split_per_video(spec);
     RedisClient redis(options);
-    dist::submit_job(redis, spec);
+    dist::submit_jobs(redis, jobs);
     int64_t frames = 0;
     for (int64_t n : spec.video_frames) frames += n;
     int seeking = 0;
     for (bool s : spec.seek) seeking += s ? 1 : 0;
     fmt::print(stderr,
                "job {}: {} segments of {} frames over {} videos ({} frames by their containers) "
-               "queued in redis {}; seek exact in {} of {} videos (the others decode from "
-               "frame 0)\n",
+               "queued in redis {} as {} jobs, one per video; seek exact in {} of {} videos (the "
+               "others decode from frame 0)\n",
                spec.name, spec.segments.size(), dist::segment_size(spec.segment_frames, spec.batch),
-               spec.videos.size(), frames, options.address.text(), seeking, spec.videos.size());
+               spec.videos.size(), frames, options.address.text(), jobs.size(), seeking,
+               spec.videos.size());
+    // The job ids on stdout, one line per video in the order given: what worker, collect and
+    // status take (`--job $(mvinfer submit ...)` quoted as words).
+    for (const dist::DistJobSpec& j : jobs) fmt::print("{}\n", j.name);
     return 0;
   };
 }

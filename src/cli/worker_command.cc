@@ -3,6 +3,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/worker.h"
 
 namespace mvinfer::cli {
@@ -10,7 +11,8 @@ namespace {
 
 struct WorkerFlags {
   RedisFlags redis;
-  std::string job, name;
+  std::vector<std::string> jobs;
+  std::string name, results_dir, group = dist::kGroup;
   bool stay = false, quiet = false;
   double claim_after_s = 0;
 };
@@ -21,25 +23,37 @@ Command add_worker_command(CLI::App& app) {
   auto f = std::make_shared<WorkerFlags>();
   CLI::App* c = app.add_subcommand(
       "worker",
-      "Run segments of a submitted job until none is left (SIGTERM: finish the one "
+      "Run segments of submitted jobs until none is left (SIGTERM: finish the one "
       "running, then exit 0)");
   add_redis_flags(c, f->redis);
-  c->add_option("--job", f->job, "Name the job was submitted with")->required();
+  c->add_option("--job", f->jobs,
+                "Job id(s) submit printed, one per video (repeatable or several after one "
+                "--job); earlier ones first")
+      ->required();
   c->add_option("--name", f->name, "This worker's name in the consumer group (default HOST-PID)");
   c->add_option("--claim-after", f->claim_after_s,
                 "Take over segments idle this many seconds in another worker's hands (default: "
                 "the job's, submit --claim-ms)")
       ->check(number_in(0.1, 86400));
+  c->add_option("--group", f->group,
+                "Consumer group (each group gets every segment of the job; workers share "
+                "segments and take over idle ones only within their group)")
+      ->default_val(dist::kGroup);
+  c->add_option("--results-dir", f->results_dir,
+                "Write each segment's lines as a file in this shared directory (Redis then holds "
+                "only a reference to it)");
   c->add_flag("--stay", f->stay, "Keep waiting for segments when the job has none left");
   c->add_flag("--quiet,-q", f->quiet, "No line per segment");
   return [f] {
     dist::WorkerOptions o;
     o.redis = redis_options(f->redis);
-    o.job = f->job;
+    o.jobs = f->jobs;
     o.name = f->name;
     o.stay = f->stay;
     o.claim_ms = static_cast<int>(f->claim_after_s * 1000);
     o.quiet = f->quiet;
+    o.results_dir = f->results_dir;
+    o.group = f->group;
     // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
     // worker exits 0. A second one ends it at once (its segment is then taken over by another
     // worker after the claim time).

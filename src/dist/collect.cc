@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/dist/results_dir.h"
 #include "mvinfer/io/line_file.h"
 
 namespace mvinfer::dist {
@@ -167,77 +168,114 @@ std::vector<std::string> job_names(RedisClient& redis) {
   return names;
 }
 
-JobProgress collect_job(RedisClient& redis, const CollectOptions& o) {
-  if (o.follow && o.as_one_run)
-    throw Error(ErrorCode::bad_flag, Error::Option{"as_one_run"},
-                ": cannot follow (its order needs every video's length; expected one of them)");
-  const JobKeys keys(o.job);
-  JobProgress p;
-  std::unique_ptr<LineFile> out;
-  int64_t written = 0;  // --follow: segments written so far, in order
+namespace {
+
+[[noreturn]] void throw_dead(const std::string& job, const JobProgress& p) {
+  const DeadLetter& d = p.dead.front();
+  throw Error(ErrorCode::worker,
+              fmt::format("job '{}': {} of {} segments dead-lettered, first {} after {} "
+                          "attempts: {} (expected every segment to run; `mvinfer status "
+                          "--job {}` lists them)",
+                          job, p.dead.size(), p.segments, describe(p.spec, d.seg, d.plan),
+                          d.attempts, d.error, job));
+}
+
+void check_stop(const std::string& job, const CollectOptions& o) {
+  if (o.stop && o.stop->load())
+    throw Error(ErrorCode::interrupted, fmt::format("job '{}': collect interrupted", job));
+}
+
+// The job's progress once every segment is stored (waiting for it with o.wait).
+JobProgress complete_job(RedisClient& redis, const std::string& job, const CollectOptions& o) {
   for (;;) {
-    p = job_progress(redis, o.job);
-    if (o.follow) {
-      if (!out) out = std::make_unique<LineFile>(o.out, "out");
-      for (; written < p.segments; ++written) {
-        const RedisReply r = redis.command({"HGET", keys.results, std::to_string(written)});
-        if (r.is_nil()) break;
-        if (!r.str.empty()) out->write_line(r.str);
-      }
-      if (written == p.segments) {
-        out->commit();
-        return p;
-      }
-    }
-    if (p.complete() && !o.follow) break;
-    if (p.settled()) {
-      const DeadLetter& d = p.dead.front();
-      throw Error(ErrorCode::worker,
-                  fmt::format("job '{}': {} of {} segments dead-lettered, first {} after {} "
-                              "attempts: {} (expected every segment to run; `mvinfer status "
-                              "--job {}` lists them)",
-                              o.job, p.dead.size(), p.segments, describe(p.spec, d.seg, d.plan),
-                              d.attempts, d.error, o.job));
-    }
-    if (!o.wait && !o.follow)
+    JobProgress p = job_progress(redis, job);
+    if (p.complete()) return p;
+    if (p.settled()) throw_dead(job, p);
+    if (!o.wait)
       throw Error(ErrorCode::worker,
                   fmt::format("job '{}': {} of {} segments done ({} running, {} queued); "
                               "expected all of them (give --wait to wait for them)",
-                              o.job, p.done, p.segments, p.running, p.queued));
-    if (o.stop && o.stop->load())
-      throw Error(ErrorCode::interrupted, fmt::format("job '{}': collect interrupted", o.job));
+                              job, p.done, p.segments, p.running, p.queued));
+    check_stop(job, o);
     if (o.progress)
-      std::fprintf(stderr, "\r\033[Kjob %s: %lld of %lld segments done", o.job.c_str(),
+      std::fprintf(stderr, "\r\033[Kjob %s: %lld of %lld segments done", job.c_str(),
                    static_cast<long long>(p.done), static_cast<long long>(p.segments));
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
+}
+
+// --follow: the job's segments written to `out` in order as they are stored.
+JobProgress follow_job(RedisClient& redis, const std::string& job, const CollectOptions& o,
+                       LineFile& out) {
+  const JobKeys keys(job);
+  int64_t written = 0;
+  for (;;) {
+    JobProgress p = job_progress(redis, job);
+    for (; written < p.segments; ++written) {
+      const RedisReply r = redis.command({"HGET", keys.results, std::to_string(written)});
+      if (r.is_nil()) break;
+      if (const std::string lines = read_result(r.str, o.results_dir); !lines.empty())
+        out.write_line(lines);
+    }
+    if (written == p.segments) return p;
+    if (p.settled()) throw_dead(job, p);
+    check_stop(job, o);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+}  // namespace
+
+std::vector<JobProgress> collect_jobs(RedisClient& redis, const CollectOptions& o) {
+  if (o.follow && o.as_one_run)
+    throw Error(ErrorCode::bad_flag, Error::Option{"as_one_run"},
+                ": cannot follow (its order needs every video's length; expected one of them)");
+  if (o.jobs.empty())
+    throw Error(ErrorCode::bad_flag, Error::Option{"job"}, ": expected at least one job id");
+  std::vector<JobProgress> done;
+  if (o.follow) {
+    LineFile out(o.out, "out");
+    for (const std::string& job : o.jobs) done.push_back(follow_job(redis, job, o, out));
+    out.commit();
+    return done;
+  }
+  for (const std::string& job : o.jobs) done.push_back(complete_job(redis, job, o));
   if (o.progress) std::fputs("\r\033[K", stderr);
-  // Which video each segment is of: the plan submit made, made again from the same numbers.
-  std::vector<int> video_of;
-  for (size_t v = 0; v < p.spec.videos.size(); ++v)
-    for (const SegmentPlan& plan :
-         plan_segments(static_cast<int>(v), p.spec.video_frames[v], p.spec.segment_frames,
-                       p.spec.batch, p.spec.max_frames))
-      video_of.push_back(plan.video);
-  if (o.as_one_run && static_cast<int64_t>(video_of.size()) != p.segments)
-    throw Error(ErrorCode::internal, fmt::format("job '{}': {} segments, but its plan has {}",
-                                                 o.job, p.segments, video_of.size()));
   LineFile file(o.out, "out");
-  std::vector<std::vector<std::string>> per_video(p.spec.videos.size());
-  for (int64_t seg = 0; seg < p.segments; ++seg) {
-    const RedisReply r = redis.command({"HGET", keys.results, std::to_string(seg)});
-    if (r.is_nil())
-      throw Error(ErrorCode::internal,
-                  fmt::format("job '{}': segment {} has no result after all", o.job, seg));
-    if (o.as_one_run)
-      split_lines(r.str, per_video[static_cast<size_t>(video_of[static_cast<size_t>(seg)])]);
-    else if (!r.str.empty())
-      file.write_line(r.str);
+  // --as-one-run: every video of every job, in the order given.
+  std::vector<std::vector<std::string>> per_video;
+  for (const JobProgress& p : done) {
+    const std::string& job = p.spec.name;
+    const JobKeys keys(job);
+    // Which video each segment is of: the plan submit made, made again from the same numbers.
+    std::vector<int> video_of;
+    for (size_t v = 0; v < p.spec.videos.size(); ++v)
+      for (const SegmentPlan& plan :
+           plan_segments(static_cast<int>(v), p.spec.video_frames[v], p.spec.segment_frames,
+                         p.spec.batch, p.spec.max_frames))
+        video_of.push_back(plan.video);
+    if (o.as_one_run && static_cast<int64_t>(video_of.size()) != p.segments)
+      throw Error(ErrorCode::internal, fmt::format("job '{}': {} segments, but its plan has {}",
+                                                   job, p.segments, video_of.size()));
+    const size_t base = per_video.size();
+    per_video.resize(base + p.spec.videos.size());
+    for (int64_t seg = 0; seg < p.segments; ++seg) {
+      const RedisReply r = redis.command({"HGET", keys.results, std::to_string(seg)});
+      if (r.is_nil())
+        throw Error(ErrorCode::internal,
+                    fmt::format("job '{}': segment {} has no result after all", job, seg));
+      const std::string lines = read_result(r.str, o.results_dir);
+      if (o.as_one_run)
+        split_lines(lines,
+                    per_video[base + static_cast<size_t>(video_of[static_cast<size_t>(seg)])]);
+      else if (!lines.empty())
+        file.write_line(lines);
+    }
   }
   if (o.as_one_run)
     for (const std::string& line : as_one_run(per_video)) file.write_line(line);
   file.commit();
-  return p;
+  return done;
 }
 
 }  // namespace mvinfer::dist

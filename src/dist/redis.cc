@@ -44,9 +44,10 @@ RedisReply copy_reply(const redisReply* r) {
 }
 
 // Error replies that mean "not now" rather than "wrong": the server is reading its data back
-// after a restart, or a script is running long.
+// after a restart, or a script is running long ("BUSY ...", not "BUSYGROUP", which says a
+// consumer group exists already and was retried for the whole reconnect window).
 bool transient(const std::string& error) {
-  return error.starts_with("LOADING") || error.starts_with("BUSY") ||
+  return error.starts_with("LOADING") || error.starts_with("BUSY ") ||
          error.starts_with("TRYAGAIN") || error.starts_with("MASTERDOWN");
 }
 

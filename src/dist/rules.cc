@@ -1,5 +1,7 @@
 #include "mvinfer/dist/rules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace mvinfer::dist {
@@ -48,6 +50,15 @@ std::string_view job_name_problem(std::string_view name) {
           c == '_' || c == '-'))
       return "has a character other than letters, digits, '.', '_' and '-'";
   return {};
+}
+
+std::string video_job_name(std::string_view name, int video, int videos) {
+  if (videos <= 1) return std::string(name);
+  return fmt::format("{}-{}", name, video + 1);
+}
+
+std::string result_file_name(std::string_view job, int64_t seg) {
+  return fmt::format("{}.seg{:06}.jsonl", job, seg);
 }
 
 }  // namespace mvinfer::dist

@@ -89,6 +89,48 @@ void prepare_job(DistJobSpec& spec) {
   }
 }
 
+std::vector<DistJobSpec> split_per_video(const DistJobSpec& prepared) {
+  const int n = static_cast<int>(prepared.videos.size());
+  std::vector<DistJobSpec> jobs;
+  for (int v = 0; v < n; ++v) {
+    const size_t i = static_cast<size_t>(v);
+    DistJobSpec one = prepared;
+    one.name = video_job_name(prepared.name, v, n);
+    one.videos = {prepared.videos[i]};
+    one.video_frames = {prepared.video_frames.at(i)};
+    one.seek = {prepared.seek.at(i)};
+    one.segments.clear();
+    for (const SegmentPlan& s : prepared.segments)
+      if (s.video == v) one.segments.push_back({0, s.first, s.frames});
+    if (std::string_view why = job_name_problem(one.name); !why.empty())
+      throw Error(ErrorCode::bad_flag, Error::Option{"job"},
+                  fmt::format(" '{}': its job id for video {} is '{}', {} (expected a shorter "
+                              "name)",
+                              prepared.name, v + 1, one.name, why));
+    jobs.push_back(std::move(one));
+  }
+  return jobs;
+}
+
+void submit_jobs(RedisClient& redis, const std::vector<DistJobSpec>& specs) {
+  for (const DistJobSpec& spec : specs)
+    if (redis.command({"EXISTS", JobKeys(spec.name).job}).as_int() == 1)
+      throw Error(ErrorCode::bad_flag, Error::Option{"job"},
+                  fmt::format(" '{}': a job of that name is in redis {} already (expected a new "
+                              "name; `mvinfer status --job {}` shows it)",
+                              spec.name, redis.address().text(), spec.name));
+  std::string queued;
+  for (const DistJobSpec& spec : specs) {
+    try {
+      submit_job(redis, spec);
+    } catch (const Error& e) {
+      if (queued.empty()) throw;
+      throw Error(e.code(), fmt::format("{} (jobs{} were queued before it)", e.what(), queued));
+    }
+    queued += " " + spec.name;
+  }
+}
+
 void submit_job(RedisClient& redis, const DistJobSpec& spec) {
   const JobKeys keys(spec.name);
   std::vector<std::string> args{spec.to_json()};

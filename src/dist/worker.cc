@@ -17,6 +17,7 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/provider.h"
 #include "mvinfer/dist/job_spec.h"
+#include "mvinfer/dist/results_dir.h"
 #include "mvinfer/dist/rules.h"
 
 namespace mvinfer::dist {
@@ -129,8 +130,13 @@ std::string figures_json(const WorkerReport& r, const std::string& state, int64_
 // and thread; joined by its destructor.
 class Heartbeat {
  public:
-  Heartbeat(const RedisOptions& options, const JobKeys& keys, std::string name, int every_ms)
-      : redis_(options), keys_(keys), name_(std::move(name)), every_ms_(every_ms) {
+  Heartbeat(const RedisOptions& options, std::vector<JobKeys> keys, std::string group,
+            std::string name, int every_ms)
+      : redis_(options),
+        keys_(std::move(keys)),
+        group_(std::move(group)),
+        name_(std::move(name)),
+        every_ms_(every_ms) {
     thread_ = std::thread([this] { loop(); });
   }
   Heartbeat(const Heartbeat&) = delete;
@@ -143,9 +149,11 @@ class Heartbeat {
     wake_.notify_all();
     thread_.join();
   }
+  // `job`: the index in `keys` of the job whose entry `running_id` is.
   void update(const WorkerReport& r, const std::string& state, std::string running_id,
-              int64_t running_seg) {
+              int64_t running_seg, size_t job = 0) {
     std::lock_guard lock(mutex_);
+    job_ = job;
     report_ = r;
     state_ = state;
     if (running_id != running_id_) running_since_ms_ = running_id.empty() ? 0 : unix_ms();
@@ -171,19 +179,23 @@ class Heartbeat {
   }
   void beat() {
     std::string id, json;
+    size_t job = 0;
     {
       std::lock_guard lock(mutex_);
       id = running_id_;
+      job = job_;
       json = figures_json(report_, state_, running_seg_, running_since_ms_, every_ms_);
     }
     std::lock_guard send(send_mutex_);
-    if (!id.empty()) redis_.eval(kRenewScript, {keys_.tasks}, {kGroup, name_, id});
-    redis_.command({"HSET", keys_.workers, name_, json});
+    if (!id.empty()) redis_.eval(kRenewScript, {keys_[job].tasks}, {group_, name_, id});
+    // Every job it serves lists it (status of any of them shows the worker).
+    for (const JobKeys& k : keys_) redis_.command({"HSET", k.workers, name_, json});
   }
 
   RedisClient redis_;
-  JobKeys keys_;
-  std::string name_;
+  std::vector<JobKeys> keys_;
+  size_t job_ = 0;
+  std::string group_, name_;
   int every_ms_;
   std::mutex mutex_, send_mutex_;
   std::condition_variable wake_;
@@ -195,14 +207,14 @@ class Heartbeat {
 };
 
 // Nothing left for anyone: no entry undelivered, none delivered and not acknowledged.
-bool nothing_left(RedisClient& redis, const JobKeys& keys) {
-  const RedisReply pending = redis.command({"XPENDING", keys.tasks, kGroup});
+bool nothing_left(RedisClient& redis, const JobKeys& keys, const std::string& group) {
+  const RedisReply pending = redis.command({"XPENDING", keys.tasks, group});
   if (pending.elements.empty() || pending.elements[0].as_int() != 0) return false;
   const RedisReply stream = redis.command({"XINFO", "STREAM", keys.tasks});
   const std::string last = stream.field("last-generated-id");
   const RedisReply groups = redis.command({"XINFO", "GROUPS", keys.tasks});
   for (const RedisReply& g : groups.elements)
-    if (g.field("name") == kGroup) return g.field("last-delivered-id") == last;
+    if (g.field("name") == group) return g.field("last-delivered-id") == last;
   return false;
 }
 
@@ -213,34 +225,73 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+struct JobState {
+  JobKeys keys;
+  DistJobSpec spec;
+  std::string claim;  // claim time in ms, as XAUTOCLAIM takes it
+  bool finished = false;
+};
+
 }  // namespace
 
 WorkerReport run_worker(const WorkerOptions& o) {
-  if (std::string_view why = job_name_problem(o.job); !why.empty())
+  if (o.jobs.empty())
+    throw Error(ErrorCode::bad_flag, Error::Option{"job"}, ": expected at least one job id");
+  for (const std::string& name : o.jobs)
+    if (std::string_view why = job_name_problem(name); !why.empty())
+      throw Error(
+          ErrorCode::bad_flag, Error::Option{"job"},
+          fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", name, why));
+  if (std::error_code ec;
+      !o.results_dir.empty() && !std::filesystem::is_directory(o.results_dir, ec))
+    throw Error(ErrorCode::bad_flag, Error::Option{"results_dir"},
+                fmt::format(" '{}': not a directory (expected one every worker and collect can "
+                            "reach)",
+                            o.results_dir));
+  const std::string group = o.group.empty() ? std::string(kGroup) : o.group;
+  if (std::string_view why = job_name_problem(group); !why.empty())
     throw Error(
-        ErrorCode::bad_flag, Error::Option{"job"},
-        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", o.job, why));
+        ErrorCode::bad_flag, Error::Option{"group"},
+        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", group, why));
   RedisClient redis(o.redis);
-  const JobKeys keys(o.job);
-  const RedisReply spec_text = redis.command({"HGET", keys.job, "spec"});
-  if (spec_text.is_nil())
-    throw Error(ErrorCode::bad_flag, Error::Option{"job"},
-                fmt::format(" '{}': no such job in redis {} (expected one that `mvinfer submit "
-                            "--job {}` queued)",
-                            o.job, redis.address().text(), o.job));
-  DistJobSpec spec = DistJobSpec::from_json(spec_text.str);
-  // Once per worker, not per segment: `auto` looks for the GPU's libraries on disk (about a
-  // second here), which would otherwise dominate a short segment.
-  const ProviderChoice provider = resolve_provider(spec.provider);
-  spec.provider = to_string(provider.provider);
+  std::vector<JobState> jobs;
+  std::vector<JobKeys> all_keys;
+  int claim_ms = 0;  // the shortest of the jobs': it sets the heartbeat
+  for (const std::string& name : o.jobs) {
+    const JobKeys keys(name);
+    const RedisReply spec_text = redis.command({"HGET", keys.job, "spec"});
+    if (spec_text.is_nil())
+      throw Error(ErrorCode::bad_flag, Error::Option{"job"},
+                  fmt::format(" '{}': no such job in redis {} (expected one that `mvinfer submit "
+                              "--job {}` queued)",
+                              name, redis.address().text(), name));
+    DistJobSpec spec = DistJobSpec::from_json(spec_text.str);
+    // Another group than submit's: created at the stream's start, so it sees every segment.
+    if (group != kGroup) {
+      const RedisReply made =
+          redis.command({"XGROUP", "CREATE", keys.tasks, group, "0"}, /*errors_ok=*/true);
+      if (made.type == RedisReply::Type::error && !made.str.starts_with("BUSYGROUP"))
+        throw Error(
+            ErrorCode::internal,
+            fmt::format("job '{}': cannot create consumer group '{}': {}", name, group, made.str));
+    }
+    const int job_claim_ms = o.claim_ms > 0 ? o.claim_ms : spec.claim_ms;
+    claim_ms = claim_ms == 0 ? job_claim_ms : std::min(claim_ms, job_claim_ms);
+    jobs.push_back({keys, std::move(spec), std::to_string(job_claim_ms)});
+    all_keys.push_back(keys);
+  }
+  // Once per worker and provider setting, not per segment: `auto` looks for the GPU's libraries
+  // on disk (about a second here), which would otherwise dominate a short segment.
+  const std::string wanted = jobs.front().spec.provider;
+  const ProviderChoice provider = resolve_provider(wanted);
+  for (JobState& j : jobs)
+    if (j.spec.provider == wanted) j.spec.provider = to_string(provider.provider);
   WorkerReport report;
   report.name = o.name.empty() ? default_name() : o.name;
-  const int claim_ms = o.claim_ms > 0 ? o.claim_ms : spec.claim_ms;
-  const std::string claim = std::to_string(claim_ms);
   const std::string tmp_dir =
       o.tmp_dir.empty() ? std::filesystem::temp_directory_path().string() : o.tmp_dir;
 
-  Heartbeat heartbeat(o.redis, keys, report.name, heartbeat_ms(claim_ms));
+  Heartbeat heartbeat(o.redis, all_keys, group, report.name, heartbeat_ms(claim_ms));
   heartbeat.update(report, "waiting", "", -1);
   auto say = [&](const std::string& line) {
     if (!o.quiet) std::fprintf(stderr, "worker %s: %s\n", report.name.c_str(), line.c_str());
@@ -250,32 +301,51 @@ WorkerReport run_worker(const WorkerOptions& o) {
   while (!(o.stop && o.stop->load())) {
     const auto asked = Clock::now();
     std::optional<Entry> entry;
-    // A segment another worker left idle past the claim time comes first: it is the oldest.
-    const RedisReply claimed =
-        redis.command({"XAUTOCLAIM", keys.tasks, kGroup, report.name, claim, "0-0", "COUNT", "1"});
-    if (claimed.elements.size() >= 2 && !claimed.elements[1].elements.empty()) {
-      entry = parse_entry(claimed.elements[1].elements[0]);
-      if (entry) entry->reclaimed = true;
-    }
-    if (!entry) {
-      const RedisReply got =
-          redis.command({"XREADGROUP", "GROUP", kGroup, report.name, "COUNT", "1", "BLOCK",
-                         std::to_string(o.block_ms), "STREAMS", keys.tasks, ">"});
+    size_t at = 0;  // the job of `entry`: the first in the order given that has one
+    int active = 0;
+    for (const JobState& j : jobs) active += j.finished ? 0 : 1;
+    for (size_t k = 0; k < jobs.size() && !entry; ++k) {
+      const JobState& j = jobs[k];
+      if (j.finished) continue;
+      at = k;
+      // A segment another worker left idle past the claim time comes first: it is the oldest.
+      const RedisReply claimed = redis.command(
+          {"XAUTOCLAIM", j.keys.tasks, group, report.name, j.claim, "0-0", "COUNT", "1"});
+      if (claimed.elements.size() >= 2 && !claimed.elements[1].elements.empty()) {
+        entry = parse_entry(claimed.elements[1].elements[0]);
+        if (entry) entry->reclaimed = true;
+      }
+      if (entry) break;
+      // One job: wait for its next entry in Redis. Several: look at each in turn, without
+      // blocking on one while another has work.
+      std::vector<std::string> read{"XREADGROUP", "GROUP", group, report.name, "COUNT", "1"};
+      if (active == 1) read.insert(read.end(), {"BLOCK", std::to_string(o.block_ms)});
+      read.insert(read.end(), {"STREAMS", j.keys.tasks, ">"});
+      const RedisReply got = redis.command(read);
       if (!got.is_nil() && !got.elements.empty() && got.elements[0].elements.size() >= 2 &&
           !got.elements[0].elements[1].elements.empty())
         entry = parse_entry(got.elements[0].elements[1].elements[0]);
     }
     if (!entry) {
-      if (!o.stay && nothing_left(redis, keys)) break;
+      bool all_done = true;
+      for (JobState& j : jobs) {
+        if (!j.finished && !o.stay) j.finished = nothing_left(redis, j.keys, group);
+        all_done = all_done && j.finished;
+      }
+      if (all_done && !jobs.empty() && !o.stay) break;
+      if (active > 1)
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(o.block_ms, 100)));
       continue;
     }
+    const JobKeys& keys = jobs[at].keys;
+    const DistJobSpec& spec = jobs[at].spec;
     const std::string seg = std::to_string(entry->seg);
     const std::string video = std::to_string(entry->plan.video);
     const std::string first = std::to_string(entry->plan.first);
     const std::string frames = std::to_string(entry->plan.frames);
     auto bury = [&](const std::string& why, int64_t attempts) {
       redis.eval(kBuryScript, {keys.tasks, keys.dead},
-                 {kGroup, entry->id, seg, video, first, frames, why, std::to_string(attempts),
+                 {group, entry->id, seg, video, first, frames, why, std::to_string(attempts),
                   report.name});
       ++report.dead_lettered;
       say(fmt::format("segment {} dead-lettered after {} attempts: {}", seg, attempts, why));
@@ -283,7 +353,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
     if (entry->reclaimed) {
       ++report.reclaimed;
       const RedisReply p =
-          redis.command({"XPENDING", keys.tasks, kGroup, entry->id, entry->id, "1"});
+          redis.command({"XPENDING", keys.tasks, group, entry->id, entry->id, "1"});
       const int64_t deliveries = !p.elements.empty() && p.elements[0].elements.size() >= 4
                                      ? p.elements[0].elements[3].as_int()
                                      : 1;
@@ -295,7 +365,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
         continue;
       }
     }
-    heartbeat.update(report, "running", entry->id, entry->seg);
+    heartbeat.update(report, "running", entry->id, entry->seg, at);
     const double took_s = seconds_since(asked);
 
     const auto run_start = Clock::now();
@@ -307,6 +377,8 @@ WorkerReport run_worker(const WorkerOptions& o) {
       JobConfig job = segment_job(spec, entry->plan, out);
       run = run_job(job);
       lines = read_file(out);
+      if (!o.results_dir.empty())
+        lines = write_result_file(o.results_dir, spec.name, entry->seg, lines);
     } catch (const Error& e) {
       error = fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
     } catch (const std::exception& e) {
@@ -324,13 +396,13 @@ WorkerReport run_worker(const WorkerOptions& o) {
       if (should_dead_letter(failures, 1, spec.max_attempts)) {
         bury(error, failures);
       } else {
-        redis.eval(kRequeueScript, {keys.tasks}, {kGroup, entry->id, seg, video, first, frames});
+        redis.eval(kRequeueScript, {keys.tasks}, {group, entry->id, seg, video, first, frames});
         say(fmt::format("segment {} failed, queued again: {}", seg, error));
       }
     } else {
       const bool stored = redis
                               .eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},
-                                    {seg, lines, kGroup, entry->id})
+                                    {seg, lines, group, entry->id})
                               .as_int() == 1;
       int64_t n = 0;
       for (const StreamReport& st : run.streams) {
@@ -346,8 +418,8 @@ WorkerReport run_worker(const WorkerOptions& o) {
       }
       report.compute_s += compute_s;
       report.coordination_s += took_s + seconds_since(store_start);
-      say(fmt::format("segment {} (video {} frames {}-{}) {} in {:.2f} s", seg, video, first,
-                      entry->plan.first + n - 1,
+      say(fmt::format("job {} segment {} (video {} frames {}-{}) {} in {:.2f} s", spec.name, seg,
+                      video, first, entry->plan.first + n - 1,
                       stored ? "done" : "done again (a duplicate, dropped)", compute_s));
     }
     heartbeat.update(report, "waiting", "", -1);

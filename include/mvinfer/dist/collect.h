@@ -1,5 +1,5 @@
 // Where a distributed job stands (job_progress(), what `mvinfer status` prints) and its results
-// gathered into one JSON Lines file (collect_job()): every segment's lines in segment order,
+// gathered into one JSON Lines file (collect_jobs()): every segment's lines in segment order,
 // which is the order of the job's videos and, within each, of their frames. For each video the
 // lines are those `mvinfer run --video VIDEO` (same models and settings) writes.
 #pragma once
@@ -52,12 +52,18 @@ JobProgress job_progress(RedisClient& redis, const std::string& job);
 std::vector<std::string> job_names(RedisClient& redis);
 
 struct CollectOptions {
-  std::string job, out;  // out: a path or "-"
-  bool wait = false;     // wait until every segment is stored (or dead-lettered)
+  // Job ids (submit prints one per video): their lines are written one job after another, in
+  // the order given.
+  std::vector<std::string> jobs;
+  std::string out;  // a path or "-"
+  // Where the files of `worker --results-dir` are seen from here (empty: where the workers
+  // wrote them).
+  std::string results_dir;
+  bool wait = false;  // wait until every segment is stored (or dead-lettered)
   // Write each segment as soon as it and every one before it are stored (implies wait): `out`
   // grows in order while the job runs.
   bool follow = false;
-  // The order and numbering of one `mvinfer run` given every video of the job: batches of the
+  // The order and numbering of one `mvinfer run` given every video of the jobs: batches of the
   // videos in turn (round robin, a video that ends drops out), "batch" counting across them and
   // "stream" the video's position. Not with follow (the order needs every video's length).
   bool as_one_run = false;
@@ -65,10 +71,10 @@ struct CollectOptions {
   bool progress = false;  // a line on stderr while waiting
 };
 
-// Writes every segment's lines to `out` (replaced whole, as `run --out` is) and returns the
-// progress it saw. Error{worker} when segments are dead-lettered (naming the first and its
-// error), Error{bad_input} when segments are still to run and not `wait`, Error{interrupted}
-// when `stop` was set while waiting.
-JobProgress collect_job(RedisClient& redis, const CollectOptions& options);
+// Writes every segment's lines of every job to `out` (replaced whole, as `run --out` is) and
+// returns the progress it saw, one per job. Error{worker} when segments are dead-lettered (naming
+// the first and its error), Error{bad_input} when segments are still to run and not `wait`,
+// Error{interrupted} when `stop` was set while waiting.
+std::vector<JobProgress> collect_jobs(RedisClient& redis, const CollectOptions& options);
 
 }  // namespace mvinfer::dist

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,5 +46,14 @@ bool worker_alive(double seen_s_ago, int heartbeat_ms);
 // A job name goes into Redis keys inside a hash tag ({name}): letters, digits, '.', '_', '-',
 // 1-64 of them. Returns what is wrong, or empty.
 std::string_view job_name_problem(std::string_view name);
+
+// The job id of video `video` (0-based) of `videos` submitted together as job `name`: each video
+// is a job of its own, so that it can be collected, watched and removed alone. One video keeps
+// the name; several are NAME-1 ... NAME-N (1-based, in the order given).
+std::string video_job_name(std::string_view name, int video, int videos);
+
+// The file of segment `seg` of job `job` in `worker --results-dir`: JOB.segNNNNNN.jsonl, the
+// number zero-padded to 6 digits (wider past 999999) so that a listing sorts in segment order.
+std::string result_file_name(std::string_view job, int64_t seg);
 
 }  // namespace mvinfer::dist

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mvinfer/dist/redis.h"
 
@@ -22,8 +23,15 @@ namespace mvinfer::dist {
 
 struct WorkerOptions {
   RedisOptions redis;
-  std::string job;
+  // The jobs it serves (one per video: submit's ids), taken in the order given: a segment of an
+  // earlier job first, so that they complete (and `collect --follow` shows them) in that order.
+  std::vector<std::string> jobs;
   std::string name;  // the consumer's name; empty = HOST-PID
+  // The consumer group (empty = kGroup, "workers", which submit creates). Another group is
+  // created at the stream's start and gets every segment of the job again (Redis delivers each
+  // entry once per group): its results are then duplicates of the first group's, counted and
+  // dropped. A worker takes over idle segments only within its group.
+  std::string group;
   // Keep waiting for segments after the job has none left (a standing worker) instead of
   // returning.
   bool stay = false;
@@ -34,6 +42,9 @@ struct WorkerOptions {
   int block_ms = 500;   // longest wait for a new segment before looking around again
   std::string tmp_dir;  // where a segment's lines are written before they are stored; "" = TMPDIR
   bool quiet = false;   // no line per segment on stderr
+  // Not empty: each segment's lines go to a file in this directory (dist/results_dir.h), the
+  // results hash then holds a reference to it.
+  std::string results_dir;
 };
 
 struct WorkerReport {

@@ -95,9 +95,6 @@ void parse_probe(const std::string& flag, const std::string& value, double& frac
   }
 }
 
-}  // namespace mvinfer::cli
-
-namespace mvinfer::cli {
 namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int sig) {

@@ -249,7 +249,7 @@ std::vector<JobProgress> collect_jobs(RedisClient& redis, const CollectOptions& 
     const JobKeys keys(job);
     // Which video each segment is of: the plan submit made, made again from the same numbers.
     std::vector<int> video_of;
-    for (size_t v = 0; v < p.spec.videos.size(); ++v)
+    for (size_t v = 0; o.as_one_run && v < p.spec.videos.size(); ++v)
       for (const SegmentPlan& plan :
            plan_segments(static_cast<int>(v), p.spec.video_frames[v], p.spec.segment_frames,
                          p.spec.batch, p.spec.max_frames))

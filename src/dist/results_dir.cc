@@ -12,6 +12,7 @@
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/dist/rules.h"
+#include "mvinfer/io/line_file.h"
 
 namespace mvinfer::dist {
 namespace {
@@ -35,16 +36,11 @@ std::string write_result_file(const std::string& dir, const std::string& job, in
       (fs::path(dir) / fmt::format(".{}.part-{}-{}", name, host, getpid())).string();
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("create", temp, errno);
-  for (size_t at = 0; at < lines.size();) {
-    const ssize_t n = ::write(fd, lines.data() + at, lines.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      fail("write", temp, err);
-    }
-    at += static_cast<size_t>(n);
+  if (!write_all(fd, lines)) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    fail("write", temp, err);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     const int err = errno;

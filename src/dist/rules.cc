@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "mvinfer/core/error.h"
+
 namespace mvinfer::dist {
 
 int retry_delay_ms(int attempt) {
@@ -50,6 +52,13 @@ std::string_view job_name_problem(std::string_view name) {
           c == '_' || c == '-'))
       return "has a character other than letters, digits, '.', '_' and '-'";
   return {};
+}
+
+void check_job_name(const std::string& option, const std::string& name) {
+  if (std::string_view why = job_name_problem(name); !why.empty())
+    throw Error(
+        ErrorCode::bad_flag, Error::Option{option},
+        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", name, why));
 }
 
 std::string video_job_name(std::string_view name, int video, int videos) {

@@ -38,10 +38,7 @@ std::string absolute(const std::string& p) {
 }  // namespace
 
 void prepare_job(DistJobSpec& spec) {
-  if (std::string_view why = job_name_problem(spec.name); !why.empty())
-    throw Error(
-        ErrorCode::bad_flag, Error::Option{"job"},
-        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", spec.name, why));
+  check_job_name("job", spec.name);
   if (spec.segment_frames < 1)
     throw Error(ErrorCode::bad_flag, Error::Option{"segment_frames"},
                 fmt::format(" {}: expected a positive integer", spec.segment_frames));

@@ -237,11 +237,7 @@ struct JobState {
 WorkerReport run_worker(const WorkerOptions& o) {
   if (o.jobs.empty())
     throw Error(ErrorCode::bad_flag, Error::Option{"job"}, ": expected at least one job id");
-  for (const std::string& name : o.jobs)
-    if (std::string_view why = job_name_problem(name); !why.empty())
-      throw Error(
-          ErrorCode::bad_flag, Error::Option{"job"},
-          fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", name, why));
+  for (const std::string& name : o.jobs) check_job_name("job", name);
   if (std::error_code ec;
       !o.results_dir.empty() && !std::filesystem::is_directory(o.results_dir, ec))
     throw Error(ErrorCode::bad_flag, Error::Option{"results_dir"},
@@ -249,10 +245,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
                             "reach)",
                             o.results_dir));
   const std::string group = o.group.empty() ? std::string(kGroup) : o.group;
-  if (std::string_view why = job_name_problem(group); !why.empty())
-    throw Error(
-        ErrorCode::bad_flag, Error::Option{"group"},
-        fmt::format(" '{}': {} (expected 1-64 letters, digits, '.', '_' or '-')", group, why));
+  check_job_name("group", group);
   RedisClient redis(o.redis);
   std::vector<JobState> jobs;
   std::vector<JobKeys> all_keys;

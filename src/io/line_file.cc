@@ -32,7 +32,8 @@ int open_temp(const std::string& temp) {
   return fd;
 }
 
-// Writes all of `data`; false (errno set) on the first failure.
+}  // namespace
+
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
@@ -44,8 +45,6 @@ bool write_all(int fd, std::string_view data) {
   }
   return true;
 }
-
-}  // namespace
 
 LineFile::LineFile(std::string path, std::string option)
     : path_(std::move(path)), option_(std::move(option)) {

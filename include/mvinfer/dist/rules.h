@@ -46,6 +46,9 @@ bool worker_alive(double seen_s_ago, int heartbeat_ms);
 // A job name goes into Redis keys inside a hash tag ({name}): letters, digits, '.', '_', '-',
 // 1-64 of them. Returns what is wrong, or empty.
 std::string_view job_name_problem(std::string_view name);
+// Throws Error{bad_flag} about `option` (a job id, a consumer group) when job_name_problem()
+// finds something wrong with `name`.
+void check_job_name(const std::string& option, const std::string& name);
 
 // The job id of video `video` (0-based) of `videos` submitted together as job `name`: each video
 // is a job of its own, so that it can be collected, watched and removed alone. One video keeps

@@ -48,4 +48,8 @@ class LineFile {
 // Throws Error{io} about `option` (a library option name, see Error::Option).
 void replace_file(const std::string& option, const std::string& path, std::string_view text);
 
+// Writes all of `data` to `fd`, looping over short writes and EINTR; false (errno set) on the
+// first failure.
+bool write_all(int fd, std::string_view data);
+
 }  // namespace mvinfer

@@ -24,12 +24,11 @@ TEST(MallocArenas, OnePerCoreAndAtLeastTwo) {
   EXPECT_EQ(malloc_arenas(0), kMinMallocArenas);  // unknown cores
 }
 
-TEST(BoundMallocArenas, LeavesTheUsersSettingAlone) {
-  EXPECT_EQ(bound_malloc_arenas("4"), 0);
-  EXPECT_EQ(bound_malloc_arenas(nullptr),
-            malloc_arenas(static_cast<int>(std::thread::hardware_concurrency())));
-  EXPECT_EQ(bound_malloc_arenas(""),
-            malloc_arenas(static_cast<int>(std::thread::hardware_concurrency())));
+TEST(MallocArenaBound, LeavesTheUsersSettingAlone) {
+  EXPECT_EQ(malloc_arena_bound("4", 16), 0);
+  EXPECT_EQ(malloc_arena_bound(nullptr, 16), 16);
+  EXPECT_EQ(malloc_arena_bound("", 1), kMinMallocArenas);  // set but empty: not a choice
+  EXPECT_EQ(bound_malloc_arenas("4"), 0);  // nothing applied
 }
 
 TEST(CheckThreads, RefusesPastTheBoundWithTheName) {

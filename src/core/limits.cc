@@ -25,10 +25,15 @@ void check_threads(const std::string& what, int n) {
 
 int malloc_arenas(int machine_cores) { return std::max(kMinMallocArenas, machine_cores); }
 
-int bound_malloc_arenas(const char* env_value) {
+int malloc_arena_bound(const char* env_value, int machine_cores) {
   if (env_value != nullptr && *env_value != '\0') return 0;
-  const int arenas = malloc_arenas(static_cast<int>(std::thread::hardware_concurrency()));
-  return mallopt(M_ARENA_MAX, arenas) == 1 ? arenas : 0;
+  return malloc_arenas(machine_cores);
+}
+
+int bound_malloc_arenas(const char* env_value) {
+  const int arenas =
+      malloc_arena_bound(env_value, static_cast<int>(std::thread::hardware_concurrency()));
+  return arenas > 0 && mallopt(M_ARENA_MAX, arenas) == 1 ? arenas : 0;
 }
 
 int64_t physical_memory_bytes() {

@@ -27,9 +27,12 @@ void check_threads(const std::string& what, int n);
 // kMinMallocArenas, held it within 9% at the same speed.
 inline constexpr int kMinMallocArenas = 2;
 int malloc_arenas(int machine_cores);
-// Applies malloc_arenas() to this process (mallopt M_ARENA_MAX) unless the environment sets
-// MALLOC_ARENA_MAX (the user's choice wins) or `env_value` says so; returns the bound applied,
-// 0 when none was.
+// The bound to apply given MALLOC_ARENA_MAX's value (`env_value`, null when unset): 0 (none)
+// when the user set it (their choice wins), else malloc_arenas(machine_cores).
+int malloc_arena_bound(const char* env_value, int machine_cores);
+// Applies malloc_arena_bound() for this machine to this process (mallopt M_ARENA_MAX); returns
+// the bound applied, 0 when none was (the user's setting, or an allocator without arenas: the
+// sanitizers').
 int bound_malloc_arenas(const char* env_value);
 
 // Physical memory of this machine, in bytes (0 when unknown).

@@ -2,6 +2,8 @@
 // video writes for those frames, by seeking and by decoding from frame 0.
 #include <gtest/gtest.h>
 
+#include <opencv2/core.hpp>
+
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/job.h"
 #include "mvinfer/io/frame_source.h"
@@ -78,6 +80,45 @@ TEST(DistSegmentChecks, StartPastTheEndIsBadInput) {
     EXPECT_NE(std::string(e.what()).find("start frame 5000 is past its end"), std::string::npos)
         << e.what();
   }
+}
+
+// A live job taken over (dist/job_spec.h): a stream continues the numbering, a replayed file
+// (live_fps) starts inside as a segment does.
+TEST(DistSegmentChecks, AStreamRenumbersAndAReplayStartsInside) {
+  const std::string url = "file://" + std::string(kVideo);
+  std::unique_ptr<FrameSource> plain = open_frame_source(kVideo, 1);
+  std::unique_ptr<FrameSource> stream = open_frame_source(url, 8, 0, false, {40, false, true});
+  EXPECT_TRUE(stream->is_live());
+  Frame first, again;
+  ASSERT_TRUE(plain->next(first));
+  ASSERT_TRUE(stream->next(again));
+  EXPECT_EQ(again.index, 40);  // numbered on, but the stream's own first frame
+  EXPECT_EQ(cv::norm(first.image, again.image, cv::NORM_INF), 0);
+  int64_t n = 1;
+  for (Frame f; stream->next(f); ++n) EXPECT_EQ(f.index, 40 + n);
+  EXPECT_EQ(n, 8);
+  try {
+    open_frame_source(url, 8, 0, false, {40, false});
+    FAIL() << "a start inside a stream was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.option(), "start_frame");
+  }
+
+  const auto dir = scratch_dir("seg");
+  const std::vector<std::string> models = small_zoo(dir, 1, 32);
+  JobConfig whole = tiny_job(models, (dir / "whole.jsonl").string());
+  whole.max_frames = 24;
+  whole.live_fps = 1000;
+  run_job(whole);
+  JobConfig replay = tiny_job(models, (dir / "replay.jsonl").string());
+  replay.start = {12, true};
+  replay.max_frames = 12;
+  replay.live_fps = 1000;
+  run_job(replay);
+  const std::vector<std::string> all = read_lines(dir / "whole.jsonl"),
+                                 part = read_lines(dir / "replay.jsonl");
+  ASSERT_EQ(part.size(), 3u);
+  for (size_t i = 0; i < part.size(); ++i) EXPECT_EQ(part[i], all[3 + i]) << "line " << i;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // processes of the built mvinfer, real videos (vtest.avi, Megamind.avi) and tiny zoo models.
 // The collected lines must equal a single-machine `run` of each video, line for line, whatever
 // happened to the workers or to Redis in between.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -76,7 +77,8 @@ Fixture make_fixture(int size = 32) {
 
 // The single-machine `run` of each video, concatenated in the order given.
 std::vector<std::string> expected_lines(const Fixture& s, const std::vector<std::string>& videos,
-                                        int frames, int batch) {
+                                        int frames, int batch,
+                                        const std::vector<std::string>& extra = {}) {
   std::vector<std::string> all;
   for (const std::string& v : videos) {
     std::vector<std::string> args{"run",
@@ -92,6 +94,7 @@ std::vector<std::string> expected_lines(const Fixture& s, const std::vector<std:
                                   (s.dir / "run.jsonl").string(),
                                   "-q"};
     for (const std::string& f : s.model_flags()) args.push_back(f);
+    args.insert(args.end(), extra.begin(), extra.end());
     const CommandResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     for (std::string& l : read_lines(s.dir / "run.jsonl")) all.push_back(std::move(l));
@@ -526,14 +529,195 @@ TEST(DistWorker, GroupsEachGetEveryJobAndTakeOverOnlyTheirOwn) {
     // Within B, b1's segment is taken over; B runs every segment too: all duplicates of A's.
     Child b2(in_group("b2", "B"), s.dir, "b2");
     EXPECT_EQ(b2.wait(120), 0) << b2.err();
-    EXPECT_NE(b2.err().find("0 segments (0 frames) stored, 3 duplicates dropped, 1 taken over"),
-              std::string::npos)
+    EXPECT_NE(
+        b2.err().find(
+            "0 segments and 0 live batches (0 frames) stored, 3 duplicates dropped, 1 taken over"),
+        std::string::npos)
         << b2.err();
   }
   EXPECT_EQ(held_by(redis, "grp", "b1", "B"), 0);
   b1.signal(SIGKILL);
   EXPECT_EQ(b1.wait(10), 128 + SIGKILL);
   expect_same_lines(collect(s, server, "grp"), expected_lines(s, {kVideo}, 48, 4));
+}
+
+// Live jobs (job_spec.h): one long-running entry held by one worker at a time.
+
+int64_t published(RedisClient& c, const std::string& job) {
+  return c.command({"HGET", dist::JobKeys(job).job, "live_seq"}).as_int();
+}
+
+CommandResult submit_live(const Fixture& s, const RedisServer& server, const std::string& job,
+                          const std::string& video, int frames, int batch, int claim_ms,
+                          std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"submit",
+                                "--redis",
+                                server.address(),
+                                "--job",
+                                job,
+                                "--frames",
+                                std::to_string(frames),
+                                "--batch",
+                                std::to_string(batch),
+                                "--claim-ms",
+                                std::to_string(claim_ms),
+                                "--strategy",
+                                "serial",
+                                "--video",
+                                video};
+  for (const std::string& f : s.model_flags()) args.push_back(f);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+TEST(DistLive, ReplayTakenOverAfterSigkillEqualsRunAndFollowStreamsIt) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  // vtest.avi replayed live at 25 frames/s: 80 frames, 3.2 s of "camera".
+  const CommandResult sub =
+      submit_live(s, server, "cam", kVideo, 80, 4, 1500, {"--live-fps", "25"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  EXPECT_NE(sub.err.find("and 1 live jobs queued"), std::string::npos) << sub.err;
+  EXPECT_EQ(sub.out, "cam\n");
+  RedisClient redis = client(server);
+  const std::filesystem::path followed = s.dir / "followed.jsonl";
+  Child follow({"collect", "--redis", server.address(), "--job", "cam", "--out", followed.string(),
+                "--follow"},
+               s.dir, "follow");
+  {
+    Child doomed(worker_args(server, "cam", "doomed"), s.dir, "doomed");
+    // Some batches out, not all: the lease is held, results flow per batch.
+    ASSERT_TRUE(wait_until([&] { return published(redis, "cam") >= 3; }, 60)) << doomed.err();
+    EXPECT_EQ(held_by(redis, "cam", "doomed"), 1);
+    const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "cam"});
+    EXPECT_NE(st.out.find("live job of '" + std::string(kVideo) + "', running on worker doomed"),
+              std::string::npos)
+        << st.out;
+    doomed.signal(SIGKILL);
+    EXPECT_EQ(doomed.wait(10), 128 + SIGKILL);
+  }
+  const int64_t at_kill = published(redis, "cam");
+  ASSERT_LT(at_kill, 20) << "the replay ended before the kill: nothing to take over";
+  // collect --follow wrote what was published while the job ran.
+  ASSERT_TRUE(wait_until([&] { return read_lines(followed).size() >= 6; }, 10));
+  {
+    Child rescuer(worker_args(server, "cam", "rescuer"), s.dir, "rescuer");
+    EXPECT_EQ(rescuer.wait(120), 0) << rescuer.err();
+    EXPECT_EQ(taken_over(rescuer.err()), 1) << rescuer.err();
+    // It continued where the last published batch ended.
+    EXPECT_NE(rescuer.err().find("from frame " + std::to_string(4 * at_kill)), std::string::npos)
+        << rescuer.err();
+    EXPECT_NE(rescuer.err().find("live job cam ended"), std::string::npos) << rescuer.err();
+  }
+  EXPECT_EQ(follow.wait(30), 0) << follow.err();
+  // One `run` replaying the same file live (its timestamps are the live clock's).
+  const std::vector<std::string> want = expected_lines(s, {kVideo}, 80, 4, {"--live-fps", "25"});
+  expect_same_lines(read_lines(followed), want);
+  expect_same_lines(collect(s, server, "cam"), want);
+  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "cam"});
+  EXPECT_NE(st.out.find("ended; 20 batches published, next frame 80"), std::string::npos) << st.out;
+}
+
+TEST(DistLive, SigtermHandsOverAtOnceAndAStalledWorkerStopsPublishing) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  RedisClient redis = client(server);
+  // The default claim time (60 s): a hand-over that waited for it would time out here.
+  ASSERT_EQ(submit_live(s, server, "term", kVideo, 80, 4, 60000, {"--live-fps", "25"}).exit_code,
+            0);
+  {
+    Child a(worker_args(server, "term", "a"), s.dir, "a");
+    ASSERT_TRUE(wait_until([&] { return published(redis, "term") >= 2; }, 60)) << a.err();
+    Child b(worker_args(server, "term", "b"), s.dir, "b");
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return redis.command({"HLEN", dist::JobKeys("term").workers}).as_int() == 2;
+        },
+        30));
+    a.signal(SIGTERM);
+    EXPECT_EQ(a.wait(30), 0) << a.err();
+    EXPECT_NE(a.err().find("live job term handed over"), std::string::npos) << a.err();
+    EXPECT_EQ(b.wait(60), 0) << b.err();
+    EXPECT_NE(b.err().find("live job term ended"), std::string::npos) << b.err();
+    EXPECT_EQ(taken_over(b.err()), 0) << b.err();
+  }
+  const std::vector<std::string> want = expected_lines(s, {kVideo}, 80, 4, {"--live-fps", "25"});
+  expect_same_lines(collect(s, server, "term"), want);
+
+  // A worker stopped (a hung host) loses the job after the claim time; resumed, its next batch
+  // is refused and it stops, publishing nothing more.
+  ASSERT_EQ(submit_live(s, server, "stall", kVideo, 80, 4, 1500, {"--live-fps", "25"}).exit_code,
+            0);
+  {
+    Child stalled(worker_args(server, "stall", "stalled"), s.dir, "stalled");
+    ASSERT_TRUE(wait_until([&] { return published(redis, "stall") >= 2; }, 60));
+    stalled.signal(SIGSTOP);
+    Child rescuer(worker_args(server, "stall", "rescuer"), s.dir, "rescuer");
+    ASSERT_TRUE(wait_until([&] { return held_by(redis, "stall", "rescuer") == 1; }, 30));
+    stalled.signal(SIGCONT);
+    EXPECT_EQ(rescuer.wait(120), 0) << rescuer.err();
+    EXPECT_EQ(stalled.wait(60), 0) << stalled.err();
+    EXPECT_NE(stalled.err().find("live job stall taken over by another worker"), std::string::npos)
+        << stalled.err();
+  }
+  expect_same_lines(collect(s, server, "stall"), want);
+}
+
+TEST(DistLive, AStreamContinuesTheNumberingAndOneThatEndsIsAFailure) {
+  SKIP_WITHOUT_REDIS();
+  RedisServer server;
+  const Fixture s = make_fixture();
+  RedisClient redis = client(server);
+  // A stream URL (FFmpeg reads file:// as it reads rtsp://): live, not seekable, not opened by
+  // submit. Killed part-way, the next worker reads the stream "from now" (here: its start
+  // again) and numbers the frames on from the last published batch.
+  const std::string url = "file://" + std::string(kVideo);
+  ASSERT_EQ(submit_live(s, server, "url", url, 200, 4, 1500, {"--live-fps", "50"}).exit_code, 0);
+  {
+    Child doomed(worker_args(server, "url", "doomed"), s.dir, "doomed");
+    ASSERT_TRUE(wait_until([&] { return published(redis, "url") >= 3; }, 60)) << doomed.err();
+    doomed.signal(SIGKILL);
+    EXPECT_EQ(doomed.wait(10), 128 + SIGKILL);
+  }
+  const int64_t at_kill = published(redis, "url");
+  {
+    Child rescuer(worker_args(server, "url", "rescuer"), s.dir, "rescuer");
+    EXPECT_EQ(rescuer.wait(120), 0) << rescuer.err();
+  }
+  const std::vector<std::string> lines = collect(s, server, "url");
+  ASSERT_EQ(lines.size(), 2u * 50);  // 2 models x 50 batches: every frame index once
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int64_t batch = static_cast<int64_t>(i / 2);
+    EXPECT_NE(lines[i].find(fmt::format("{{\"batch\":{},", batch)), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find(fmt::format("\"frames\":[{},{},{},{}]", 4 * batch, 4 * batch + 1,
+                                        4 * batch + 2, 4 * batch + 3)),
+              std::string::npos)
+        << lines[i];
+  }
+  // The rescuer's first batch is the stream's first frames again, numbered on.
+  const std::vector<std::string> run = expected_lines(s, {kVideo}, 4, 4);
+  const auto results = [](const std::string& l) { return l.substr(l.find("\"model\"")); };
+  EXPECT_EQ(results(lines[2 * static_cast<size_t>(at_kill)]), results(run[0]));
+
+  // A stream that ends before --frames (a camera unplugged) fails; after --max-attempts it is
+  // dead, and status and collect say so.
+  ASSERT_EQ(submit_live(s, server, "short", url, 2000, 4, 1500, {"--max-attempts", "1"}).exit_code,
+            0);
+  {
+    Child w(worker_args(server, "short", "w"), s.dir, "w");
+    EXPECT_EQ(w.wait(120), 0) << w.err();
+    EXPECT_NE(w.err().find("ended after frame 794 (expected it to run until stopped)"),
+              std::string::npos)
+        << w.err();
+  }
+  const CommandResult st = run_cli({"status", "--redis", server.address(), "--job", "short"});
+  EXPECT_NE(st.out.find("live job of '" + url + "', dead"), std::string::npos) << st.out;
+  const CommandResult col = run_cli({"collect", "--redis", server.address(), "--job", "short",
+                                     "--out", (s.dir / "short.jsonl").string()});
+  EXPECT_EQ(col.exit_code, 6) << col.err;
+  EXPECT_NE(col.err.find("1 of 1 segments dead-lettered"), std::string::npos) << col.err;
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ TEST(MallocArenaBound, LeavesTheUsersSettingAlone) {
   EXPECT_EQ(malloc_arena_bound("4", 16), 0);
   EXPECT_EQ(malloc_arena_bound(nullptr, 16), 16);
   EXPECT_EQ(malloc_arena_bound("", 1), kMinMallocArenas);  // set but empty: not a choice
-  EXPECT_EQ(bound_malloc_arenas("4"), 0);  // nothing applied
+  EXPECT_EQ(bound_malloc_arenas("4"), 0);                  // nothing applied
 }
 
 TEST(CheckThreads, RefusesPastTheBoundWithTheName) {

@@ -32,11 +32,23 @@ void print_job(const dist::JobProgress& p) {
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   const double since_s = static_cast<double>(now_ms - p.submitted_ms) / 1000.0;
-  fmt::print(
-      "job {}: {} segments: {} done, {} running, {} queued, {} dead; {} duplicates dropped; {} "
-      "frames, {:.1f} frames/s since submitted; {} of {} workers alive\n",
-      job, p.segments, p.done, p.running, p.queued, p.dead.size(), p.duplicates, frames,
-      per_s(static_cast<double>(frames), since_s), alive, p.workers.size());
+  if (p.live) {
+    const std::string where = p.live_end              ? "ended"
+                              : !p.dead.empty()       ? "dead"
+                              : p.live_worker.empty() ? "waiting for a worker"
+                                                      : "running on worker " + p.live_worker;
+    fmt::print(
+        "job {}: live job of '{}', {}; {} batches published, next frame {}; {} duplicates "
+        "dropped; {} of {} workers alive\n",
+        job, p.spec.videos.empty() ? "?" : p.spec.videos[0], where, p.live_seq, p.live_next,
+        p.duplicates, alive, p.workers.size());
+  } else {
+    fmt::print(
+        "job {}: {} segments: {} done, {} running, {} queued, {} dead; {} duplicates dropped; {} "
+        "frames, {:.1f} frames/s since submitted; {} of {} workers alive\n",
+        job, p.segments, p.done, p.running, p.queued, p.dead.size(), p.duplicates, frames,
+        per_s(static_cast<double>(frames), since_s), alive, p.workers.size());
+  }
   for (const dist::WorkerStatus& w : p.workers) {
     const int64_t runs = w.segments + w.duplicates;
     const bool gone = w.state == "exited" || w.state == "stopped";
@@ -47,8 +59,9 @@ void print_job(const dist::JobProgress& p) {
         "taken over, {} failed, coordination {:.1f} ms per segment, {} frames decoded to reach "
         "segment starts, seeking {:.0f} ms; seen {:.1f} s ago\n",
         w.name, state,
-        w.running_seg >= 0 ? fmt::format(" segment {} for {:.1f} s", w.running_seg, w.running_s)
-                           : "",
+        w.state == "live"    ? fmt::format(" for {:.1f} s", w.running_s)
+        : w.running_seg >= 0 ? fmt::format(" segment {} for {:.1f} s", w.running_seg, w.running_s)
+                             : "",
         w.segments, w.frames, per_s(static_cast<double>(w.frames), w.compute_s), w.duplicates,
         w.reclaimed, w.failed, runs > 0 ? 1000.0 * w.coordination_s / static_cast<double>(runs) : 0,
         w.discarded, w.seek_ms, w.seen_s_ago);

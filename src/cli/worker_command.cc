@@ -54,19 +54,21 @@ Command add_worker_command(CLI::App& app) {
     o.quiet = f->quiet;
     o.results_dir = f->results_dir;
     o.group = f->group;
-    // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged, then the
-    // worker exits 0. A second one ends it at once (its segment is then taken over by another
-    // worker after the claim time).
+    // SIGINT or SIGTERM: the segment running is finished, stored and acknowledged (a live job:
+    // its batch in hand published, the job handed over), then the worker exits 0. A second one ends
+    // it at once (its segment is then taken over by another worker after the claim time).
     o.stop = &stop_on_signals();
     const dist::WorkerReport r = dist::run_worker(o);
     const int64_t runs = r.segments + r.duplicates;
     fmt::print(stderr,
-               "worker {}: {} segments ({} frames) stored, {} duplicates dropped, {} taken over, "
-               "{} failed, {} dead-lettered; compute {:.2f} s, coordination {:.1f} ms per "
-               "segment; {} frames decoded to reach segment starts, seeking {:.0f} ms{}\n",
-               r.name, r.segments, r.frames, r.duplicates, r.reclaimed, r.failed, r.dead_lettered,
-               r.compute_s, runs > 0 ? 1000.0 * r.coordination_s / static_cast<double>(runs) : 0.0,
-               r.discarded, r.seek_ms, r.stopped ? " (stopped)" : "");
+               "worker {}: {} segments and {} live batches ({} frames) stored, {} duplicates "
+               "dropped, {} taken over, {} failed, {} dead-lettered; compute {:.2f} s, "
+               "coordination {:.1f} ms per segment; {} frames decoded to reach segment starts, "
+               "seeking {:.0f} ms{}\n",
+               r.name, r.segments, r.live_batches, r.frames, r.duplicates, r.reclaimed, r.failed,
+               r.dead_lettered, r.compute_s,
+               runs > 0 ? 1000.0 * r.coordination_s / static_cast<double>(runs) : 0.0, r.discarded,
+               r.seek_ms, r.stopped ? " (stopped)" : "");
     return 0;
   };
 }

@@ -188,9 +188,10 @@ void validate_job(JobConfig& c) {
       throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
                   fmt::format(" {}: expected 0 or more and a multiple of the batch ({})",
                               c.start.frame, per));
-    if (c.videos.size() != 1 || c.loop > 1 || c.live_fps > 0)
+    // Live replay (live_fps) may start inside: a live job continued by another worker.
+    if (c.videos.size() != 1 || c.loop > 1)
       throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
-                  fmt::format(" {}: expected one video, played once and not live", c.start.frame));
+                  fmt::format(" {}: expected one video, played once", c.start.frame));
     c.batching.first_seq = c.start.frame / per;
   }
   const ProviderChoice provider = resolve_provider(c.provider);
@@ -228,7 +229,7 @@ void validate_job(JobConfig& c) {
         fmt::format("one batch ({}) times the batches in flight", format_bytes(per_batch)));
 }
 
-RunReport run_job(JobConfig& c, Observer* extra_observer) {
+RunReport run_job(JobConfig& c, Observer* extra_observer, ResultSink* extra_sink) {
   validate_job(c);
   std::unique_ptr<Strategy> strategy = make_strategy(c.strategy, c.strategy_options);
   std::vector<std::unique_ptr<FrameSource>> sources;
@@ -287,6 +288,7 @@ RunReport run_job(JobConfig& c, Observer* extra_observer) {
   if (jsonl) sinks.push_back(jsonl.get());
   if (npy) sinks.push_back(npy.get());
   if (overlay) sinks.push_back(overlay.get());
+  if (extra_sink) sinks.push_back(extra_sink);
   SinkList sink(sinks);
   ProfileObserver profile;
   std::vector<Observer*> observers{&profile};

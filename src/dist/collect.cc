@@ -122,7 +122,11 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
   p.spec = DistJobSpec::from_json(h.field("spec"));
   p.segments = to_int(h.field("segments"));
   p.submitted_ms = to_int(h.field("submitted_ms"));
-  p.done = redis.command({"HLEN", keys.results}).as_int();
+  p.live = !p.spec.live.empty() && p.spec.live[0];
+  p.live_seq = to_int(h.field("live_seq"));
+  p.live_next = to_int(h.field("live_next"));
+  p.live_end = h.field("live_end") == "1";
+  p.done = p.live ? (p.live_end ? 1 : 0) : redis.command({"HLEN", keys.results}).as_int();
   p.duplicates = to_int(redis.command({"HGET", keys.stats, "duplicates"}).str);
   const RedisReply pending = redis.command({"XPENDING", keys.tasks, kGroup});
   p.running = pending.elements.empty() ? 0 : pending.elements[0].as_int();
@@ -132,7 +136,9 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
     const RedisReply& f = e.elements[1];
     DeadLetter d;
     d.seg = to_int(f.field("seg"));
-    if (redis.command({"HEXISTS", keys.results, std::to_string(d.seg)}).as_int() == 1) continue;
+    if (p.live ? p.live_end
+               : redis.command({"HEXISTS", keys.results, std::to_string(d.seg)}).as_int() == 1)
+      continue;
     d.plan = {static_cast<int>(to_int(f.field("video"))), to_int(f.field("first")),
               to_int(f.field("frames"))};
     d.error = f.field("error");
@@ -142,6 +148,11 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
   }
   p.queued =
       std::max<int64_t>(0, p.segments - p.done - p.running - static_cast<int64_t>(p.dead.size()));
+  if (p.live && p.running > 0) {
+    const RedisReply who = redis.command({"XPENDING", keys.tasks, kGroup, "-", "+", "1"});
+    if (!who.elements.empty() && who.elements[0].elements.size() >= 2)
+      p.live_worker = who.elements[0].elements[1].str;
+  }
   const RedisReply w = redis.command({"HGETALL", keys.workers});
   for (size_t i = 0; i + 1 < w.elements.size(); i += 2)
     p.workers.push_back(parse_worker(w.elements[i].str, w.elements[i + 1].str));
@@ -185,12 +196,34 @@ void check_stop(const std::string& job, const CollectOptions& o) {
     throw Error(ErrorCode::interrupted, fmt::format("job '{}': collect interrupted", job));
 }
 
+// A live job's lines of batches [from, to) (published: a seq without an entry had no lines).
+std::string live_lines(RedisClient& redis, const JobKeys& keys, int64_t from, int64_t to) {
+  std::string text;
+  constexpr int64_t kPerCall = 256;
+  for (int64_t at = from; at < to; at += kPerCall) {
+    std::vector<std::string> args{"HMGET", keys.live};
+    for (int64_t seq = at; seq < std::min(to, at + kPerCall); ++seq)
+      args.push_back(std::to_string(seq));
+    for (const RedisReply& r : redis.command(args).elements)
+      if (!r.is_nil()) text += r.str;
+  }
+  return text;
+}
+
 // The job's progress once every segment is stored (waiting for it with o.wait).
 JobProgress complete_job(RedisClient& redis, const std::string& job, const CollectOptions& o) {
   for (;;) {
     JobProgress p = job_progress(redis, job);
     if (p.complete()) return p;
     if (p.settled()) throw_dead(job, p);
+    if (!o.wait && p.live)
+      throw Error(ErrorCode::worker,
+                  fmt::format("job '{}': a live job still running ({} batches published, {}); "
+                              "expected it to have ended (give --follow to write its results as "
+                              "they come, or --wait)",
+                              job, p.live_seq,
+                              p.live_worker.empty() ? "waiting for a worker"
+                                                    : "on worker " + p.live_worker));
     if (!o.wait)
       throw Error(ErrorCode::worker,
                   fmt::format("job '{}': {} of {} segments done ({} running, {} queued); "
@@ -211,6 +244,16 @@ JobProgress follow_job(RedisClient& redis, const std::string& job, const Collect
   int64_t written = 0;
   for (;;) {
     JobProgress p = job_progress(redis, job);
+    if (p.live) {
+      if (const std::string lines = live_lines(redis, keys, written, p.live_seq); !lines.empty())
+        out.write_line(lines);
+      written = p.live_seq;
+      if (p.live_end) return p;
+      if (p.settled()) throw_dead(job, p);
+      check_stop(job, o);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     for (; written < p.segments; ++written) {
       const RedisReply r = redis.command({"HGET", keys.results, std::to_string(written)});
       if (r.is_nil()) break;
@@ -247,6 +290,14 @@ std::vector<JobProgress> collect_jobs(RedisClient& redis, const CollectOptions& 
   for (const JobProgress& p : done) {
     const std::string& job = p.spec.name;
     const JobKeys keys(job);
+    if (p.live && o.as_one_run)
+      throw Error(ErrorCode::bad_flag, Error::Option{"as_one_run"},
+                  fmt::format(": job '{}' is a live job (expected jobs of video files)", job));
+    if (p.live) {
+      if (const std::string lines = live_lines(redis, keys, 0, p.live_seq); !lines.empty())
+        file.write_line(lines);
+      continue;
+    }
     // Which video each segment is of: the plan submit made, made again from the same numbers.
     std::vector<int> video_of;
     for (size_t v = 0; o.as_one_run && v < p.spec.videos.size(); ++v)

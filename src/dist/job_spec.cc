@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "mvinfer/core/error.h"
@@ -21,10 +23,11 @@ JobKeys::JobKeys(std::string_view name) {
   errors = p + "errors";
   dead = p + "dead";
   workers = p + "workers";
+  live = p + "live";
 }
 
 std::vector<std::string> JobKeys::all() const {
-  return {job, tasks, results, stats, failures, errors, dead, workers};
+  return {job, tasks, results, stats, failures, errors, dead, workers, live};
 }
 
 std::string DistJobSpec::to_json() const {
@@ -43,7 +46,9 @@ std::string DistJobSpec::to_json() const {
          {"max_attempts", max_attempts},
          {"claim_ms", claim_ms},
          {"video_frames", video_frames},
-         {"seek", seek}};
+         {"seek", seek},
+         {"live_fps", live_fps},
+         {"live", live}};
   return j.dump();
 }
 
@@ -67,8 +72,11 @@ DistJobSpec DistJobSpec::from_json(std::string_view text) {
     s.claim_ms = j.at("claim_ms").get<int>();
     s.video_frames = j.at("video_frames").get<std::vector<int64_t>>();
     s.seek = j.at("seek").get<std::vector<bool>>();
-    if (s.video_frames.size() != s.videos.size() || s.seek.size() != s.videos.size())
-      throw std::runtime_error("one frame count and seek flag per video expected");
+    s.live_fps = j.value("live_fps", 0.0);
+    s.live = j.value("live", std::vector<bool>(s.videos.size(), false));
+    if (s.video_frames.size() != s.videos.size() || s.seek.size() != s.videos.size() ||
+        s.live.size() != s.videos.size())
+      throw std::runtime_error("one frame count, seek and live flag per video expected");
     return s;
   } catch (const std::exception& e) {
     throw Error(ErrorCode::internal,
@@ -76,6 +84,13 @@ DistJobSpec DistJobSpec::from_json(std::string_view text) {
                             "version of mvinfer?",
                             e.what()));
   }
+}
+
+bool is_live_source(const std::string& video) {
+  const bool camera =
+      !video.empty() &&
+      std::all_of(video.begin(), video.end(), [](unsigned char c) { return std::isdigit(c); });
+  return camera || video.find("://") != std::string::npos;
 }
 
 JobConfig segment_job(const DistJobSpec& spec, const SegmentPlan& s, const std::string& out) {
@@ -89,8 +104,13 @@ JobConfig segment_job(const DistJobSpec& spec, const SegmentPlan& s, const std::
   for (const std::string& m : spec.models) c.models.push_back(parse_model_arg(m));
   c.other_inputs = spec.configs;
   c.start.frame = s.first;
-  c.start.seek =
-      static_cast<size_t>(s.video) < spec.seek.size() && spec.seek[static_cast<size_t>(s.video)];
+  const size_t v = static_cast<size_t>(s.video);
+  c.start.seek = v < spec.seek.size() && spec.seek[v];
+  if (v < spec.live.size() && spec.live[v]) {
+    // A camera or stream continues the numbering; a replayed file seeks (or decodes) there.
+    c.start.renumber = is_live_source(c.videos[0]);
+    c.live_fps = spec.live_fps;  // a file's replay rate; a stream or camera is held to it
+  }
   c.max_frames =
       s.frames >= 0 ? s.frames
                     : (spec.max_frames >= 0 ? std::max<int64_t>(0, spec.max_frames - s.first) : -1);

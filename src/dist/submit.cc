@@ -12,16 +12,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// KEYS: job, tasks, then the job's other keys; ARGV: spec, then seg, video, first, frames for
-// each segment. Leftovers of a job removed by hand (keys without the job hash) go first.
+// KEYS: job, tasks, then the job's other keys; ARGV: spec, then seg, video, first, frames, live
+// for each segment. Leftovers of a job removed by hand (keys without the job hash) go first.
 constexpr const char* kSubmitScript = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', unpack(KEYS))
 redis.call('XGROUP', 'CREATE', KEYS[2], 'workers', '0', 'MKSTREAM')
-local n = (#ARGV - 1) / 4
+local n = (#ARGV - 1) / 5
 for i = 0, n - 1 do
-  redis.call('XADD', KEYS[2], '*', 'seg', ARGV[2 + 4 * i], 'video', ARGV[3 + 4 * i],
-             'first', ARGV[4 + 4 * i], 'frames', ARGV[5 + 4 * i])
+  redis.call('XADD', KEYS[2], '*', 'seg', ARGV[2 + 5 * i], 'video', ARGV[3 + 5 * i],
+             'first', ARGV[4 + 5 * i], 'frames', ARGV[5 + 5 * i], 'live', ARGV[6 + 5 * i])
 end
 local t = redis.call('TIME')
 redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'segments', n,
@@ -48,7 +48,8 @@ void prepare_job(DistJobSpec& spec) {
   if (spec.claim_ms < 100)
     throw Error(ErrorCode::bad_flag, Error::Option{"claim_ms"},
                 fmt::format(" {}: expected at least 100 (ms)", spec.claim_ms));
-  for (std::string& v : spec.videos) v = absolute(v);
+  for (std::string& v : spec.videos)
+    if (!is_live_source(v)) v = absolute(v);
   for (std::string& c : spec.configs) c = absolute(c);
   for (std::string& m : spec.models) {
     const ModelSpec parsed = parse_model_arg(m);
@@ -64,16 +65,32 @@ void prepare_job(DistJobSpec& spec) {
 
   spec.video_frames.clear();
   spec.seek.clear();
+  spec.live.clear();
   spec.segments.clear();
   for (size_t i = 0; i < spec.videos.size(); ++i) {
     const std::string& v = spec.videos[i];
     std::error_code ec;
+    // A live job: one long-running segment from frame 0, the numbers of the run it continues
+    // found by the worker that takes it (job_spec.h).
+    const bool camera_or_stream = is_live_source(v);
+    if (camera_or_stream || spec.live_fps > 0) {
+      if (!camera_or_stream) open_frame_source(v);  // a replayed file must open here too
+      spec.video_frames.push_back(-1);
+      // Where a take-over starts: any whole batch, checked at one of them.
+      spec.seek.push_back(!camera_or_stream && !fs::is_directory(v, ec) &&
+                          seek_is_exact(v, segment_size(spec.segment_frames, spec.batch)));
+      spec.live.push_back(true);
+      spec.segments.push_back({static_cast<int>(i), 0, -1});
+      continue;
+    }
     std::unique_ptr<FrameSource> src = open_frame_source(v);
     if (src->is_live() || src->frame_count_hint() < 0)
       throw Error(ErrorCode::bad_input,
                   fmt::format("video '{}': its frame count is unknown (expected a video file or "
-                              "image folder that can be split into segments)",
+                              "image folder that can be split into segments, or --live-fps to "
+                              "replay it as a live job)",
                               v));
+    spec.live.push_back(false);
     const int64_t frames = src->frame_count_hint();
     spec.video_frames.push_back(frames);
     std::vector<SegmentPlan> plan = plan_segments(static_cast<int>(i), frames, spec.segment_frames,
@@ -96,6 +113,7 @@ std::vector<DistJobSpec> split_per_video(const DistJobSpec& prepared) {
     one.videos = {prepared.videos[i]};
     one.video_frames = {prepared.video_frames.at(i)};
     one.seek = {prepared.seek.at(i)};
+    one.live = {prepared.live.at(i)};
     one.segments.clear();
     for (const SegmentPlan& s : prepared.segments)
       if (s.video == v) one.segments.push_back({0, s.first, s.frames});
@@ -137,6 +155,9 @@ void submit_job(RedisClient& redis, const DistJobSpec& spec) {
     args.push_back(std::to_string(s.video));
     args.push_back(std::to_string(s.first));
     args.push_back(std::to_string(s.frames));
+    const bool live =
+        static_cast<size_t>(s.video) < spec.live.size() && spec.live[static_cast<size_t>(s.video)];
+    args.push_back(live ? "1" : "0");
   }
   if (redis.eval(kSubmitScript, keys.all(), args).as_int() == 0)
     throw Error(ErrorCode::bad_flag, Error::Option{"job"},

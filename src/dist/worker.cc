@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <stop_token>
 #include <thread>
 
 #include "mvinfer/core/error.h"
@@ -19,6 +20,7 @@
 #include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/results_dir.h"
 #include "mvinfer/dist/rules.h"
+#include "mvinfer/io/result_sink.h"
 
 namespace mvinfer::dist {
 namespace {
@@ -45,23 +47,58 @@ redis.call('XACK', KEYS[3], ARGV[3], ARGV[4])
 return new
 )lua";
 
-// KEYS: tasks; ARGV: group, entry id, seg, video, first, frames. Queues a failed segment again
-// as a new entry, so that any worker can take it at once.
-constexpr const char* kRequeueScript = R"lua(
+// The scripts that end a worker's hold on an entry first check that it still holds it
+// (XPENDING names it as the entry's consumer): one that was taken for dead and came back must
+// neither queue a second copy of an entry another worker runs nor publish for it. They return
+// -1 when it no longer holds the entry and change nothing.
+std::string held_then(int worker_arg, std::string_view body) {
+  return fmt::format(
+      "local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)\n"
+      "if #p ~= 1 or p[1][2] ~= ARGV[{}] then return -1 end\n{}",
+      worker_arg, body);
+}
+
+// KEYS: tasks; ARGV: group, entry id, seg, video, first, frames, worker, live. Queues a failed
+// segment (or a live job handed over) again as a new entry, so that any worker can take it at
+// once.
+const std::string kRequeueScript = held_then(7, R"lua(
 redis.call('XADD', KEYS[1], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
-           'frames', ARGV[6])
+           'frames', ARGV[6], 'live', ARGV[8])
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 1
-)lua";
+)lua");
 
 // KEYS: tasks, dead; ARGV: group, entry id, seg, video, first, frames, error, attempts, worker.
 // Moves a segment to the dead letters.
-constexpr const char* kBuryScript = R"lua(
+const std::string kBuryScript = held_then(9, R"lua(
 redis.call('XADD', KEYS[2], '*', 'seg', ARGV[3], 'video', ARGV[4], 'first', ARGV[5],
            'frames', ARGV[6], 'error', ARGV[7], 'attempts', ARGV[8], 'worker', ARGV[9])
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 1
-)lua";
+)lua");
+
+// KEYS: tasks, live, stats, job; ARGV: group, entry id, worker, seq, lines, next frame. Publishes
+// one batch of a live job: 1 = stored, 0 = a duplicate (that batch was published already).
+const std::string kLivePublishScript = held_then(3, R"lua(
+local new = redis.call('HSETNX', KEYS[2], ARGV[4], ARGV[5])
+if new == 0 then
+  redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
+  return 0
+end
+local had = tonumber(redis.call('HGET', KEYS[4], 'live_next') or '0')
+if tonumber(ARGV[6]) > had then
+  redis.call('HSET', KEYS[4], 'live_next', ARGV[6], 'live_seq', tonumber(ARGV[4]) + 1)
+end
+return 1
+)lua");
+
+// KEYS: tasks, job, stats; ARGV: group, entry id, worker. A live job whose source ended: done.
+const std::string kLiveEndScript = held_then(3, R"lua(
+redis.call('HSET', KEYS[2], 'live_end', 1)
+redis.call('HINCRBY', KEYS[3], 'done', 1)
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 1
+)lua");
 
 // KEYS: tasks; ARGV: group, consumer, entry id. Renews the claim (resets the entry's idle time,
 // JUSTID: no delivery counted) only while this consumer still holds it: a worker that was taken
@@ -79,6 +116,7 @@ struct Entry {
   std::string id;
   int64_t seg = 0;
   SegmentPlan plan;
+  bool live = false;  // a live job's entry: its lease
   bool reclaimed = false;
 };
 
@@ -92,6 +130,7 @@ std::optional<Entry> parse_entry(const RedisReply& e) {
     out.plan.video = std::stoi(f.field("video"));
     out.plan.first = std::stoll(f.field("first"));
     out.plan.frames = std::stoll(f.field("frames"));
+    out.live = f.field("live") == "1";
   } catch (const std::exception&) {
     throw Error(ErrorCode::internal, fmt::format("stream entry {}: malformed segment", out.id));
   }
@@ -113,6 +152,7 @@ std::string figures_json(const WorkerReport& r, const std::string& state, int64_
                    {"reclaimed", r.reclaimed},
                    {"failed", r.failed},
                    {"dead_lettered", r.dead_lettered},
+                   {"live_batches", r.live_batches},
                    {"discarded", r.discarded},
                    {"seek_ms", r.seek_ms},
                    {"compute_s", r.compute_s},
@@ -232,6 +272,138 @@ struct JobState {
   bool finished = false;
 };
 
+// A live job's results, published per batch (kLivePublishScript) while this worker holds the
+// job's entry. Lines come in batch order (ResultSink's contract): a batch is published when the
+// first line of a later one arrives, so it is whole (every model's lines). The last one is
+// published by finish(), only after a run that ended by itself: a run stopped, failed or
+// taken over may have gathered part of a batch (a short one at the stop, a model that failed
+// on it), which the next holder runs again from its first frame. Once the lease is lost
+// nothing more is published and lost() is true (the run is then stopped).
+class LivePublisher final : public ResultSink {
+ public:
+  LivePublisher(RedisClient& redis, const JobKeys& keys, std::string group, std::string worker,
+                std::string entry, std::vector<std::string> sources)
+      : redis_(redis),
+        keys_(keys),
+        group_(std::move(group)),
+        worker_(std::move(worker)),
+        entry_(std::move(entry)),
+        jsonl_([this](const Batch& b, std::string line) { add(b, std::move(line)); },
+               std::move(sources)) {}
+  void begin(std::span<const ModelSpec> models) override { jsonl_.begin(models); }
+  void consume(const Batch& batch, size_t model, const ModelResult& result) override {
+    if (!lost_) jsonl_.consume(batch, model, result);
+  }
+  void finish() { flush(); }
+  bool lost() const { return lost_.load(); }
+  int64_t batches() const { return batches_; }
+  int64_t frames() const { return frames_; }
+  int64_t duplicates() const { return duplicates_; }
+
+ private:
+  void add(const Batch& b, std::string line) {
+    if (b.seq != seq_) {
+      flush();
+      seq_ = b.seq;
+      batch_frames_ = static_cast<int64_t>(b.frames.size());
+    }
+    for (const FrameRef& f : b.frames) next_ = std::max(next_, f.index + 1);
+    lines_ += line;
+  }
+  void flush() {
+    if (lines_.empty() || lost_) return;
+    const int64_t r =
+        redis_
+            .eval(kLivePublishScript, {keys_.tasks, keys_.live, keys_.stats, keys_.job},
+                  {group_, entry_, worker_, std::to_string(seq_), lines_, std::to_string(next_)})
+            .as_int();
+    lines_.clear();
+    if (r < 0) {
+      lost_ = true;
+    } else if (r == 0) {
+      ++duplicates_;
+    } else {
+      ++batches_;
+      frames_ += batch_frames_;
+    }
+  }
+
+  RedisClient& redis_;
+  const JobKeys& keys_;
+  std::string group_, worker_, entry_;
+  JsonlSink jsonl_;
+  std::string lines_;  // the batch being gathered
+  int64_t seq_ = -1, next_ = 0, batch_frames_ = 0;
+  int64_t batches_ = 0, frames_ = 0, duplicates_ = 0;
+  std::atomic<bool> lost_{false};
+};
+
+enum class LiveEnd { ended, stopped, lost, failed };
+struct LiveOutcome {
+  LiveEnd end = LiveEnd::ended;
+  std::string error;
+  int64_t first = 0;  // the frame it started at
+  int64_t batches = 0, frames = 0, duplicates = 0;
+  double compute_s = 0;
+};
+
+// Runs a live job from where its last publisher stopped (live_next) until the source ends, the
+// lease is lost or `stop` is set; the caller then ends, hands over or requeues the entry.
+LiveOutcome run_live(RedisClient& redis, const JobKeys& keys, const DistJobSpec& spec,
+                     const std::string& group, const std::string& worker, const Entry& entry,
+                     const std::atomic<bool>* stop) {
+  LiveOutcome out;
+  const RedisReply next = redis.command({"HGET", keys.job, "live_next"});
+  SegmentPlan plan = entry.plan;
+  plan.first = next.is_nil() ? 0 : next.as_int();
+  plan.frames = -1;
+  out.first = plan.first;
+  if (spec.max_frames >= 0 && plan.first >= spec.max_frames) return out;  // all published
+  const auto t0 = Clock::now();
+  LivePublisher publisher(redis, keys, group, worker, entry.id, {spec.videos.at(0)});
+  std::atomic<bool> halt{false};
+  try {
+    JobConfig job = segment_job(spec, plan, "");
+    job.strategy_options.stop = &halt;
+    // The run stops within ~20 ms of a stop request or of the lease being lost.
+    std::jthread watch([&](const std::stop_token& done) {
+      while (!done.stop_requested()) {
+        if ((stop && stop->load()) || publisher.lost()) halt = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    run_job(job, nullptr, &publisher);
+    watch.request_stop();
+    watch.join();
+    if (!halt) publisher.finish();
+  } catch (const Error& e) {
+    out.error = fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
+  } catch (const std::exception& e) {
+    out.error = fmt::format("internal error: {}", e.what());
+  }
+  out.compute_s = seconds_since(t0);
+  out.batches = publisher.batches();
+  out.frames = publisher.frames();
+  out.duplicates = publisher.duplicates();
+  if (publisher.lost()) {
+    out.end = LiveEnd::lost;
+  } else if (!out.error.empty()) {
+    out.end = LiveEnd::failed;
+  } else if (stop && stop->load()) {
+    out.end = LiveEnd::stopped;
+  } else if (is_live_source(spec.videos.at(0)) &&
+             (spec.max_frames < 0 || plan.first + out.frames < spec.max_frames)) {
+    // A camera or stream is expected to run until stopped (or --frames): its end is a failure
+    // (unplugged, the server went away), retried by the next worker to take the job.
+    out.end = LiveEnd::failed;
+    out.error = fmt::format(
+        "live source '{}' ended after frame {} (expected it to run until "
+        "stopped)",
+        spec.videos.at(0), plan.first + out.frames - 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 WorkerReport run_worker(const WorkerOptions& o) {
@@ -336,13 +508,68 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const std::string video = std::to_string(entry->plan.video);
     const std::string first = std::to_string(entry->plan.first);
     const std::string frames = std::to_string(entry->plan.frames);
+    const std::string what =
+        entry->live ? fmt::format("live job {}", spec.name) : fmt::format("segment {}", seg);
     auto bury = [&](const std::string& why, int64_t attempts) {
       redis.eval(kBuryScript, {keys.tasks, keys.dead},
                  {group, entry->id, seg, video, first, frames, why, std::to_string(attempts),
                   report.name});
       ++report.dead_lettered;
-      say(fmt::format("segment {} dead-lettered after {} attempts: {}", seg, attempts, why));
+      say(fmt::format("{} dead-lettered after {} attempts: {}", what, attempts, why));
     };
+    auto requeue = [&] {
+      redis.eval(
+          kRequeueScript, {keys.tasks},
+          {group, entry->id, seg, video, first, frames, report.name, entry->live ? "1" : "0"});
+    };
+    // A run that failed: queued again, or to the dead letters after max_attempts failures.
+    auto fail = [&](const std::string& error) {
+      ++report.failed;
+      const int64_t failures = redis.command({"HINCRBY", keys.failures, seg, "1"}).as_int();
+      redis.command({"HSET", keys.errors, seg, error});
+      if (should_dead_letter(failures, 1, spec.max_attempts)) {
+        bury(error, failures);
+      } else {
+        requeue();
+        say(fmt::format("{} failed, queued again: {}", what, error));
+      }
+    };
+    if (entry->live) {
+      // Held until its source ends: taking it over is its normal course (a worker restarted),
+      // so only failures count towards the dead letters, not deliveries.
+      report.reclaimed += entry->reclaimed ? 1 : 0;
+      heartbeat.update(report, "live", entry->id, entry->seg, at);
+      const double took_s = seconds_since(asked);
+      const LiveOutcome live = run_live(redis, keys, spec, group, report.name, *entry, o.stop);
+      report.frames += live.frames;
+      report.live_batches += live.batches;
+      report.duplicates += live.duplicates;
+      report.compute_s += live.compute_s;
+      const auto store_start = Clock::now();
+      const std::string done = fmt::format("{} batches ({} frames) from frame {} in {:.1f} s",
+                                           live.batches, live.frames, live.first, live.compute_s);
+      switch (live.end) {
+        case LiveEnd::ended:
+          redis.eval(kLiveEndScript, {keys.tasks, keys.job, keys.stats},
+                     {group, entry->id, report.name});
+          say(fmt::format("{} ended: {}", what, done));
+          break;
+        case LiveEnd::stopped:
+          requeue();  // handed over: another worker continues at once, not after claim time
+          say(fmt::format("{} handed over: {}", what, done));
+          break;
+        case LiveEnd::lost:
+          say(fmt::format("{} taken over by another worker (this one missed its heartbeats): {}",
+                          what, done));
+          break;
+        case LiveEnd::failed:
+          fail(live.error);
+          break;
+      }
+      report.coordination_s += took_s + seconds_since(store_start);
+      heartbeat.update(report, "waiting", "", -1);
+      continue;
+    }
     if (entry->reclaimed) {
       ++report.reclaimed;
       const RedisReply p =
@@ -383,15 +610,7 @@ WorkerReport run_worker(const WorkerOptions& o) {
 
     const auto store_start = Clock::now();
     if (!error.empty()) {
-      ++report.failed;
-      const int64_t failures = redis.command({"HINCRBY", keys.failures, seg, "1"}).as_int();
-      redis.command({"HSET", keys.errors, seg, error});
-      if (should_dead_letter(failures, 1, spec.max_attempts)) {
-        bury(error, failures);
-      } else {
-        redis.eval(kRequeueScript, {keys.tasks}, {group, entry->id, seg, video, first, frames});
-        say(fmt::format("segment {} failed, queued again: {}", seg, error));
-      }
+      fail(error);
     } else {
       const bool stored = redis
                               .eval(kCompleteScript, {keys.results, keys.stats, keys.tasks},

@@ -89,6 +89,9 @@ class CaptureSource final : public FrameSource {
     return have_first_;
   }
 
+  // Numbers the frames from `first` on (a live source continuing a job), before prime().
+  void number_from(int64_t first) { position_ = start_ = first; }
+
   // Moves to frame `start.frame` before prime(). False when the input ends before it.
   bool skip_to(SourceStart start) {
     if (start.frame <= 0) return true;
@@ -310,7 +313,7 @@ class ImageFolderSource final : public FrameSource {
 };
 
 std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_frames, int stream,
-                                         bool strict) {
+                                         bool strict, int64_t first) {
   int index = 0;
   const auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), index);
   if (ec != std::errc() || end != spec.data() + spec.size())
@@ -323,13 +326,14 @@ std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_fr
                             spec));
   auto src = std::make_unique<CaptureSource>(spec, fmt::format("camera {}", spec), std::move(cap),
                                              true, max_frames, stream, strict);
+  src->number_from(first);
   if (!src->prime())
     throw Error(ErrorCode::bad_input, fmt::format("camera {}: delivered no frame", spec));
   return src;
 }
 
 std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_frames, int stream,
-                                         bool strict) {
+                                         bool strict, int64_t first) {
   cv::VideoCapture cap(spec, cv::CAP_FFMPEG);
   if (!cap.isOpened())
     throw Error(ErrorCode::bad_input,
@@ -338,6 +342,7 @@ std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_fr
                             spec));
   auto src = std::make_unique<CaptureSource>(spec, fmt::format("stream '{}'", spec), std::move(cap),
                                              true, max_frames, stream, strict);
+  src->number_from(first);
   if (!src->prime())
     throw Error(
         ErrorCode::bad_input,
@@ -406,13 +411,13 @@ std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t 
   const bool camera =
       std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); });
   const bool url = spec.find("://") != std::string::npos;
-  if ((camera || url) && start.frame > 0)
+  if ((camera || url) && start.frame > 0 && !start.renumber)
     throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
                 fmt::format(" {}: '{}' is a live source (expected a video file or image folder "
                             "to start inside)",
                             start.frame, spec));
-  if (camera) return open_camera(spec, max_frames, stream, strict);
-  if (url) return open_stream(spec, max_frames, stream, strict);
+  if (camera) return open_camera(spec, max_frames, stream, strict, start.frame);
+  if (url) return open_stream(spec, max_frames, stream, strict, start.frame);
   return open_video(spec, max_frames, stream, strict, start);
 }
 

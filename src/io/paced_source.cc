@@ -31,7 +31,10 @@ bool PacedSource::next(Frame& frame) {
   }
   if (stop_ && stop_->load(std::memory_order_relaxed)) return false;
   if (!inner_->next(frame)) return false;
-  frame.timestamp_ms = 1e3 * period_.count() * static_cast<double>(delivered_++);
+  // The live clock of the whole stream: a replay started inside it (a live job continued by
+  // another worker) stamps its frames as the replay from frame 0 did.
+  if (delivered_ == 0) first_index_ = frame.index;
+  frame.timestamp_ms = 1e3 * period_.count() * static_cast<double>(first_index_ + delivered_++);
   return true;
 }
 

@@ -107,9 +107,14 @@ std::string model_dir_name(const std::string& name) {
 JsonlSink::JsonlSink(const std::string& path, std::vector<std::string> source_names)
     : sources_(std::move(source_names)), file_(std::make_unique<LineFile>(path, "out_jsonl")) {}
 
+JsonlSink::JsonlSink(LineHandler on_line, std::vector<std::string> source_names)
+    : sources_(std::move(source_names)), on_line_(std::move(on_line)) {}
+
 JsonlSink::~JsonlSink() = default;
 
-void JsonlSink::commit() { file_->commit(); }
+void JsonlSink::commit() {
+  if (file_) file_->commit();
+}
 
 void JsonlSink::begin(std::span<const ModelSpec> models) {
   model_names_.clear();
@@ -160,7 +165,11 @@ void JsonlSink::consume(const Batch& batch, size_t model, const ModelResult& res
     line["outputs"] = std::move(outs);
   }
   // One write per line: a run that dies later leaves only whole lines behind.
-  file_->write_line(line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+  std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  if (file_)
+    file_->write_line(text);
+  else
+    on_line_(batch, std::move(text));
 }
 
 NpySink::NpySink(std::string dir) : dir_(std::move(dir)) {

@@ -14,6 +14,7 @@
 #include "mvinfer/core/run_report.h"
 #include "mvinfer/core/strategy.h"
 #include "mvinfer/io/batch.h"
+#include "mvinfer/io/result_sink.h"
 
 namespace mvinfer {
 
@@ -24,7 +25,8 @@ struct JobConfig {
   // A segment of one video file or image folder: frames [start_frame, start_frame +
   // max_frames), with the frame indices, timestamps and batch numbers of the whole video, so
   // that its result lines are those a run over the whole video writes for these frames
-  // (distributed runs). A multiple of the batch; one video; not with loop or live_fps.
+  // (distributed runs). A multiple of the batch; one video; not with loop. A live
+  // source (or live_fps replay) continues there: see SourceStart::renumber.
   SourceStart start;
   BatchingOptions batching;
   int width = 0, height = 0;  // --size: used for models whose H/W are dynamic
@@ -53,7 +55,9 @@ struct JobConfig {
 
 // Throws Error (bad_flag, bad_model, bad_input, io, worker, internal). On an error after
 // results started flowing, the outputs written so far are flushed and stay valid.
-RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr);
+// `extra_sink` (optional) receives every result besides the configured outputs.
+RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr,
+                  ResultSink* extra_sink = nullptr);
 
 // Checks the models and batching that `run` and `bench` share, makes the model names unique,
 // resolves every spec for the batch and size, and pads a last short batch where a model's batch

@@ -41,9 +41,17 @@ struct JobProgress {
   int64_t duplicates = 0;        // copies run twice and dropped
   std::vector<DeadLetter> dead;  // dead letters whose segment has no result
   std::vector<WorkerStatus> workers;
-  bool complete() const { return done == segments; }
+  // A live job (job_spec.h): batches published so far (results under seqs below live_seq), the
+  // frame the next one starts at, the worker holding it ("" when none does), whether it ended.
+  bool live = false;
+  int64_t live_seq = 0, live_next = 0;
+  std::string live_worker;
+  bool live_end = false;
+  bool complete() const { return live ? live_end : done == segments; }
   // No segment can still be run: every one is stored or dead-lettered.
-  bool settled() const { return done + static_cast<int64_t>(dead.size()) >= segments; }
+  bool settled() const {
+    return complete() || done + static_cast<int64_t>(dead.size()) >= segments;
+  }
 };
 
 // Error{bad_flag} when there is no such job.
@@ -61,7 +69,8 @@ struct CollectOptions {
   std::string results_dir;
   bool wait = false;  // wait until every segment is stored (or dead-lettered)
   // Write each segment as soon as it and every one before it are stored (implies wait): `out`
-  // grows in order while the job runs.
+  // grows in order while the job runs. A live job's batches are written as they are published,
+  // until its source ends (a camera's: until `stop`, the lines so far kept).
   bool follow = false;
   // The order and numbering of one `mvinfer run` given every video of the jobs: batches of the
   // videos in turn (round robin, a video that ends drops out), "batch" counting across them and
@@ -73,7 +82,7 @@ struct CollectOptions {
 
 // Writes every segment's lines of every job to `out` (replaced whole, as `run --out` is) and
 // returns the progress it saw, one per job. Error{worker} when segments are dead-lettered (naming
-// the first and its error), Error{bad_input} when segments are still to run and not `wait`,
+// the first and its error) or still to run and not `wait` (a live job: still running),
 // Error{interrupted} when `stop` was set while waiting.
 std::vector<JobProgress> collect_jobs(RedisClient& redis, const CollectOptions& options);
 

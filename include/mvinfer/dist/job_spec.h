@@ -15,6 +15,16 @@
 //   mvinfer:{NAME}:failures  hash   seg -> failed runs so far; errors: seg -> last error
 //   mvinfer:{NAME}:dead      stream dead letters: seg, error, attempts, worker
 //   mvinfer:{NAME}:workers   hash   worker name -> its figures and last heartbeat (JSON)
+//
+// A live job (a camera, a stream URL, or a file replayed at --live-fps) has one entry in
+// `tasks` (live 1), held by one worker at a time as a lease: the worker renews it by heartbeat
+// while it runs the source, and another takes it over (XAUTOCLAIM) when the renewals stop. Its
+// results go out per batch, each published only while the publisher still holds the lease:
+//   mvinfer:{NAME}:live      hash   batch seq -> that batch's result lines; the first wins
+//   job hash fields          live_next (frame after the last published batch), live_seq (last
+//                            published seq + 1), live_end (1: the source ended, job done)
+// A worker that takes the job over starts at live_next: a replayed file seeks there (the same
+// lines as one run), a camera or stream continues the numbering from there.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +41,7 @@ inline constexpr const char* kGroup = "workers";
 
 struct JobKeys {
   explicit JobKeys(std::string_view job);
-  std::string job, tasks, results, stats, failures, errors, dead, workers;
+  std::string job, tasks, results, stats, failures, errors, dead, workers, live;
   std::vector<std::string> all() const;
 };
 
@@ -52,15 +62,23 @@ struct DistJobSpec {
   int64_t segment_frames = 200;
   int max_attempts = 3;
   int claim_ms = 60000;  // a segment idle this long in a worker's hands is taken by another
+  // > 0: video files are replayed as live sources at this rate (live jobs); cameras and stream
+  // URLs are live jobs anyway (and held to this rate when it is given).
+  double live_fps = 0;
   // Found by submit: each video's frame count (its container's) and whether seeking in it is
   // exact (seek_is_exact), so workers seek instead of decoding from the start.
   std::vector<int64_t> video_frames;
   std::vector<bool> seek;
+  std::vector<bool> live;             // per video: a live job (is_live_source(), or live_fps > 0)
   std::vector<SegmentPlan> segments;  // not stored in the spec: the stream holds them
 
   std::string to_json() const;
   static DistJobSpec from_json(std::string_view json);  // Error{internal} when malformed
 };
+
+// A camera index or a stream URL (by its name: submit does not open it, the workers' hosts
+// may be the only ones that reach it).
+bool is_live_source(const std::string& video);
 
 // The JobConfig that runs segment `s` of `spec` (models parsed, not yet validated), writing its
 // lines to `out_jsonl`. Segment frames < 0: to the end of the video (or max_frames).

@@ -10,6 +10,13 @@
 // max_attempts failures; one whose workers keep dying goes there after max_attempts
 // deliveries (should_dead_letter()). `stop` is checked between segments: the segment running
 // when it is set is finished, stored and acknowledged first.
+//
+// A live job's entry (job_spec.h) is held while its source runs, its results published per
+// batch; the worker keeps it until the source ends (the job is done), `stop` is set (it hands
+// the job over: queued again at once, the batches completed published first), another worker took
+// it over (this one missed its heartbeats: it stops publishing), or the run fails (queued again,
+// dead letters after max_attempts failures; a camera or stream that ends is a failure). While it
+// holds a live job, a worker runs nothing else.
 #pragma once
 
 #include <atomic>
@@ -55,6 +62,7 @@ struct WorkerReport {
   int64_t reclaimed = 0;  // segments taken over from a worker that died or hung
   int64_t failed = 0;     // runs that ended in an error (queued again or dead-lettered)
   int64_t dead_lettered = 0;
+  int64_t live_batches = 0;   // batches of live jobs published by this worker
   int64_t discarded = 0;      // frames decoded and discarded to reach segments' starts
   double seek_ms = 0;         // time spent seeking to segments' starts
   double compute_s = 0;       // inside run_job

@@ -42,6 +42,10 @@ struct SourceStart {
   // Seek with the container's index (only where seek_is_exact() said so for this input);
   // otherwise every frame before `frame` is decoded and discarded, which is always exact.
   bool seek = false;
+  // A live source (camera, stream URL) cannot be moved in: with `renumber` its frames are
+  // numbered from `frame` on instead (a live job taken over by another worker continues the
+  // numbering of the one before). Without it, a live source refuses frame > 0.
+  bool renumber = false;
 };
 
 class FrameSource {

@@ -29,6 +29,7 @@ class PacedSource : public FrameSource {
   std::chrono::duration<double> period_;
   std::chrono::steady_clock::time_point start_;
   int64_t delivered_ = 0;
+  int64_t first_index_ = 0;  // the index of the first frame delivered
   const std::atomic<bool>* stop_;
 };
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -61,6 +62,10 @@ class JsonlSink : public ResultSink {
   // Opens a temporary file beside `path` now ("-" = standard output); throws Error{io} about
   // option "out_jsonl" when it cannot be written.
   JsonlSink(const std::string& path, std::vector<std::string> source_names);
+  // Hands each line (with its '\n') and the batch it is of to `on_line` instead of a file
+  // (a live job's worker publishes them per batch).
+  using LineHandler = std::function<void(const Batch& batch, std::string line)>;
+  JsonlSink(LineHandler on_line, std::vector<std::string> source_names);
   JsonlSink(JsonlSink&&) = delete;
   JsonlSink& operator=(JsonlSink&&) = delete;
   ~JsonlSink() override;
@@ -74,8 +79,9 @@ class JsonlSink : public ResultSink {
   std::vector<std::string> sources_;
   std::vector<std::string> model_names_;
   std::vector<std::vector<std::string>> output_names_;
-  std::vector<bool> decoded_;  // per model: has a decoder (results) or not (outputs)
-  std::unique_ptr<LineFile> file_;
+  std::vector<bool> decoded_;       // per model: has a decoder (results) or not (outputs)
+  std::unique_ptr<LineFile> file_;  // null with a LineHandler
+  LineHandler on_line_;
 };
 
 // Writes every output as NumPy .npy (float32, C order):

@@ -547,27 +547,12 @@ int64_t published(RedisClient& c, const std::string& job) {
   return c.command({"HGET", dist::JobKeys(job).job, "live_seq"}).as_int();
 }
 
+// One live job of `video` (a camera, a stream, or a file with --live-fps in `extra`).
 CommandResult submit_live(const Fixture& s, const RedisServer& server, const std::string& job,
                           const std::string& video, int frames, int batch, int claim_ms,
                           std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"submit",
-                                "--redis",
-                                server.address(),
-                                "--job",
-                                job,
-                                "--frames",
-                                std::to_string(frames),
-                                "--batch",
-                                std::to_string(batch),
-                                "--claim-ms",
-                                std::to_string(claim_ms),
-                                "--strategy",
-                                "serial",
-                                "--video",
-                                video};
-  for (const std::string& f : s.model_flags()) args.push_back(f);
-  args.insert(args.end(), extra.begin(), extra.end());
-  return run_cli(args);
+  extra.insert(extra.begin(), {"--claim-ms", std::to_string(claim_ms)});
+  return submit(s, server, job, {video}, frames, batch, 200, std::move(extra));
 }
 
 TEST(DistLive, ReplayTakenOverAfterSigkillEqualsRunAndFollowStreamsIt) {

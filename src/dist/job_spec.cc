@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/model.h"
+#include "mvinfer/io/frame_source.h"
 
 namespace mvinfer::dist {
 
@@ -84,13 +84,6 @@ DistJobSpec DistJobSpec::from_json(std::string_view text) {
                             "version of mvinfer?",
                             e.what()));
   }
-}
-
-bool is_live_source(const std::string& video) {
-  const bool camera =
-      !video.empty() &&
-      std::all_of(video.begin(), video.end(), [](unsigned char c) { return std::isdigit(c); });
-  return camera || video.find("://") != std::string::npos;
 }
 
 JobConfig segment_job(const DistJobSpec& spec, const SegmentPlan& s, const std::string& out) {

@@ -71,7 +71,8 @@ void prepare_job(DistJobSpec& spec) {
     const std::string& v = spec.videos[i];
     std::error_code ec;
     // A live job: one long-running segment from frame 0, the numbers of the run it continues
-    // found by the worker that takes it (job_spec.h).
+    // found by the worker that takes it (job_spec.h). A camera or stream is not opened here:
+    // the workers' hosts may be the only ones that reach it.
     const bool camera_or_stream = is_live_source(v);
     if (camera_or_stream || spec.live_fps > 0) {
       if (!camera_or_stream) open_frame_source(v);  // a replayed file must open here too

@@ -20,6 +20,7 @@
 #include "mvinfer/dist/job_spec.h"
 #include "mvinfer/dist/results_dir.h"
 #include "mvinfer/dist/rules.h"
+#include "mvinfer/io/frame_source.h"
 #include "mvinfer/io/result_sink.h"
 
 namespace mvinfer::dist {
@@ -135,6 +136,20 @@ std::optional<Entry> parse_entry(const RedisReply& e) {
     throw Error(ErrorCode::internal, fmt::format("stream entry {}: malformed segment", out.id));
   }
   return out;
+}
+
+// Runs `fn`, the run of a segment or a live job: empty, or the error it ended in as the
+// failures hash and the dead letters record it.
+template <typename Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
+  } catch (const std::exception& e) {
+    return fmt::format("internal error: {}", e.what());
+  }
+  return {};
 }
 
 std::string default_name() {
@@ -362,7 +377,7 @@ LiveOutcome run_live(RedisClient& redis, const JobKeys& keys, const DistJobSpec&
   const auto t0 = Clock::now();
   LivePublisher publisher(redis, keys, group, worker, entry.id, {spec.videos.at(0)});
   std::atomic<bool> halt{false};
-  try {
+  out.error = error_of([&] {
     JobConfig job = segment_job(spec, plan, "");
     job.strategy_options.stop = &halt;
     // The run stops within ~20 ms of a stop request or of the lease being lost.
@@ -376,11 +391,7 @@ LiveOutcome run_live(RedisClient& redis, const JobKeys& keys, const DistJobSpec&
     watch.request_stop();
     watch.join();
     if (!halt) publisher.finish();
-  } catch (const Error& e) {
-    out.error = fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
-  } catch (const std::exception& e) {
-    out.error = fmt::format("internal error: {}", e.what());
-  }
+  });
   out.compute_s = seconds_since(t0);
   out.batches = publisher.batches();
   out.frames = publisher.frames();
@@ -591,19 +602,15 @@ WorkerReport run_worker(const WorkerOptions& o) {
     const auto run_start = Clock::now();
     const std::string out =
         fmt::format("{}/.mvinfer-worker-{}-seg{}.jsonl", tmp_dir, getpid(), entry->seg);
-    std::string lines, error;
+    std::string lines;
     RunReport run;
-    try {
+    const std::string error = error_of([&] {
       JobConfig job = segment_job(spec, entry->plan, out);
       run = run_job(job);
       lines = read_file(out);
       if (!o.results_dir.empty())
         lines = write_result_file(o.results_dir, spec.name, entry->seg, lines);
-    } catch (const Error& e) {
-      error = fmt::format("{} (exit {})", e.what(), exit_code(e.code()));
-    } catch (const std::exception& e) {
-      error = fmt::format("internal error: {}", e.what());
-    }
+    });
     std::error_code ec;
     std::filesystem::remove(out, ec);
     const double compute_s = seconds_since(run_start);

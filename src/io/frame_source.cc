@@ -408,9 +408,7 @@ std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t 
   std::error_code ec;
   if (fs::is_directory(spec, ec))
     return std::make_unique<ImageFolderSource>(spec, max_frames, stream, strict, start.frame);
-  const bool camera =
-      std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); });
-  const bool url = spec.find("://") != std::string::npos;
+  const bool camera = is_camera_index(spec), url = is_stream_url(spec);
   if ((camera || url) && start.frame > 0 && !start.renumber)
     throw Error(ErrorCode::bad_flag, Error::Option{"start_frame"},
                 fmt::format(" {}: '{}' is a live source (expected a video file or image folder "
@@ -420,6 +418,13 @@ std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t 
   if (url) return open_stream(spec, max_frames, stream, strict, start.frame);
   return open_video(spec, max_frames, stream, strict, start);
 }
+
+bool is_camera_index(std::string_view spec) {
+  return !spec.empty() &&
+         std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool is_stream_url(std::string_view spec) { return spec.find("://") != std::string_view::npos; }
 
 bool seek_is_exact(const std::string& video, int64_t frame, int check) {
   quiet_opencv();

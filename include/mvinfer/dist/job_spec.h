@@ -69,16 +69,12 @@ struct DistJobSpec {
   // exact (seek_is_exact), so workers seek instead of decoding from the start.
   std::vector<int64_t> video_frames;
   std::vector<bool> seek;
-  std::vector<bool> live;             // per video: a live job (is_live_source(), or live_fps > 0)
+  std::vector<bool> live;             // per video: a live job (a camera or stream, or live_fps > 0)
   std::vector<SegmentPlan> segments;  // not stored in the spec: the stream holds them
 
   std::string to_json() const;
   static DistJobSpec from_json(std::string_view json);  // Error{internal} when malformed
 };
-
-// A camera index or a stream URL (by its name: submit does not open it, the workers' hosts
-// may be the only ones that reach it).
-bool is_live_source(const std::string& video);
 
 // The JobConfig that runs segment `s` of `spec` (models parsed, not yet validated), writing its
 // lines to `out_jsonl`. Segment frames < 0: to the end of the video (or max_frames).

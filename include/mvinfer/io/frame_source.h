@@ -9,6 +9,7 @@
 #include <memory>
 #include <opencv2/core.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mvinfer {
@@ -89,6 +90,14 @@ class FrameSource {
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames = -1,
                                                int stream = 0, bool strict = false,
                                                SourceStart start = {});
+
+// How open_frame_source() tells inputs apart by name (after a folder of that name): a camera
+// index is all digits, a stream URL has "scheme://"; both are live sources.
+bool is_camera_index(std::string_view spec);
+bool is_stream_url(std::string_view spec);
+inline bool is_live_source(std::string_view spec) {
+  return is_camera_index(spec) || is_stream_url(spec);
+}
 
 // Whether seeking `video` to `frame` yields exactly the frames (pixels and timestamps) that
 // decoding it from the start does there: checked on `frame` and the `check` frames after it.

@@ -541,6 +541,51 @@ TEST(DistWorker, GroupsEachGetEveryJobAndTakeOverOnlyTheirOwn) {
   expect_same_lines(collect(s, server, "grp"), expected_lines(s, {kVideo}, 48, 4));
 }
 
+// Redis Cluster: three jobs whose slots are on three different nodes, submitted, served and
+// collected through different nodes (every command that lands on the wrong one is redirected).
+TEST(DistCluster, JobsOnEveryNodeRunThroughAnyNode) {
+  SKIP_WITHOUT_REDIS();
+  RedisCluster cluster(3);
+  const Fixture s = make_fixture();
+  // A job name whose keys live on node n (its hash tag decides), for n = 0, 1, 2.
+  std::vector<std::string> jobs(3);
+  for (int k = 0; std::count(jobs.begin(), jobs.end(), "") > 0; ++k) {
+    const std::string name = "clu" + std::to_string(k);
+    std::string& of_node = jobs[cluster.owner_of_key(dist::JobKeys(name).job)];
+    if (of_node.empty()) of_node = name;
+  }
+  const std::vector<std::string> videos{kVideo, kMegamind, kVideo};
+  for (size_t n = 0; n < 3; ++n) {
+    const CommandResult sub =
+        submit(s, cluster.node(n == 0 ? 1 : 0), jobs[n], {videos[n]}, 24, 2, 6,
+               n == 2 ? std::vector<std::string>{"--live-fps", "100"} : std::vector<std::string>{});
+    ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  }
+  {
+    Child a(worker_args(cluster.node(0), jobs, "a"), s.dir, "a");
+    Child b(worker_args(cluster.node(2), jobs, "b"), s.dir, "b");
+    EXPECT_EQ(a.wait(120), 0) << a.err();
+    EXPECT_EQ(b.wait(120), 0) << b.err();
+  }
+  // Each job's keys are on its own node: its owner answers without a redirection.
+  for (size_t n = 0; n < 3; ++n) {
+    RedisClient owner = client(cluster.node(n));
+    EXPECT_EQ(owner.command({"EXISTS", dist::JobKeys(jobs[n]).job}).as_int(), 1) << jobs[n];
+    EXPECT_EQ(owner.redirects(), 0);
+  }
+  expect_same_lines(
+      collect(s, cluster.node(1), {jobs[0], jobs[1]}),
+      concat(expected_lines(s, {videos[0]}, 24, 2), expected_lines(s, {videos[1]}, 24, 2)));
+  expect_same_lines(collect(s, cluster.node(0), jobs[2]),
+                    expected_lines(s, {videos[2]}, 24, 2, {"--live-fps", "100"}));
+  // status without --job finds the jobs of every node.
+  const CommandResult st = run_cli({"status", "--redis", cluster.node(2).address()});
+  EXPECT_EQ(st.exit_code, 0) << st.err;
+  for (size_t n = 0; n < 2; ++n)
+    EXPECT_NE(st.out.find("job " + jobs[n] + ": 4 segments: 4 done"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("job " + jobs[2] + ": live job"), std::string::npos) << st.out;
+}
+
 // Live jobs (job_spec.h): one long-running entry held by one worker at a time.
 
 int64_t published(RedisClient& c, const std::string& job) {

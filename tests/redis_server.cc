@@ -92,8 +92,12 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-RedisServer::RedisServer(bool aof, std::string password)
-    : port_(free_port()), aof_(aof), password_(std::move(password)) {
+RedisServer::RedisServer(bool aof, std::string password, bool cluster)
+    : port_(free_port()),
+      aof_(aof),
+      password_(std::move(password)),
+      cluster_(cluster),
+      cluster_port_(cluster ? free_port() : 0) {
   dir_ = scratch_dir("redis-" + std::to_string(port_));
   start();
 }
@@ -116,6 +120,11 @@ void RedisServer::start() {
                                 "--appendfsync", "always",
                                 "--logfile",     (dir_ / "redis.log").string()};
   if (!password_.empty()) args.insert(args.end(), {"--requirepass", password_});
+  if (cluster_)
+    args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
+                             (dir_ / "nodes.conf").string(), "--cluster-node-timeout", "5000",
+                             // the bus port: by default port + 10000, past 65535 for high ports
+                             "--cluster-port", std::to_string(cluster_port_)});
   pid_ = spawn(redis_server_path(), args, (dir_ / "stdout").string(), (dir_ / "stderr").string());
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
@@ -138,6 +147,52 @@ void RedisServer::start() {
 void RedisServer::stop() {
   kill_and_reap(pid_, SIGTERM, 10);
   pid_ = -1;
+}
+
+RedisCluster::RedisCluster(int masters) {
+  for (int i = 0; i < masters; ++i)
+    nodes_.push_back(std::make_unique<RedisServer>(false, "", true));
+  auto client = [](const RedisServer& s) {
+    RedisOptions o;
+    o.address = parse_redis_address(s.address());
+    return RedisClient(o);
+  };
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const int first = static_cast<int>(i * 16384 / nodes_.size());
+    const int last = static_cast<int>((i + 1) * 16384 / nodes_.size()) - 1;
+    RedisClient c = client(*nodes_[i]);
+    c.command({"CLUSTER", "ADDSLOTSRANGE", std::to_string(first), std::to_string(last)});
+    if (i > 0)
+      c.command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(nodes_[0]->port()),
+                 std::to_string(nodes_[0]->cluster_port())});
+  }
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (const auto& n : nodes_) {
+    RedisClient c = client(*n);
+    for (;;) {
+      const std::string info = c.command({"CLUSTER", "INFO"}).str;
+      const std::string nodes = c.command({"CLUSTER", "NODES"}).str;
+      size_t connected = 0;
+      for (size_t at = nodes.find(" connected"); at != std::string::npos;
+           at = nodes.find(" connected", at + 1))
+        ++connected;
+      if (info.find("cluster_state:ok") != std::string::npos && connected == nodes_.size()) break;
+      if (std::chrono::steady_clock::now() >= end)
+        throw std::runtime_error("the cluster did not form: " + info + "\n" + nodes);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+size_t RedisCluster::owner_of_slot(int slot) const {
+  size_t owner = 0;  // the last node whose first slot is at or before `slot`
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (static_cast<int>(i * 16384 / nodes_.size()) <= slot) owner = i;
+  return owner;
+}
+
+size_t RedisCluster::owner_of_key(std::string_view key) const {
+  return owner_of_slot(redis_key_slot(key));
 }
 
 Child::Child(const std::vector<std::string>& args, const std::filesystem::path& dir,

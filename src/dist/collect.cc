@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "mvinfer/core/error.h"
@@ -161,19 +162,25 @@ JobProgress job_progress(RedisClient& redis, const std::string& job) {
 
 std::vector<std::string> job_names(RedisClient& redis) {
   std::vector<std::string> names;
-  std::string cursor = "0";
-  do {
-    const RedisReply r =
-        redis.command({"SCAN", cursor, "MATCH", "mvinfer:{*}:job", "COUNT", "1000"});
-    if (r.elements.size() < 2) break;
-    cursor = r.elements[0].str;
-    for (const RedisReply& k : r.elements[1].elements) {
-      const std::string& key = k.str;  // mvinfer:{NAME}:job
-      const size_t open = key.find('{'), close = key.rfind('}');
-      if (open != std::string::npos && close != std::string::npos && close > open)
-        names.push_back(key.substr(open + 1, close - open - 1));
-    }
-  } while (cursor != "0");
+  const std::vector<RedisAddress> masters = redis.masters();
+  for (const RedisAddress& m : masters) {  // SCAN sees one node's keys: a cluster's, each
+    std::optional<RedisClient> other;
+    if (masters.size() > 1) other.emplace(redis.on_node(m));
+    RedisClient& node = other ? *other : redis;
+    std::string cursor = "0";
+    do {
+      const RedisReply r =
+          node.command({"SCAN", cursor, "MATCH", "mvinfer:{*}:job", "COUNT", "1000"});
+      if (r.elements.size() < 2) break;
+      cursor = r.elements[0].str;
+      for (const RedisReply& k : r.elements[1].elements) {
+        const std::string& key = k.str;  // mvinfer:{NAME}:job
+        const size_t open = key.find('{'), close = key.rfind('}');
+        if (open != std::string::npos && close != std::string::npos && close > open)
+          names.push_back(key.substr(open + 1, close - open - 1));
+      }
+    } while (cursor != "0");
+  }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;

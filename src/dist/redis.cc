@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <sstream>
 #include <thread>
 
 #include "mvinfer/core/error.h"
@@ -46,9 +49,27 @@ RedisReply copy_reply(const redisReply* r) {
 // Error replies that mean "not now" rather than "wrong": the server is reading its data back
 // after a restart, or a script is running long ("BUSY ...", not "BUSYGROUP", which says a
 // consumer group exists already and was retried for the whole reconnect window).
+// CLUSTERDOWN: the cluster is failing a node over (or lost a slot's every copy).
 bool transient(const std::string& error) {
   return error.starts_with("LOADING") || error.starts_with("BUSY ") ||
-         error.starts_with("TRYAGAIN") || error.starts_with("MASTERDOWN");
+         error.starts_with("TRYAGAIN") || error.starts_with("MASTERDOWN") ||
+         error.starts_with("CLUSTERDOWN");
+}
+
+constexpr size_t kSlots = 16384;
+// More MOVED/ASK replies than this for one command: the cluster is being resharded under us,
+// or its nodes disagree; the last reply is then the error.
+constexpr int kMaxRedirects = 8;
+
+// CRC16-CCITT (XMODEM: polynomial 0x1021, initial 0), the checksum Redis Cluster's slots use.
+uint16_t crc16(std::string_view bytes) {
+  uint16_t crc = 0;
+  for (const char ch : bytes) {
+    crc ^= static_cast<uint16_t>(static_cast<uint8_t>(ch) << 8);
+    for (int bit = 0; bit < 8; ++bit)
+      crc = static_cast<uint16_t>((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
+  }
+  return crc;
 }
 
 timeval to_timeval(double s) {
@@ -59,6 +80,66 @@ timeval to_timeval(double s) {
 }
 
 }  // namespace
+
+int redis_key_slot(std::string_view key) {
+  if (const size_t open = key.find('{'); open != std::string_view::npos) {
+    const size_t close = key.find('}', open + 1);
+    if (close != std::string_view::npos && close > open + 1)
+      key = key.substr(open + 1, close - open - 1);
+  }
+  return crc16(key) % kSlots;
+}
+
+std::optional<std::string> redis_command_key(const std::vector<std::string>& args) {
+  if (args.empty()) return std::nullopt;
+  std::string name = args[0];
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name == "EVAL" || name == "EVALSHA" || name == "FCALL") {
+    if (args.size() > 3 && args[2] != "0") return args[3];
+    return std::nullopt;
+  }
+  if (name == "XREADGROUP" || name == "XREAD") {
+    for (size_t i = 1; i + 1 < args.size(); ++i) {
+      std::string a = args[i];
+      for (char& c : a) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (a == "STREAMS") return args[i + 1];
+    }
+    return std::nullopt;
+  }
+  if (name == "XGROUP" || name == "XINFO" || name == "OBJECT" || name == "MEMORY")
+    return args.size() > 2 ? std::optional<std::string>(args[2]) : std::nullopt;
+  for (const char* keyless : {"PING", "SCAN", "CLUSTER", "INFO", "AUTH", "ASKING", "SCRIPT",
+                              "DBSIZE", "FLUSHALL", "FLUSHDB", "KEYS", "CONFIG", "SHUTDOWN",
+                              "HELLO", "SELECT", "TIME", "ECHO", "CLIENT", "READONLY"})
+    if (name == keyless) return std::nullopt;
+  return args.size() > 1 ? std::optional<std::string>(args[1]) : std::nullopt;
+}
+
+std::optional<RedisRedirect> parse_redis_redirect(std::string_view error) {
+  RedisRedirect r;
+  if (error.starts_with("MOVED ")) {
+    error.remove_prefix(6);
+  } else if (error.starts_with("ASK ")) {
+    r.ask = true;
+    error.remove_prefix(4);
+  } else {
+    return std::nullopt;
+  }
+  const size_t space = error.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const std::string_view slot = error.substr(0, space), endpoint = error.substr(space + 1);
+  const size_t colon = endpoint.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view port = endpoint.substr(colon + 1);
+  const auto [s_end, s_ec] = std::from_chars(slot.data(), slot.data() + slot.size(), r.slot);
+  const auto [p_end, p_ec] = std::from_chars(port.data(), port.data() + port.size(), r.port);
+  if (s_ec != std::errc() || s_end != slot.data() + slot.size() || r.slot < 0 ||
+      r.slot >= static_cast<int>(kSlots) || p_ec != std::errc() ||
+      p_end != port.data() + port.size() || r.port < 1 || r.port > 65535)
+    return std::nullopt;
+  r.host = std::string(endpoint.substr(0, colon));
+  return r;
+}
 
 std::string RedisAddress::text() const { return fmt::format("{}:{}", host, port); }
 
@@ -119,37 +200,47 @@ std::string RedisReply::field(std::string_view name) const {
 }
 
 RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {
-  connect_with_retries(options_.connect_tries, 0, "");
+  nodes_.push_back(Node{options_.address, nullptr});
+  connect_with_retries(nodes_[0], options_.connect_tries, 0, "");
 }
 
 RedisClient::RedisClient(RedisClient&& o) noexcept
-    : options_(std::move(o.options_)), ctx_(o.ctx_), reconnects_(o.reconnects_) {
-  o.ctx_ = nullptr;
+    : options_(std::move(o.options_)),
+      nodes_(std::move(o.nodes_)),
+      slot_node_(std::move(o.slot_node_)),
+      reconnects_(o.reconnects_),
+      redirects_(o.redirects_) {
+  o.nodes_.clear();
 }
 
 RedisClient& RedisClient::operator=(RedisClient&& o) noexcept {
   if (this != &o) {
-    if (ctx_) redisFree(ctx_);
+    close_all();
     options_ = std::move(o.options_);
-    ctx_ = o.ctx_;
+    nodes_ = std::move(o.nodes_);
+    slot_node_ = std::move(o.slot_node_);
     reconnects_ = o.reconnects_;
-    o.ctx_ = nullptr;
+    redirects_ = o.redirects_;
+    o.nodes_.clear();
   }
   return *this;
 }
 
-RedisClient::~RedisClient() {
-  if (ctx_) redisFree(ctx_);
+RedisClient::~RedisClient() { close_all(); }
+
+void RedisClient::close_all() {
+  for (Node& n : nodes_)
+    if (n.ctx) redisFree(n.ctx);
+  nodes_.clear();
 }
 
-bool RedisClient::try_connect(std::string& why) {
-  if (ctx_) {
-    redisFree(ctx_);
-    ctx_ = nullptr;
+bool RedisClient::try_connect(Node& node, std::string& why) {
+  if (node.ctx) {
+    redisFree(node.ctx);
+    node.ctx = nullptr;
   }
   const timeval tv = to_timeval(options_.timeout_s);
-  redisContext* c =
-      redisConnectWithTimeout(options_.address.host.c_str(), options_.address.port, tv);
+  redisContext* c = redisConnectWithTimeout(node.address.host.c_str(), node.address.port, tv);
   if (c == nullptr) {
     why = "out of memory";
     return false;
@@ -161,10 +252,10 @@ bool RedisClient::try_connect(std::string& why) {
   }
   redisSetTimeout(c, tv);
   redisEnableKeepAlive(c);
-  if (!options_.address.password.empty()) {
+  if (!node.address.password.empty()) {
     std::vector<std::string> args{"AUTH"};
-    if (!options_.address.user.empty()) args.push_back(options_.address.user);
-    args.push_back(options_.address.password);
+    if (!node.address.user.empty()) args.push_back(node.address.user);
+    args.push_back(node.address.password);
     std::vector<const char*> argv;
     std::vector<size_t> lens;
     for (const std::string& a : args) {
@@ -187,19 +278,20 @@ bool RedisClient::try_connect(std::string& why) {
       throw Error(ErrorCode::bad_flag, Error::Option{"redis"},
                   fmt::format(" {}: authentication refused: {} (expected the server's "
                               "password in redis://[USER]:PASSWORD@HOST:PORT)",
-                              options_.address.text(), said));
+                              node.address.text(), said));
     }
   }
-  ctx_ = c;
+  node.ctx = c;
   return true;
 }
 
 // Tries until connected: `tries` attempts, or (when window_s > 0) for window_s seconds.
-void RedisClient::connect_with_retries(int tries, double window_s, const std::string& lost) {
+void RedisClient::connect_with_retries(Node& node, int tries, double window_s,
+                                       const std::string& lost) {
   const auto start = std::chrono::steady_clock::now();
   std::string why;
   for (int attempt = 0;; ++attempt) {
-    if (try_connect(why)) return;
+    if (try_connect(node, why)) return;
     const double waited =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool give_up = window_s > 0 ? waited >= window_s : attempt + 1 >= tries;
@@ -208,14 +300,25 @@ void RedisClient::connect_with_retries(int tries, double window_s, const std::st
         throw Error(ErrorCode::io,
                     fmt::format("redis {}: connection lost ({}) and not back after {:.0f} s: {} "
                                 "(expected the server to come back)",
-                                options_.address.text(), lost, waited, why));
+                                node.address.text(), lost, waited, why));
       throw Error(ErrorCode::io,
                   fmt::format("redis {}: cannot connect after {} tries: {} (expected a Redis "
                               "server listening there)",
-                              options_.address.text(), attempt + 1, why));
+                              node.address.text(), attempt + 1, why));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(dist::retry_delay_ms(attempt)));
   }
+}
+
+size_t RedisClient::node_for(const std::string& host, int port) {
+  const std::string& h = host.empty() ? nodes_[0].address.host : host;
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].address.host == h && nodes_[i].address.port == port) return i;
+  Node n{options_.address, nullptr};  // the credentials of the seed
+  n.address.host = h;
+  n.address.port = port;
+  nodes_.push_back(std::move(n));
+  return nodes_.size() - 1;
 }
 
 RedisReply RedisClient::command(const std::vector<std::string>& args, bool errors_ok) {
@@ -225,23 +328,52 @@ RedisReply RedisClient::command(const std::vector<std::string>& args, bool error
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
+  size_t at = 0;  // the node to send it to: the slot's when a MOVED told us, else the seed
+  if (!slot_node_.empty())
+    if (const std::optional<std::string> key = redis_command_key(args)) {
+      const int16_t known = slot_node_[static_cast<size_t>(redis_key_slot(*key))];
+      if (known >= 0) at = static_cast<size_t>(known);
+    }
+  bool asking = false;  // send ASKING first: an ASK redirection is being followed
+  int redirected = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int attempt = 0;; ++attempt) {
-    if (ctx_ == nullptr) connect_with_retries(0, options_.reconnect_s, "no connection");
+    Node& node = nodes_[at];
+    if (node.ctx == nullptr) connect_with_retries(node, 0, options_.reconnect_s, "no connection");
+    if (asking) {
+      const char* ask = "ASKING";
+      const size_t ask_len = 6;
+      if (void* r = redisCommandArgv(node.ctx, 1, &ask, &ask_len)) freeReplyObject(r);
+    }
     auto* r = static_cast<redisReply*>(
-        redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        redisCommandArgv(node.ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
     if (r == nullptr) {  // the connection broke: reconnect and send it again
-      const std::string lost = ctx_->errstr;
+      const std::string lost = node.ctx->errstr;
       const double left =
           options_.reconnect_s -
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      connect_with_retries(0, std::max(0.001, left), lost);
+      connect_with_retries(node, 0, std::max(0.001, left), lost);
       ++reconnects_;
       continue;
     }
     RedisReply reply = copy_reply(r);
     freeReplyObject(r);
     if (reply.type != RedisReply::Type::error) return reply;
+    asking = false;
+    if (const std::optional<RedisRedirect> to = parse_redis_redirect(reply.str);
+        to && redirected < kMaxRedirects) {
+      ++redirected;
+      ++redirects_;
+      const std::string host = to->host.empty() ? node.address.host : to->host;
+      at = node_for(host, to->port);
+      if (to->ask) {
+        asking = true;
+      } else {
+        if (slot_node_.empty()) slot_node_.assign(kSlots, -1);
+        slot_node_[static_cast<size_t>(to->slot)] = static_cast<int16_t>(at);
+      }
+      continue;
+    }
     const double waited =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (transient(reply.str) && waited < options_.reconnect_s) {
@@ -249,9 +381,40 @@ RedisReply RedisClient::command(const std::vector<std::string>& args, bool error
       continue;
     }
     if (errors_ok) return reply;
-    throw Error(ErrorCode::internal, fmt::format("redis {}: {}: {}", options_.address.text(),
+    throw Error(ErrorCode::internal, fmt::format("redis {}: {}: {}", nodes_[at].address.text(),
                                                  args.empty() ? "" : args.front(), reply.str));
   }
+}
+
+std::vector<RedisAddress> RedisClient::masters() {
+  const RedisReply r = command({"CLUSTER", "NODES"}, /*errors_ok=*/true);
+  if (r.type == RedisReply::Type::error) return {options_.address};  // not a cluster
+  std::vector<RedisAddress> out;
+  std::istringstream lines(r.str);
+  for (std::string line; std::getline(lines, line);) {
+    // <id> <ip:port@cport[,hostname]> <flags> <master> <ping> <pong> <epoch> <state> <slots>...
+    std::istringstream f(line);
+    std::string id, endpoint, flags;
+    if (!(f >> id >> endpoint >> flags)) continue;
+    if (flags.find("master") == std::string::npos || flags.find("fail") != std::string::npos ||
+        flags.find("noaddr") != std::string::npos)
+      continue;
+    endpoint = endpoint.substr(0, endpoint.find('@'));
+    const size_t colon = endpoint.rfind(':');
+    if (colon == std::string::npos) continue;
+    RedisAddress a = options_.address;
+    a.host = colon == 0 ? nodes_[0].address.host : endpoint.substr(0, colon);
+    a.port = std::atoi(endpoint.c_str() + colon + 1);
+    if (a.port > 0) out.push_back(std::move(a));
+  }
+  if (out.empty()) out.push_back(options_.address);
+  return out;
+}
+
+RedisClient RedisClient::on_node(const RedisAddress& node) const {
+  RedisOptions o = options_;
+  o.address = node;
+  return RedisClient(std::move(o));
 }
 
 RedisReply RedisClient::eval(std::string_view script, const std::vector<std::string>& keys,

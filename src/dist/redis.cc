@@ -7,7 +7,6 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -56,7 +55,7 @@ bool transient(const std::string& error) {
          error.starts_with("CLUSTERDOWN");
 }
 
-constexpr size_t kSlots = 16384;
+constexpr int kSlots = 16384;
 // More MOVED/ASK replies than this for one command: the cluster is being resharded under us,
 // or its nodes disagree; the last reply is then the error.
 constexpr int kMaxRedirects = 8;
@@ -70,6 +69,29 @@ uint16_t crc16(std::string_view bytes) {
       crc = static_cast<uint16_t>((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
   }
   return crc;
+}
+
+// `s` is all digits of an int in [lo, hi]: from_chars rejects signs, spaces and overflow.
+bool int_in(std::string_view s, int lo, int hi, int& v) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size() && v >= lo && v <= hi;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Sends `args` binary-safe on `c`; the reply, or nullptr when the connection broke.
+redisReply* send(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const std::string& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
 }
 
 timeval to_timeval(double s) {
@@ -92,18 +114,14 @@ int redis_key_slot(std::string_view key) {
 
 std::optional<std::string> redis_command_key(const std::vector<std::string>& args) {
   if (args.empty()) return std::nullopt;
-  std::string name = args[0];
-  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string name = upper(args[0]);
   if (name == "EVAL" || name == "EVALSHA" || name == "FCALL") {
     if (args.size() > 3 && args[2] != "0") return args[3];
     return std::nullopt;
   }
   if (name == "XREADGROUP" || name == "XREAD") {
-    for (size_t i = 1; i + 1 < args.size(); ++i) {
-      std::string a = args[i];
-      for (char& c : a) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (a == "STREAMS") return args[i + 1];
-    }
+    for (size_t i = 1; i + 1 < args.size(); ++i)
+      if (upper(args[i]) == "STREAMS") return args[i + 1];
     return std::nullopt;
   }
   if (name == "XGROUP" || name == "XINFO" || name == "OBJECT" || name == "MEMORY")
@@ -130,12 +148,7 @@ std::optional<RedisRedirect> parse_redis_redirect(std::string_view error) {
   const std::string_view slot = error.substr(0, space), endpoint = error.substr(space + 1);
   const size_t colon = endpoint.rfind(':');
   if (colon == std::string_view::npos) return std::nullopt;
-  const std::string_view port = endpoint.substr(colon + 1);
-  const auto [s_end, s_ec] = std::from_chars(slot.data(), slot.data() + slot.size(), r.slot);
-  const auto [p_end, p_ec] = std::from_chars(port.data(), port.data() + port.size(), r.port);
-  if (s_ec != std::errc() || s_end != slot.data() + slot.size() || r.slot < 0 ||
-      r.slot >= static_cast<int>(kSlots) || p_ec != std::errc() ||
-      p_end != port.data() + port.size() || r.port < 1 || r.port > 65535)
+  if (!int_in(slot, 0, kSlots - 1, r.slot) || !int_in(endpoint.substr(colon + 1), 1, 65535, r.port))
     return std::nullopt;
   r.host = std::string(endpoint.substr(0, colon));
   return r;
@@ -172,13 +185,9 @@ RedisAddress parse_redis_address(std::string_view text) {
     return a;
   }
   a.host = std::string(t.substr(0, colon));
-  std::string_view port = t.substr(colon + 1);
-  int p = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
   if (a.host.empty()) throw bad("no host");
-  if (ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535)
+  if (!int_in(t.substr(colon + 1), 1, 65535, a.port))
     throw bad("the port is not a number from 1 to 65535");
-  a.port = p;
   return a;
 }
 
@@ -256,14 +265,7 @@ bool RedisClient::try_connect(Node& node, std::string& why) {
     std::vector<std::string> args{"AUTH"};
     if (!node.address.user.empty()) args.push_back(node.address.user);
     args.push_back(node.address.password);
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const std::string& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    redisReply* r = send(c, args);
     if (r == nullptr) {
       why = c->errstr;
       redisFree(c);
@@ -310,8 +312,9 @@ void RedisClient::connect_with_retries(Node& node, int tries, double window_s,
   }
 }
 
-size_t RedisClient::node_for(const std::string& host, int port) {
-  const std::string& h = host.empty() ? nodes_[0].address.host : host;
+// The node at host:port (an empty host: `from`'s, as Redis 7 may say), added when new.
+size_t RedisClient::node_for(const std::string& host, int port, const Node& from) {
+  const std::string h = host.empty() ? from.address.host : host;
   for (size_t i = 0; i < nodes_.size(); ++i)
     if (nodes_[i].address.host == h && nodes_[i].address.port == port) return i;
   Node n{options_.address, nullptr};  // the credentials of the seed
@@ -322,12 +325,6 @@ size_t RedisClient::node_for(const std::string& host, int port) {
 }
 
 RedisReply RedisClient::command(const std::vector<std::string>& args, bool errors_ok) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const std::string& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
   size_t at = 0;  // the node to send it to: the slot's when a MOVED told us, else the seed
   if (!slot_node_.empty())
     if (const std::optional<std::string> key = redis_command_key(args)) {
@@ -340,13 +337,9 @@ RedisReply RedisClient::command(const std::vector<std::string>& args, bool error
   for (int attempt = 0;; ++attempt) {
     Node& node = nodes_[at];
     if (node.ctx == nullptr) connect_with_retries(node, 0, options_.reconnect_s, "no connection");
-    if (asking) {
-      const char* ask = "ASKING";
-      const size_t ask_len = 6;
-      if (void* r = redisCommandArgv(node.ctx, 1, &ask, &ask_len)) freeReplyObject(r);
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(node.ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (asking)
+      if (redisReply* r = send(node.ctx, {"ASKING"})) freeReplyObject(r);
+    redisReply* r = send(node.ctx, args);
     if (r == nullptr) {  // the connection broke: reconnect and send it again
       const std::string lost = node.ctx->errstr;
       const double left =
@@ -364,8 +357,7 @@ RedisReply RedisClient::command(const std::vector<std::string>& args, bool error
         to && redirected < kMaxRedirects) {
       ++redirected;
       ++redirects_;
-      const std::string host = to->host.empty() ? node.address.host : to->host;
-      at = node_for(host, to->port);
+      at = node_for(to->host, to->port, node);
       if (to->ask) {
         asking = true;
       } else {
@@ -404,8 +396,8 @@ std::vector<RedisAddress> RedisClient::masters() {
     if (colon == std::string::npos) continue;
     RedisAddress a = options_.address;
     a.host = colon == 0 ? nodes_[0].address.host : endpoint.substr(0, colon);
-    a.port = std::atoi(endpoint.c_str() + colon + 1);
-    if (a.port > 0) out.push_back(std::move(a));
+    if (int_in(std::string_view(endpoint).substr(colon + 1), 1, 65535, a.port))
+      out.push_back(std::move(a));
   }
   if (out.empty()) out.push_back(options_.address);
   return out;

@@ -118,7 +118,7 @@ class RedisClient {
   };
   void connect_with_retries(Node& node, int tries, double window_s, const std::string& why);
   bool try_connect(Node& node, std::string& why);
-  size_t node_for(const std::string& host, int port);
+  size_t node_for(const std::string& host, int port, const Node& from);
   void close_all();
 
   RedisOptions options_;

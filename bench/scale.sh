@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Workers over Redis Streams on this machine: 1, 2 and 4 `mvinfer worker`s over the same archive
-# (vtest.avi and Megamind.avi, 1065 frames), worker i pinned with taskset to core i mod cores,
-# so that N workers share the cores as N machines' workers would have their own.
+# (vtest.avi and Megamind.avi, twice over: 4 jobs, 2130 frames, 44 segments of 50 frames), worker
+# i pinned with taskset to core i mod cores, so that N workers share the cores as N machines'
+# workers would have their own. With fewer segments the last one decides more of the wall time
+# (11 segments over 2 workers are 6 + 5: at best 0.92 of linear).
 # Prints, per worker count: wall time (first worker started to last one exited, each worker's
 # start-up included), frames/s, speedup over one worker and its share of linear up to the core
 # count (bar: >= 0.9), coordination per segment (from asking Redis for a segment to its XACK
@@ -12,14 +14,17 @@
 source "$(dirname "$0")/common.sh"
 command -v redis-server >/dev/null || { echo "scale: redis-server is not installed (scripts/setup)"; exit 1; }
 command -v taskset >/dev/null || { echo "scale: taskset is not installed (util-linux)"; exit 1; }
-SEGMENT=${SEGMENT:-100}  # --segment-frames
+SEGMENT=${SEGMENT:-50}  # --segment-frames (submit's default is 200)
 WORKERS=${WORKERS:-"1 2 4"}  # the first is the base of the speedups
+COPIES=${COPIES:-2}  # the archive is the two videos COPIES times over (one job per copy)
 cores=$(nproc)
 megamind=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
 # Two zoo models at 128x128 (about 5 ms per frame each on one core): compute dominates decoding.
 s128=$zoo/s128
 [ -f $s128/zoo1.onnx ] || build/mvinfer zoo --out $s128 --count 2 --input 3x128x128 >/dev/null
 models=(--model $s128/zoo0.onnx --model $s128/zoo1.onnx)
+archive=()
+for _ in $(seq "$COPIES"); do archive+=(--video $video --video $megamind); done
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -46,7 +51,7 @@ decode_fps=$(build/mvinfer run --video $video --model $tiny/zoo0.onnx --strategy
 run_case() {
   local n=$1 round=$2 job=scale-$1-$2-$$ i p t0 t1 ids
   # submit prints a job id per video (stdout): every worker and collect take them all, in order.
-  ids=$(build/mvinfer submit --redis $redis --job "$job" --video $video --video $megamind "${models[@]}" \
+  ids=$(build/mvinfer submit --redis $redis --job "$job" "${archive[@]}" "${models[@]}" \
     --segment-frames "$SEGMENT" --intra-threads 1 --provider cpu 2>"$dir/submit.err") ||
     { cat "$dir/submit.err"; exit 1; }
   local jobs=()
@@ -64,11 +69,11 @@ run_case() {
   build/mvinfer collect --redis $redis "${jobs[@]}" --out "$out/scale_$n.jsonl" 2>/dev/null
   if [ -z "$base" ]; then base=$out/scale_base.jsonl; cp "$out/scale_$n.jsonl" "$base"; fi
   cmp -s "$base" "$out/scale_$n.jsonl" || { echo "scale: $n workers collected other lines"; exit 1; }
-  # worker NAME: S segments (F frames) stored, ...; compute C s, coordination X ms per segment;
-  # D frames decoded to reach segment starts, seeking K ms
+  # worker NAME: S segments and L live batches (F frames) stored, ...; compute C s, coordination
+  # X ms per segment; D frames decoded to reach segment starts, seeking K ms
   cat "$dir"/w.*.err | awk -v n="$n" -v r="$round" -v wall="$(echo "$t1 - $t0" | bc -l)" '
     /^worker .* stored/ {
-      segs += $3; frames += substr($5, 2)
+      segs += $3; frames += substr($9, 2)
       for (i = 1; i < NF; i++) {
         if ($i == "compute") compute += $(i + 1)
         if ($i == "coordination") coord += $3 * $(i + 1)  # ms per segment x segments
@@ -116,5 +121,5 @@ for n in $WORKERS; do
         100 * cms / (1000 * css), median(d, k), seek, seek / 1000 * dfps
     }' "$dir/rows"
 done
-echo "segments of $SEGMENT frames, $REPEAT rounds (medians); decode rate $decode_fps frames/s (for the seek estimate);"
+echo "$COPIES copies of the archive, segments of $SEGMENT frames, $REPEAT rounds (medians); decode rate $decode_fps frames/s (for the seek estimate);"
 echo "collected lines identical for every worker count and round"

@@ -73,8 +73,9 @@ run_case() {
   # X ms per segment; D frames decoded to reach segment starts, seeking K ms
   cat "$dir"/w.*.err | awk -v n="$n" -v r="$round" -v wall="$(echo "$t1 - $t0" | bc -l)" '
     /^worker .* stored/ {
-      segs += $3; frames += substr($9, 2)
+      segs += $3
       for (i = 1; i < NF; i++) {
+        if ($(i + 1) == "frames)") frames += substr($i, 2)  # "(F frames)"
         if ($i == "compute") compute += $(i + 1)
         if ($i == "coordination") coord += $3 * $(i + 1)  # ms per segment x segments
         if ($(i + 1) == "frames" && $(i + 2) == "decoded") discarded += $i

@@ -105,6 +105,13 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type) {
 
 Ort::SessionOptions make_session_options(const SessionSettings& s) {
   Ort::SessionOptions o;
+  if (s.inspect_only) {
+    o.SetIntraOpNumThreads(1);
+    o.SetInterOpNumThreads(1);
+    o.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
+    o.DisableCpuMemArena();
+    return o;
+  }
   o.SetIntraOpNumThreads(std::max(1, s.intra_threads));
   o.SetInterOpNumThreads(1);
   o.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
@@ -204,7 +211,9 @@ Tensor to_tensor(const Ort::Value& v, const std::string& model, const std::strin
 
 void resolve_model_spec(ModelSpec& spec, int batch, int default_width, int default_height) {
   if (spec.name.empty()) spec.name = std::filesystem::path(spec.path).stem().string();
-  Ort::Session session = open_session(spec.path, SessionSettings{});
+  SessionSettings inspect;
+  inspect.inspect_only = true;
+  Ort::Session session = open_session(spec.path, inspect);
   Ort::AllocatorWithDefaultOptions alloc;
   const std::string& m = spec.name;
 

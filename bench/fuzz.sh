@@ -48,6 +48,12 @@ for t in "${targets[@]}"; do
     [ "$status" -eq 0 ] && break
     findings=$((findings + 1))
     failed=1
+    # A library that aborts while mvinfer silences its stderr leaves no report in the log: the
+    # input (the newest artifact) is run again with stderr open, its report added to the log.
+    if ! grep -qE '^SUMMARY:|ERROR: |runtime error:|mvinfer fuzz finding:' "$log"; then
+      art=$(ls -t "$out/artifacts/$t" | head -1)
+      [ -z "$art" ] || fuzz/run_fuzzer.sh "$bin/fuzz_$t" "$out/artifacts/$t/$art" >>"$log" 2>&1 || true
+    fi
     echo "fuzz: $t: FINDING (run $run, $log):" >&2
     grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|mvinfer fuzz finding:|terminate called|uncaught exception' "$log" | sed 's/^/  /' >&2 || true
     # Our frames first: where in mvinfer it happened (or the first frame when none is ours).

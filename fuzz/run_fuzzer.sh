@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # run_fuzzer.sh BINARY SEEDS [libFuzzer flags ...]: runs one fuzz target over its seed corpus
 # with the project's sanitizer settings, as the smoke tests and bench/fuzz.sh do.
+# run_fuzzer.sh BINARY INPUT: runs the target once on one input (a finding's artifact) with the
+# same settings and with the libraries' stderr open (MVINFER_LIB_LOGS=1): mvinfer silences it
+# around calls that chatter (library_logs.h), so a library that aborts there leaves no report.
 #   - New inputs go to a scratch corpus (removed afterwards), so SEEDS never changes and a
 #     run with -seed=N -runs=M is repeatable; set FUZZ_CORPUS to keep them in a directory.
 #   - An input that crashes, hangs (-timeout), leaks or trips a sanitizer is written to
@@ -18,18 +21,25 @@
 #     input) and leaks 2502 bytes in them each time (tests/lsan.supp names libgphoto2, but the
 #     drivers are unloaded by the time LeakSanitizer reports, so the suppression cannot match).
 set -euo pipefail
-[ $# -ge 2 ] || { echo "usage: $0 BINARY SEEDS [libFuzzer flags ...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 BINARY SEEDS|INPUT [libFuzzer flags ...]" >&2; exit 2; }
 bin=$1 seeds=$2
 shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 name=$(basename "$bin")
 name=${name#fuzz_}
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/mvinfer-fuzz-run.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-corpus=${FUZZ_CORPUS:-$scratch/corpus}
+if [ -f "$seeds" ]; then
+  export MVINFER_LIB_LOGS=1
+  set -- "$@" "$seeds"
+else
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/mvinfer-fuzz-run.XXXXXX")
+  trap 'rm -rf "$scratch"' EXIT
+  corpus=${FUZZ_CORPUS:-$scratch/corpus}
+  mkdir -p "$corpus"
+  set -- "$@" "$corpus" "$seeds"
+fi
 artifacts=${FUZZ_ARTIFACTS:-$PWD/artifacts}
-mkdir -p "$corpus" "$artifacts"
+mkdir -p "$artifacts"
 
 flags=(-artifact_prefix="$artifacts/" -print_final_stats=1)
 [ -f "$here/$name.dict" ] && flags+=(-dict="$here/$name.dict")
@@ -41,5 +51,5 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export OPENCV_IO_MAX_IMAGE_PIXELS=${OPENCV_IO_MAX_IMAGE_PIXELS:-4194304}
 export OPENCV_VIDEOIO_PRIORITY_GPHOTO2=${OPENCV_VIDEOIO_PRIORITY_GPHOTO2:-0}
 status=0
-"$bin" "${flags[@]}" "$@" "$corpus" "$seeds" || status=$?
+"$bin" "${flags[@]}" "$@" || status=$?
 exit $status

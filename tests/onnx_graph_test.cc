@@ -512,6 +512,37 @@ TEST(Graph, CountsAndShapeArithmeticBeyondInt64) {
   }
 }
 
+// Found by fuzz_onnx_model (UBSan): shape arithmetic between an empty value and a one-element
+// one read element 0 of the empty one (a null reference; SIGSEGV without sanitizers).
+TEST(Graph, ShapeArithmeticWithAnEmptyValue) {
+  constexpr int kAttrInts = 8, kAttrTypeInts = 7;
+  auto ints = [&](const std::string& out, std::vector<int64_t> values) {
+    Pb attr;
+    attr.str(kAttrName, "value_ints");
+    for (int64_t v : values) attr.varint(kAttrInts, static_cast<uint64_t>(v));
+    return node("Constant", {}, out).msg(kNodeAttr, attr.varint(kAttrType, kAttrTypeInts));
+  };
+  for (const char* op : {"Add", "Sub", "Mul", "Div"})
+    for (const bool empty_first : {true, false}) {
+      Pb g;
+      g.msg(kGraphNode, ints("a", {})).msg(kGraphNode, ints("b", {2}));
+      g.msg(kGraphNode, node(op,
+                             empty_first ? std::vector<std::string>{"a", "b"}
+                                         : std::vector<std::string>{"b", "a"},
+                             "s"));
+      g.msg(kGraphNode, node("Reshape", {"x", "s"}, "y")).str(kGraphName, "shape");
+      g.msg(kGraphInput, value_info("x", {1, 4})).msg(kGraphOutput, untyped_shape("y"));
+      const std::string path = write_model(
+          scratch_dir("empty") / (std::string(op) + (empty_first ? "_ab" : "_ba") + ".onnx"), g);
+      try {
+        const GraphStats s = inspect_graph(path);
+        EXPECT_EQ(s.flops, 0) << op;
+      } catch (const Error& e) {  // a Reshape to an empty shape may be refused, never a crash
+        EXPECT_EQ(e.code(), ErrorCode::bad_model) << op << ": " << e.what();
+      }
+    }
+}
+
 TEST(Graph, NotAnOnnxFile) {
   fs::path p = scratch_dir("x") / "fake.onnx";
   std::ofstream(p) << "plain text";

@@ -158,6 +158,24 @@ TEST_F(Reliability, AnImageDeclaringAHugeSizeIsNamed) {
                3, {(folder / "a.bmp").string(), "2^30 pixels"});
 }
 
+TEST_F(Reliability, ADamagedDicomFileInAFolderIsSkippedNotACrash) {
+  // Found by fuzz_image: OpenCV hands a file with DICOM's signature (whatever its name) to
+  // GDCM, whose assert() aborted the process on a damaged one (exit 134, nothing printed).
+  fs::path folder = dir_ / "dicom";
+  fs::create_directories(folder);
+  cv::VideoCapture cap(kVideo);
+  cv::Mat f;
+  ASSERT_TRUE(cap.read(f));
+  cv::imwrite((folder / "a.png").string(), f);
+  std::ofstream(folder / "b.png", std::ios::binary) << std::string(128, '\0') << "DICM";
+  CommandResult r = run_cli({"run", "--video", folder.string(), "--model", zoo_[0], "-q"});
+  EXPECT_EQ(r.signal, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 of 2 frames read, 1 undecodable skipped"), std::string::npos) << r.err;
+  expect_error(run_cli({"run", "--video", folder.string(), "--model", zoo_[0], "-q", "--strict"}),
+               3, {(folder / "b.png").string(), "DICOM"});
+}
+
 TEST_F(Reliability, OutNamingAnInputIsRefusedAndTheInputKept) {
   const auto before = fs::file_size(zoo_[0]);
   expect_error(run_cli(run_args({"--out", zoo_[0]})), 2, {"--out", "one of the inputs"});

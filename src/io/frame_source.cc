@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <opencv2/videoio/registry.hpp>
+#include <string_view>
 #include <system_error>
 
 #include "core/library_logs.h"
@@ -210,6 +211,17 @@ bool is_image(const fs::path& p) {
   return false;
 }
 
+// Whether the file has DICOM's signature ("DICM" after a 128-byte preamble). OpenCV picks an
+// image's decoder by its content, whatever its name, and its DICOM reader (GDCM) ends the
+// process with a failed assert() on a damaged file (found by fuzz_image): such a file is
+// skipped as undecodable instead of being handed to cv::imread.
+bool has_dicom_signature(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  char head[132] = {};
+  f.read(head, sizeof head);
+  return f.gcount() == sizeof head && std::string_view(head + 128, 4) == "DICM";
+}
+
 // Images of a folder in byte order of their names, at a nominal 25 frames/s. A frame's index
 // is its image's position in that order, so a skipped image leaves a gap.
 class ImageFolderSource final : public FrameSource {
@@ -278,11 +290,15 @@ class ImageFolderSource final : public FrameSource {
       // EXIF orientation of camera JPEGs.
       cv::Mat m;
       std::string why = "expected an image file";
-      try {
-        StderrSilenced quiet;
-        m = cv::imread(p.string(), cv::IMREAD_COLOR);
-      } catch (const cv::Exception& e) {  // e.g. a header declaring more than 2^30 pixels
-        why = fmt::format("{}; expected an image of at most 2^30 pixels", e.err);
+      if (has_dicom_signature(p)) {
+        why = "a DICOM file; expected a JPEG, PNG, BMP, TIFF or WebP image";
+      } else {
+        try {
+          StderrSilenced quiet;
+          m = cv::imread(p.string(), cv::IMREAD_COLOR);
+        } catch (const cv::Exception& e) {  // e.g. a header declaring more than 2^30 pixels
+          why = fmt::format("{}; expected an image of at most 2^30 pixels", e.err);
+        }
       }
       if (m.empty()) {
         ++counts_.undecodable;

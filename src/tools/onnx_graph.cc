@@ -230,6 +230,8 @@ class ShapeValues {
       std::optional<Ints> a = in(0), b = in(1);
       if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1))
         return std::nullopt;
+      // Broadcasting an empty tensor gives an empty one (it read element 0 of it: fuzz_onnx_model).
+      if (a->empty() || b->empty()) return Ints{};
       Ints out(std::max(a->size(), b->size()));
       for (size_t i = 0; i < out.size(); ++i) {
         const int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];

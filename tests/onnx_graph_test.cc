@@ -154,6 +154,11 @@ Pb ints_attr(const std::string& name, std::vector<int64_t> values) {
   return a.varint(kAttrType, kAttrTypeInts);
 }
 
+// A Constant node `out` holding `values` (value_ints).
+Pb ints_constant(const std::string& out, std::vector<int64_t> values) {
+  return node("Constant", {}, out).msg(kNodeAttr, ints_attr("value_ints", std::move(values)));
+}
+
 std::string write_model(const fs::path& file, const Pb& graph, int opset_version = 13) {
   Pb opset, model;
   opset.varint(kOpsetVersion, static_cast<uint64_t>(opset_version));
@@ -477,13 +482,6 @@ TEST(GraphInfoCommand, MalformedModelIsOneLineErrorNotACrash) {
 TEST(Graph, CountsAndShapeArithmeticBeyondInt64) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  constexpr int kAttrInts = 8, kAttrTypeInts = 7;
-  auto ints = [&](const std::string& out, std::vector<int64_t> values) {
-    Pb attr;
-    attr.str(kAttrName, "value_ints");
-    for (int64_t v : values) attr.varint(kAttrInts, static_cast<uint64_t>(v));
-    return node("Constant", {}, out).msg(kNodeAttr, attr.varint(kAttrType, kAttrTypeInts));
-  };
   struct Case {
     const char* op;
     int64_t a, b;
@@ -491,10 +489,10 @@ TEST(Graph, CountsAndShapeArithmeticBeyondInt64) {
   for (const Case& c : {Case{"Add", kMax, 1}, Case{"Sub", kMin, 1}, Case{"Mul", kMax / 2, 4},
                         Case{"Div", kMin, -1}, Case{"Slice", 1, kMax}}) {
     Pb g;
-    g.msg(kGraphNode, ints("a", {c.a})).msg(kGraphNode, ints("b", {c.b}));
+    g.msg(kGraphNode, ints_constant("a", {c.a})).msg(kGraphNode, ints_constant("b", {c.b}));
     if (std::string(c.op) == "Slice")  // [7, 8, 9][1::kMax]: the index steps past int64
-      g.msg(kGraphNode, ints("d", {7, 8, 9}))
-          .msg(kGraphNode, ints("e", {3}))
+      g.msg(kGraphNode, ints_constant("d", {7, 8, 9}))
+          .msg(kGraphNode, ints_constant("e", {3}))
           .msg(kGraphNode, node("Slice", {"d", "a", "e", "", "b"}, "s"));
     else
       g.msg(kGraphNode, node(c.op, {"a", "b"}, "s"));
@@ -515,17 +513,10 @@ TEST(Graph, CountsAndShapeArithmeticBeyondInt64) {
 // Found by fuzz_onnx_model (UBSan): shape arithmetic between an empty value and a one-element
 // one read element 0 of the empty one (a null reference; SIGSEGV without sanitizers).
 TEST(Graph, ShapeArithmeticWithAnEmptyValue) {
-  constexpr int kAttrInts = 8, kAttrTypeInts = 7;
-  auto ints = [&](const std::string& out, std::vector<int64_t> values) {
-    Pb attr;
-    attr.str(kAttrName, "value_ints");
-    for (int64_t v : values) attr.varint(kAttrInts, static_cast<uint64_t>(v));
-    return node("Constant", {}, out).msg(kNodeAttr, attr.varint(kAttrType, kAttrTypeInts));
-  };
   for (const char* op : {"Add", "Sub", "Mul", "Div"})
     for (const bool empty_first : {true, false}) {
       Pb g;
-      g.msg(kGraphNode, ints("a", {})).msg(kGraphNode, ints("b", {2}));
+      g.msg(kGraphNode, ints_constant("a", {})).msg(kGraphNode, ints_constant("b", {2}));
       g.msg(kGraphNode, node(op,
                              empty_first ? std::vector<std::string>{"a", "b"}
                                          : std::vector<std::string>{"b", "a"},

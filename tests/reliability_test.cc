@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
+#include <string_view>
 #include <thread>
 
 #include "mvinfer/tools/zoo.h"
@@ -174,6 +175,45 @@ TEST_F(Reliability, ADamagedDicomFileInAFolderIsSkippedNotACrash) {
   EXPECT_NE(r.err.find("1 of 2 frames read, 1 undecodable skipped"), std::string::npos) << r.err;
   expect_error(run_cli({"run", "--video", folder.string(), "--model", zoo_[0], "-q", "--strict"}),
                3, {(folder / "b.png").string(), "DICOM"});
+}
+
+// Found by fuzz_video: a damaged MPEG-4 stream (a mutation of make_seeds' mp4v.mp4) whose first
+// frame makes OpenCV's FFmpeg backend throw in retrieve() (a picture whose row step is too
+// small); it escaped as "internal error". Now the frame is undecodable, as any damaged one.
+constexpr std::string_view kRetrieveThrowsHex =
+    "000000810142f2b001000001b58913000001000000012000558d0000c4888401808000001c6627797069736f"
+    "6d00b70000742b2f00012f001007000001b62183360c10d397b4c303abf628f7810142f2b001000001b58913"
+    "0000010080010200000000012000558d0000c48884018080010000ffffffffffffffffffffffffffffffffff"
+    "ffffffffffffffffffffffffff020069736f6d69736f326d2e3400000008667265650000024e6d6461740000"
+    "01b3001007000001b610c0db242183360c10d397b4c3036d43ba8ed99e860f7c1874995893e6340f806a8677"
+    "cd6f0c10d397b4c303ab666f726d61745f77686900003101b5891300000100000001200028558d0000c48884"
+    "69736f6d69736f326d7034000000800037373737373737373769736f326d703400000008667265650000024e"
+    "6d646174000001b3001007000001b610c0db242183360c10d397b4c36d7034000000088315dfb0a6338fd144"
+    "f27265650000b74e6d646174242f0001b3001007000001b610c0db242183360c10d397b4c303ab666f726d61"
+    "745f77686900003101b5891300000100000001200028558d0000c4888469736f6d69736f326d703400000080"
+    "0037373737373737373737373737373737373737373737373737373737373737373737373737373737373737"
+    "373737373737373737373737373737373737373737001c6674797069736f6d0000020069736f6d69736f326d"
+    "703400000008667265650000024e6d64617407000001b610c0db242183360c10d397b4c3036d43ba8ed99e86"
+    "0f7c18745d5893e6340f806a8677cd6f158fbbcfb2d65e744aabaeb2cf0b538289a80863f2627566666572e0"
+    "440850b02188439d8919eb608a01808000373737373737373737373737373737373737373737373737373737"
+    "37373737373737373737373737373737373737373737373737373737373737373737373737001c6674797069"
+    "736f6d0000020069736f6d69736f326d703400000008667265650000024e6d64617407000001b610c0db2421"
+    "83360c10d397b4c3036d43ba8ed99e860f7c291874995893e634036d43ba8ed99e860f7c1874995893e6340f"
+    "806a8677cd6f158fbbcfb2d65e744aabaeb2cf0b538289a80863f2627566666572e0440850b02188439d8919"
+    "eb608a20e269681bea04080c206021ab2e20e4e9d581ba933e5c9ef8d144f282bd32000001b651e0640d8611"
+    "241460c24a511a45f0fd3b74b7f558fbb33c9efa7b01e01fb2004dbb8b6060";
+
+TEST_F(Reliability, AFrameOpenCvThrowsOnIsUndecodableNotAnInternalError) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < kRetrieveThrowsHex.size(); i += 2)
+    bytes.push_back(
+        static_cast<char>(std::stoi(std::string(kRetrieveThrowsHex.substr(i, 2)), nullptr, 16)));
+  const fs::path video = dir_ / "retrieve_throws.mp4";
+  std::ofstream(video, std::ios::binary) << bytes;
+  expect_error(run_cli({"run", "--video", video.string(), "--model", zoo_[0], "-q"}), 3,
+               {video.string(), "cannot be decoded"});
+  expect_error(run_cli({"run", "--video", video.string(), "--model", zoo_[0], "-q", "--strict"}), 3,
+               {video.string(), "frame 0 cannot be decoded"});
 }
 
 TEST_F(Reliability, OutNamingAnInputIsRefusedAndTheInputKept) {

@@ -146,14 +146,21 @@ class CaptureSource final : public FrameSource {
 
   // OpenCV reports a damaged frame and the end of the file the same way (grab() is false), so
   // a truncated video ends early rather than throwing. A frame that is grabbed but cannot be
-  // retrieved as an image is skipped (and counted), up to kMaxSkipped in a row.
+  // retrieved as an image is skipped (and counted), up to kMaxSkipped in a row. OpenCV's
+  // FFmpeg backend throws for some damaged frames (a picture whose row step is too small for
+  // its width: found by fuzz_video): such a frame is one that cannot be retrieved.
   bool decode(Frame& f) {
     constexpr int kMaxSkipped = 100;
     for (int skipped = 0; !ended_;) {
       if (!cap_.grab()) break;
       const int64_t position = position_++;
       cv::Mat m;
-      if (cap_.retrieve(m) && !m.empty()) {
+      bool retrieved = false;
+      try {
+        retrieved = cap_.retrieve(m) && !m.empty();
+      } catch (const cv::Exception&) {
+      }
+      if (retrieved) {
         f.image = to_bgr8(std::move(m));
         f.index = position;
         f.timestamp_ms = timestamp_ms(position);

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <thread>
 
+#include "mvinfer/io/frame_source.h"
 #include "mvinfer/tools/zoo.h"
 #include "test_support.h"
 
@@ -214,6 +215,8 @@ TEST_F(Reliability, AFrameOpenCvThrowsOnIsUndecodableNotAnInternalError) {
                {video.string(), "cannot be decoded"});
   expect_error(run_cli({"run", "--video", video.string(), "--model", zoo_[0], "-q", "--strict"}), 3,
                {video.string(), "frame 0 cannot be decoded"});
+  // submit's check of whether workers may seek: not exact, rather than the exception.
+  EXPECT_FALSE(seek_is_exact(video.string(), 0));
 }
 
 TEST_F(Reliability, OutNamingAnInputIsRefusedAndTheInputKept) {

@@ -458,7 +458,13 @@ bool seek_is_exact(const std::string& video, int64_t frame, int check) {
   if (!sought.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(frame))) return false;
   for (int i = 0; i <= check; ++i) {
     cv::Mat a, b;
-    const bool got_a = seq.read(a), got_b = sought.read(b);
+    bool got_a = false, got_b = false;
+    try {  // a damaged frame can throw (CaptureSource::decode): then seeking is not trusted
+      got_a = seq.read(a);
+      got_b = sought.read(b);
+    } catch (const cv::Exception&) {
+      return false;
+    }
     if (got_a != got_b) return false;
     if (!got_a) return true;  // both ended: the same
     if (a.size() != b.size() || a.type() != b.type() || cv::norm(a, b, cv::NORM_INF) != 0 ||

@@ -230,7 +230,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
     const InputMapping mapping = input_mapping(c.preprocess, c.image_width, c.image_height);
-    const Prediction p = decoder->decode(DecodeInput{c.outputs, c.row, mapping});
+    Prediction p = decoder->decode(DecodeInput{c.outputs, c.row, mapping});
     const cv::Mat image = frame()(cv::Rect(0, 0, c.image_width, c.image_height));
     for (size_t i = 0; i < p.detections.size(); ++i) {
       const Detection& d = p.detections[i];
@@ -241,9 +241,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const cv::Mat crop = crop_polygon(image, d.polygon);
       if (!crop.empty() && crop.type() != CV_8UC3) fuzz::finding("crop_polygon: not 8-bit BGR");
     }
-    Prediction written = p;
-    if (written.detections.size() > kMaxUsed) written.detections.resize(kMaxUsed);
-    write_result(c, {written});  // reads the predictions only
+    if (p.detections.size() > kMaxUsed) p.detections.resize(kMaxUsed);
+    write_result(c, {p});  // reads the predictions only
   } catch (const Error&) {
   }
   return 0;

@@ -105,15 +105,13 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type) {
 
 Ort::SessionOptions make_session_options(const SessionSettings& s) {
   Ort::SessionOptions o;
+  o.SetIntraOpNumThreads(std::max(1, s.intra_threads));
+  o.SetInterOpNumThreads(1);
   if (s.inspect_only) {
-    o.SetIntraOpNumThreads(1);
-    o.SetInterOpNumThreads(1);
     o.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
     o.DisableCpuMemArena();
     return o;
   }
-  o.SetIntraOpNumThreads(std::max(1, s.intra_threads));
-  o.SetInterOpNumThreads(1);
   o.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   o.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   o.AddConfigEntry("session.intra_op.allow_spinning", s.allow_spinning ? "1" : "0");

@@ -114,6 +114,71 @@ TEST(FrameSource, VideoFileYieldsEveryFrameInOrder) {
   EXPECT_FALSE(src->next(f));  // stays at the end
 }
 
+TEST(FrameSource, VideoFramesAreOpenCvsFramesPixelForPixel) {
+  // Video files are decoded with FFmpeg's libraries directly (src/io/video_reader.h); the images
+  // are those OpenCV's FFmpeg backend gives for a sound file, to the last bit.
+  auto src = open_frame_source(kVideo, 60);
+  cv::VideoCapture cap(kVideo, cv::CAP_FFMPEG);
+  cv::Mat expected;
+  int64_t n = 0;
+  for (Frame f; src->next(f); ++n) {
+    ASSERT_TRUE(cap.read(expected));
+    ASSERT_EQ(f.image.size(), expected.size());
+    ASSERT_EQ(cv::norm(f.image, expected, cv::NORM_INF), 0.0) << "frame " << n;
+  }
+  EXPECT_EQ(n, 60);
+}
+
+// A YUV4MPEG2 video (FFmpeg's raw video with a text header) of `frames` W x H pictures, frame
+// i's luma all `luma[i]` and its chroma neutral (128): grey whose BGR value is known.
+fs::path y4m(const fs::path& file, int w, int h, const std::vector<int>& luma) {
+  std::ofstream out(file, std::ios::binary);
+  out << "YUV4MPEG2 W" << w << " H" << h << " F25:1 Ip A1:1 C420jpeg\n";
+  for (const int y : luma) {
+    out << "FRAME\n" << std::string(static_cast<size_t>(w) * h, static_cast<char>(y));
+    out << std::string(static_cast<size_t>(w / 2) * (h / 2) * 2, static_cast<char>(128));
+  }
+  return file;
+}
+
+TEST(FrameSource, RawVideoDecodesToTheColoursItHolds) {
+  // Converted as BT.601 video range: luma 16 is black, 235 white, and 128 is 255 * 112 / 219 =
+  // 130.4 in each of B, G and R.
+  const fs::path p = y4m(scratch_dir("x") / "grey.y4m", 6, 4, {16, 235, 128});
+  auto src = open_frame_source(p.string());
+  std::vector<cv::Vec3b> seen;
+  std::vector<double> times;
+  for (Frame f; src->next(f);) {
+    ASSERT_EQ(f.image.size(), cv::Size(6, 4));
+    EXPECT_EQ(cv::norm(f.image, cv::Mat(4, 6, CV_8UC3, cv::Scalar::all(f.image.at<uint8_t>(0))),
+                       cv::NORM_INF),
+              0.0)
+        << "one colour";
+    seen.push_back(f.image.at<cv::Vec3b>(0, 0));
+    times.push_back(f.timestamp_ms);
+  }
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], cv::Vec3b(0, 0, 0));
+  EXPECT_EQ(seen[1], cv::Vec3b(255, 255, 255));
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR(seen[2][c], 130.4, 1);
+  EXPECT_EQ(times, (std::vector<double>{0, 40, 80}));  // F25:1
+}
+
+TEST(FrameSource, VideoDeclaringAbsurdFramesIsRefusedBeforeDecoding) {
+  // A header asking for 9000 x 9000 pictures (81 million pixels): FFmpeg would allocate 122 MB
+  // per frame before reading any of it.
+  const fs::path p = scratch_dir("x") / "huge.y4m";
+  std::ofstream(p, std::ios::binary) << "YUV4MPEG2 W9000 H9000 F25:1 C420jpeg\nFRAME\n"
+                                     << std::string(64, '\0');
+  std::string what;
+  EXPECT_EQ(code_of([&] { open_frame_source(p.string()); }, &what), ErrorCode::bad_input);
+  EXPECT_NE(what.find(fmt::format("video '{}': declares 9000x9000 frames", p.string())),
+            std::string::npos)
+      << what;
+  EXPECT_NE(what.find("at most 67108864 pixels"), std::string::npos) << what;
+  EXPECT_FALSE(seek_is_exact(p.string(), 1));
+}
+
 TEST(FrameSource, MaxFramesAndStreamTag) {
   auto src = open_frame_source(kVideo, 7, 3);
   EXPECT_EQ(src->frame_count_hint(), 7);

@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "core/library_logs.h"
+#include "io/video_reader.h"
 #include "mvinfer/core/error.h"
 
 namespace mvinfer {
@@ -27,16 +28,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kVideoExpected = "expected a video file OpenCV/FFmpeg can read";
+constexpr const char* kVideoExpected = "expected a video file FFmpeg or OpenCV can read";
 
 // OpenCV and FFmpeg print their own diagnostics when a file cannot be opened or a frame is
 // damaged ("moov atom not found", "ac-tex damaged"); our error is one line, so theirs are
-// silenced. A user's own OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL wins, and MVINFER_LIB_LOGS=1
-// leaves both at OpenCV's defaults, so they can be brought back for debugging. Once per
-// process: setenv must not race with OpenCV's getenv.
+// silenced. A user's own OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL wins for OpenCV (whose FFmpeg
+// backend only reads cameras' fallbacks now), and MVINFER_LIB_LOGS=1 leaves every library at its
+// default, so they can be brought back for debugging. Once per process: setenv must not race
+// with OpenCV's getenv.
 void quiet_opencv() {
   static std::once_flag once;
   std::call_once(once, [] {
+    quiet_ffmpeg();
     if (library_logs_enabled()) return;
     if (std::getenv("OPENCV_LOG_LEVEL") == nullptr)
       cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
@@ -65,20 +68,20 @@ cv::Mat to_bgr8(cv::Mat m) {
   return m;
 }
 
-// A cv::VideoCapture: a video file, a camera or a stream URL.
+// A video file, a camera or a stream URL, through a VideoReader.
 class CaptureSource final : public FrameSource {
  public:
   // `what`: how messages name it ("video 'a.avi'", "camera 0").
-  CaptureSource(std::string name, std::string what, cv::VideoCapture cap, bool live,
+  CaptureSource(std::string name, std::string what, std::unique_ptr<VideoReader> reader, bool live,
                 int64_t max_frames, int stream, bool strict)
       : name_(std::move(name)),
         what_(std::move(what)),
-        cap_(std::move(cap)),
+        reader_(std::move(reader)),
         live_(live),
         max_(max_frames),
         stream_(stream),
         strict_(strict) {
-    const double fps = cap_.get(cv::CAP_PROP_FPS);
+    const double fps = reader_->fps();
     if (std::isfinite(fps) && fps > 0 && fps < 1000) fps_ = fps;
     counts_.expected = max_ >= 0 ? max_ : live_ ? -1 : container_frames();
   }
@@ -98,13 +101,13 @@ class CaptureSource final : public FrameSource {
     if (start.frame <= 0) return true;
     if (start.seek) {
       const auto t0 = std::chrono::steady_clock::now();
-      const bool ok = cap_.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(start.frame));
+      const bool ok = reader_->seek(start.frame);
       counts_.seek_ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (!ok) return false;
     } else {
       for (int64_t i = 0; i < start.frame; ++i, ++counts_.discarded)
-        if (!cap_.grab()) return false;
+        if (!reader_->skip()) return false;
     }
     position_ = start.frame;
     if (max_ < 0 && counts_.expected >= 0)
@@ -139,28 +142,18 @@ class CaptureSource final : public FrameSource {
 
  private:
   // From the container: an estimate for formats that record no count; -1 when it has none.
-  int64_t container_frames() const {
-    const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);
-    return n > 0 ? static_cast<int64_t>(n) : -1;
-  }
+  int64_t container_frames() const { return reader_->frame_count(); }
 
-  // OpenCV reports a damaged frame and the end of the file the same way (grab() is false), so
-  // a truncated video ends early rather than throwing. A frame that is grabbed but cannot be
-  // retrieved as an image is skipped (and counted), up to kMaxSkipped in a row. OpenCV's
-  // FFmpeg backend throws for some damaged frames (a picture whose row step is too small for
-  // its width: found by fuzz_video): such a frame is one that cannot be retrieved.
+  // A frame the decoder rejects is skipped (and counted), up to kMaxSkipped in a row; a
+  // container that cannot be read further (truncated) ends there, as at its end.
   bool decode(Frame& f) {
     constexpr int kMaxSkipped = 100;
     for (int skipped = 0; !ended_;) {
-      if (!cap_.grab()) break;
-      const int64_t position = position_++;
       cv::Mat m;
-      bool retrieved = false;
-      try {
-        retrieved = cap_.retrieve(m) && !m.empty();
-      } catch (const cv::Exception&) {
-      }
-      if (retrieved) {
+      const VideoReader::Read got = reader_->read(m);
+      if (got == VideoReader::Read::end) break;
+      const int64_t position = position_++;
+      if (got == VideoReader::Read::frame) {
         f.image = to_bgr8(std::move(m));
         f.index = position;
         f.timestamp_ms = timestamp_ms(position);
@@ -182,7 +175,7 @@ class CaptureSource final : public FrameSource {
   // always increase, so consumers can rely on them for ordering.
   double timestamp_ms(int64_t position) {
     const double step = 1000.0 / fps_;
-    double ms = cap_.get(cv::CAP_PROP_POS_MSEC);
+    double ms = reader_->time_ms();
     const bool first = !have_time_;
     if (!std::isfinite(ms) || ms < 0 || (!first && ms <= last_ms_))
       ms = static_cast<double>(position) * step;
@@ -193,7 +186,7 @@ class CaptureSource final : public FrameSource {
   }
 
   std::string name_, what_;
-  cv::VideoCapture cap_;
+  std::unique_ptr<VideoReader> reader_;
   bool live_;
   int64_t max_;
   int stream_;
@@ -347,8 +340,9 @@ std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_fr
                 fmt::format("camera {}: cannot be opened (expected the index of a connected "
                             "camera)",
                             spec));
-  auto src = std::make_unique<CaptureSource>(spec, fmt::format("camera {}", spec), std::move(cap),
-                                             true, max_frames, stream, strict);
+  auto src = std::make_unique<CaptureSource>(spec, fmt::format("camera {}", spec),
+                                             wrap_capture(std::move(cap)), true, max_frames, stream,
+                                             strict);
   src->number_from(first);
   if (!src->prime())
     throw Error(ErrorCode::bad_input, fmt::format("camera {}: delivered no frame", spec));
@@ -357,14 +351,15 @@ std::unique_ptr<FrameSource> open_camera(const std::string& spec, int64_t max_fr
 
 std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_frames, int stream,
                                          bool strict, int64_t first) {
-  cv::VideoCapture cap(spec, cv::CAP_FFMPEG);
-  if (!cap.isOpened())
+  FfmpegOpenFailure failure;
+  std::unique_ptr<VideoReader> reader = open_ffmpeg_reader(spec, /*network=*/true, failure);
+  if (!reader)
     throw Error(ErrorCode::bad_input,
-                fmt::format("stream '{}': cannot be opened (expected a URL FFmpeg can read, "
+                fmt::format("stream '{}': cannot be opened ({}; expected a URL FFmpeg can read, "
                             "e.g. rtsp://host/path)",
-                            spec));
-  auto src = std::make_unique<CaptureSource>(spec, fmt::format("stream '{}'", spec), std::move(cap),
-                                             true, max_frames, stream, strict);
+                            spec, failure.why));
+  auto src = std::make_unique<CaptureSource>(spec, fmt::format("stream '{}'", spec),
+                                             std::move(reader), true, max_frames, stream, strict);
   src->number_from(first);
   if (!src->prime())
     throw Error(
@@ -373,20 +368,27 @@ std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_fr
   return src;
 }
 
-// FFmpeg first; then OpenCV's other file backends, except GStreamer, whose failure path prints
+// FFmpeg's libraries first (video_reader.h says why not OpenCV's FFmpeg backend); then OpenCV's
+// other file backends, except FFmpeg and GStreamer, whose failure path prints
 // "GStreamer-CRITICAL" through GLib (seen here on a text file given as a video) and no OpenCV
-// setting silences that.
-bool open_video_file(cv::VideoCapture& cap, const std::string& path) {
-  if (cap.open(path, cv::CAP_FFMPEG)) return true;
+// setting silences that. nullptr when none opens it; Error{bad_input} naming `path` when FFmpeg
+// refuses it (an absurd frame size), which no other backend is asked about.
+std::unique_ptr<VideoReader> open_video_file(const std::string& path) {
+  FfmpegOpenFailure failure;
+  if (auto reader = open_ffmpeg_reader(path, /*network=*/false, failure)) return reader;
+  if (failure.refused)
+    throw Error(ErrorCode::bad_input, fmt::format("video '{}': {} (expected at most {} pixels)",
+                                                  path, failure.why, kMaxVideoPixels));
   for (cv::VideoCaptureAPIs api : cv::videoio_registry::getStreamBackends()) {
     if (api == cv::CAP_FFMPEG || api == cv::CAP_GSTREAMER) continue;
     // Some backends throw instead of returning false (CV_IMAGES on a name without a number).
     try {
-      if (cap.open(path, api)) return true;
+      cv::VideoCapture cap;
+      if (cap.open(path, api)) return wrap_capture(std::move(cap));
     } catch (const cv::Exception&) {
     }
   }
-  return false;
+  return nullptr;
 }
 
 std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_frames, int stream,
@@ -396,12 +398,12 @@ std::unique_ptr<FrameSource> open_video(const std::string& spec, int64_t max_fra
     throw Error(ErrorCode::bad_input, fmt::format("video '{}': no such file or directory", spec));
   if (!std::ifstream(spec, std::ios::binary))
     throw Error(ErrorCode::bad_input, fmt::format("video '{}': cannot be read", spec));
-  cv::VideoCapture cap;
-  if (!open_video_file(cap, spec))
+  std::unique_ptr<VideoReader> reader = open_video_file(spec);
+  if (!reader)
     throw Error(ErrorCode::bad_input,
                 fmt::format("video '{}': cannot be opened ({})", spec, kVideoExpected));
-  auto src = std::make_unique<CaptureSource>(spec, fmt::format("video '{}'", spec), std::move(cap),
-                                             false, max_frames, stream, strict);
+  auto src = std::make_unique<CaptureSource>(spec, fmt::format("video '{}'", spec),
+                                             std::move(reader), false, max_frames, stream, strict);
   if (!src->skip_to(start))
     throw Error(ErrorCode::bad_input,
                 fmt::format("video '{}': start frame {} is past its end (expected a start "
@@ -451,24 +453,27 @@ bool is_stream_url(std::string_view spec) { return spec.find("://") != std::stri
 
 bool seek_is_exact(const std::string& video, int64_t frame, int check) {
   quiet_opencv();
-  cv::VideoCapture seq, sought;
-  if (!open_video_file(seq, video) || !open_video_file(sought, video)) return false;
+  std::unique_ptr<VideoReader> seq, sought;
+  try {
+    seq = open_video_file(video);
+    sought = open_video_file(video);
+  } catch (const Error&) {  // refused: reading it will say why
+    return false;
+  }
+  if (!seq || !sought) return false;
   for (int64_t i = 0; i < frame; ++i)
-    if (!seq.grab()) return false;
-  if (!sought.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(frame))) return false;
+    if (!seq->skip()) return false;
+  if (!sought->seek(frame)) return false;
   for (int i = 0; i <= check; ++i) {
     cv::Mat a, b;
-    bool got_a = false, got_b = false;
-    try {  // a damaged frame can throw (CaptureSource::decode): then seeking is not trusted
-      got_a = seq.read(a);
-      got_b = sought.read(b);
-    } catch (const cv::Exception&) {
-      return false;
-    }
+    const VideoReader::Read got_a = seq->read(a), got_b = sought->read(b);
     if (got_a != got_b) return false;
-    if (!got_a) return true;  // both ended: the same
+    if (got_a == VideoReader::Read::end) return true;  // both ended: the same
+    // A damaged frame on the way: seeking is not trusted.
+    if (got_a == VideoReader::Read::undecodable) return false;
+    const double ta = seq->time_ms(), tb = sought->time_ms();
     if (a.size() != b.size() || a.type() != b.type() || cv::norm(a, b, cv::NORM_INF) != 0 ||
-        seq.get(cv::CAP_PROP_POS_MSEC) != sought.get(cv::CAP_PROP_POS_MSEC))
+        !(ta == tb || (std::isnan(ta) && std::isnan(tb))))
       return false;
   }
   return true;

@@ -55,8 +55,8 @@ class FrameSource {
   // Fills `frame` with the next frame; false at the end of the source. An image of a folder that
   // cannot be decoded is skipped and counted (SourceCounts::undecodable), as is a video frame
   // that the container yields but the decoder cannot turn into an image; Error{bad_input}
-  // naming it when the source is strict. A video whose decoding fails part-way (truncated,
-  // damaged) ends there: OpenCV reports that the same way as the end of the file. A strict
+  // naming it when the source is strict; 100 such frames in a row end the video. A video whose
+  // container cannot be read further (truncated, damaged) ends there. A strict
   // source whose end comes before `expected` frames were read throws Error{bad_input} naming
   // it, about option "strict", instead of returning false.
   virtual bool next(Frame& frame) = 0;
@@ -75,18 +75,19 @@ class FrameSource {
 //     so number them with leading zeros); timestamp_ms = index * 40, a nominal 25 frames/s;
 //   - a camera index ("0"), live;
 //   - a stream URL (anything with "://": "rtsp://...", "http://...", "file://..."), live,
-//     through FFmpeg;
-//   - a video file, through FFmpeg (or another OpenCV backend if FFmpeg cannot open it).
+//     through FFmpeg's libraries;
+//   - a video file, through FFmpeg's libraries (or one of OpenCV's other backends if FFmpeg
+//     cannot open it); one declaring pictures of more than 2^26 pixels is refused.
 // Videos, cameras and streams use the container's timestamps when it has them, else
 // index * 1000 / fps; timestamps always increase. Frames are converted to 8-bit BGR.
 // Throws Error{bad_input} naming `spec` when it cannot be opened or has no decodable first frame.
 // `max_frames` < 0 means no limit. `strict`: an undecodable frame, or an input that ends before
 // max_frames (or the container's count) were read, is an Error{bad_input} from next() rather
 // than skipped or a short run. Silences OpenCV's and FFmpeg's own logging on first use (unless
-// OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL are set, or MVINFER_LIB_LOGS=1), and libjpeg's and
-// libpng's warnings while an image decodes, so an error is one line.
-// `start` past frame 0 is for video files and image folders only (Error{bad_flag} otherwise);
-// one past the input's end is Error{bad_input}.
+// MVINFER_LIB_LOGS=1; OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL still set OpenCV's), and libjpeg's
+// and libpng's warnings while an image decodes, so an error is one line. `start` past frame 0 is
+// for video files and image folders only (Error{bad_flag} otherwise); one past the input's end is
+// Error{bad_input}.
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames = -1,
                                                int stream = 0, bool strict = false,
                                                SourceStart start = {});

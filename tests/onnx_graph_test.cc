@@ -534,6 +534,31 @@ TEST(Graph, ShapeArithmeticWithAnEmptyValue) {
     }
 }
 
+TEST(Graph, AShapeOfAValueNothingDeclaresIsNotACrash) {
+  // Found by fuzz_onnx_model: a Shape node reading a value that is not a graph input, not an
+  // initializer and no node's output. libonnx 1.12's Shape inference (opset 15 on, with its
+  // start/end attributes) read that input's type through a null pointer: SIGSEGV in `info`.
+  for (const int opset : {13, 15, 17}) {
+    Pb g;
+    g.msg(kGraphNode, node("Shape", {"x"}, "s")).msg(kGraphNode, ints_constant("i", {0}));
+    g.msg(kGraphNode, node("Gather", {"s", "i"}, "n")).str(kGraphName, "undeclared");
+    g.msg(kGraphOutput, value_info("n", {1}));
+    const std::string path = write_model(
+        scratch_dir("undeclared") / ("opset" + std::to_string(opset) + ".onnx"), g, opset);
+    const GraphStats s = inspect_graph(path);
+    EXPECT_TRUE(s.inputs.empty());
+    ASSERT_EQ(s.outputs.size(), 1u);
+    // The checker names it; so does ONNX Runtime, which refuses such a model.
+    try {
+      check_model(path);
+      ADD_FAILURE() << "opset " << opset << ": the checker accepted it";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::bad_model);
+      EXPECT_NE(std::string(e.what()).find("'x'"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Graph, NotAnOnnxFile) {
   fs::path p = scratch_dir("x") / "fake.onnx";
   std::ofstream(p) << "plain text";

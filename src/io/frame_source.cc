@@ -369,10 +369,13 @@ std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_fr
 }
 
 // FFmpeg's libraries first (video_reader.h says why not OpenCV's FFmpeg backend); then OpenCV's
-// other file backends, except FFmpeg and GStreamer, whose failure path prints
+// own readers of files and devices: image sequences (CV_IMAGES), MJPEG AVIs (CV_MJPEG) and
+// device paths such as /dev/video0 (V4L2). Not GStreamer, whose failure path prints
 // "GStreamer-CRITICAL" through GLib (seen here on a text file given as a video) and no OpenCV
-// setting silences that. nullptr when none opens it; Error{bad_input} naming `path` when FFmpeg
-// refuses it (an absurd frame size), which no other backend is asked about.
+// setting silences that, nor the camera SDKs (GPHOTO2 loads every camera driver it has, 0.3 s,
+// for each file it is asked about; INTEL_MFX). nullptr when none opens it; Error{bad_input}
+// naming `path` when FFmpeg refuses it (an absurd frame size), which no other backend is asked
+// about.
 std::unique_ptr<VideoReader> open_video_file(const std::string& path) {
   FfmpegOpenFailure failure;
   if (auto reader = open_ffmpeg_reader(path, /*network=*/false, failure)) return reader;
@@ -380,10 +383,11 @@ std::unique_ptr<VideoReader> open_video_file(const std::string& path) {
     throw Error(ErrorCode::bad_input, fmt::format("video '{}': {} (expected at most {} pixels)",
                                                   path, failure.why, kMaxVideoPixels));
   for (cv::VideoCaptureAPIs api : cv::videoio_registry::getStreamBackends()) {
-    if (api == cv::CAP_FFMPEG || api == cv::CAP_GSTREAMER) continue;
+    if (api != cv::CAP_IMAGES && api != cv::CAP_OPENCV_MJPEG && api != cv::CAP_V4L2) continue;
     // Some backends throw instead of returning false (CV_IMAGES on a name without a number).
     try {
       cv::VideoCapture cap;
+      StderrSilenced quiet;  // CV_MJPEG prints "Unexpected element" about a damaged AVI
       if (cap.open(path, api)) return wrap_capture(std::move(cap));
     } catch (const cv::Exception&) {
     }

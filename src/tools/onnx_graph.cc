@@ -522,9 +522,30 @@ std::optional<std::string> missing_attribute(
   return std::nullopt;
 }
 
+// Whether a node's input that its op requires has no type at all: a value no node writes and the
+// graph does not declare (found by fuzz_onnx_model: libonnx 1.12's Shape-15 read such an input's
+// type through a null pointer), or the output of a node inference could not type (an op of a
+// domain libonnx does not know). Inference cannot use the node either way; ONNX Runtime and the
+// checker name the first kind, so it is not reported here. Inputs past the op's formal ones are
+// left to the checker.
+template <typename Context>
+bool untyped_required_input(const onnx::OpSchema& s, const Context& ctx) {
+  const auto& formal = s.inputs();
+  for (size_t i = 0; i < ctx.getNumInputs(); ++i) {
+    if (ctx.getInputType(i) != nullptr) continue;
+    if (i < formal.size()) {
+      if (formal[i].GetOption() != onnx::OpSchema::Optional) return true;
+    } else if (!formal.empty() && formal.back().GetOption() == onnx::OpSchema::Variadic) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The schema registry inference runs with: each op's schema, its inference function preceded by
 // the checks above. A node that fails them is skipped by inference (as any node whose
-// inference fails) and remembered, so that inspect_graph() can name it afterwards.
+// inference fails) and remembered, so that inspect_graph() can name it afterwards. A node with
+// an untyped input is skipped too, by inference and data propagation alike, and not remembered.
 class CheckedSchemas final : public onnx::ISchemaRegistry {
  public:
   const onnx::OpSchema* GetSchema(const std::string& key, const int max_version,
@@ -550,8 +571,14 @@ class CheckedSchemas final : public onnx::ISchemaRegistry {
               found_ = true;
               fail_shape_inference("malformed node");  // skipped, like any failed inference
             }
+            if (untyped_required_input(*s, ctx)) fail_shape_inference("an input has no type");
             infer(ctx);
           });
+      if (s->has_data_propagation_function())
+        copy->PartialDataPropagationFunction(
+            [s, propagate = s->GetDataPropagationFunction()](onnx::DataPropagationContext& ctx) {
+              if (!untyped_required_input(*s, ctx)) propagate(ctx);
+            });
       it->second = std::move(copy);
     }
     return it->second.get();

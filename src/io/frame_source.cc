@@ -380,8 +380,7 @@ std::unique_ptr<VideoReader> open_video_file(const std::string& path) {
   FfmpegOpenFailure failure;
   if (auto reader = open_ffmpeg_reader(path, /*network=*/false, failure)) return reader;
   if (failure.refused)
-    throw Error(ErrorCode::bad_input, fmt::format("video '{}': {} (expected at most {} pixels)",
-                                                  path, failure.why, kMaxVideoPixels));
+    throw Error(ErrorCode::bad_input, fmt::format("video '{}': {}", path, failure.why));
   for (cv::VideoCaptureAPIs api : cv::videoio_registry::getStreamBackends()) {
     if (api != cv::CAP_IMAGES && api != cv::CAP_OPENCV_MJPEG && api != cv::CAP_V4L2) continue;
     // Some backends throw instead of returning false (CV_IMAGES on a name without a number).

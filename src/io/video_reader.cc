@@ -12,6 +12,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -25,6 +26,8 @@ namespace mvinfer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::atomic<int64_t> max_pixels{kMaxVideoPixels};
 
 double rational(AVRational r) { return r.den == 0 ? 0.0 : av_q2d(r); }
 
@@ -67,16 +70,17 @@ class FfmpegReader final : public VideoReader {
     if (stream_ < 0 || codec == nullptr) return fail(failure, "no video stream FFmpeg can decode");
     const AVStream* st = format_->streams[stream_];
     const AVCodecParameters* par = st->codecpar;
-    if (static_cast<int64_t>(par->width) * par->height > kMaxVideoPixels) {
+    const int64_t most = max_video_pixels();
+    if (static_cast<int64_t>(par->width) * par->height > most) {
       failure.refused = true;
-      return fail(failure, fmt::format("declares {}x{} frames, more than 2^26 pixels", par->width,
-                                       par->height));
+      return fail(failure, fmt::format("declares {}x{} frames (expected at most {} pixels)",
+                                       par->width, par->height, most));
     }
     decoder_ = avcodec_alloc_context3(codec);
     if (decoder_ == nullptr || avcodec_parameters_to_context(decoder_, par) < 0)
       return fail(failure, "cannot set up its decoder");
     // Frames whose size changes mid-stream are held to the same bound as the header's.
-    decoder_->max_pixels = kMaxVideoPixels;
+    decoder_->max_pixels = most;
     // As OpenCV's backend: one decoding thread per core (frame and slice threads).
     decoder_->thread_count =
         static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
@@ -224,7 +228,8 @@ class FfmpegReader final : public VideoReader {
   // picture_ as 8-bit BGR, sized by the picture itself, turned for display.
   bool convert(cv::Mat& image) {
     const int w = picture_->width, h = picture_->height;
-    if (w <= 0 || h <= 0 || picture_->format < 0 || int64_t{w} * h > kMaxVideoPixels) return false;
+    if (w <= 0 || h <= 0 || picture_->format < 0 || int64_t{w} * h > max_video_pixels())
+      return false;
     if (sws_ == nullptr || w != sws_w_ || h != sws_h_ || picture_->format != sws_format_) {
       sws_ = sws_getCachedContext(sws_, w, h, static_cast<AVPixelFormat>(picture_->format), w, h,
                                   AV_PIX_FMT_BGR24, SWS_BICUBIC, nullptr, nullptr, nullptr);
@@ -316,6 +321,10 @@ std::unique_ptr<VideoReader> open_ffmpeg_reader(const std::string& spec, bool ne
 std::unique_ptr<VideoReader> wrap_capture(cv::VideoCapture cap) {
   return std::make_unique<CaptureReader>(std::move(cap));
 }
+
+int64_t max_video_pixels() { return max_pixels.load(std::memory_order_relaxed); }
+
+void set_max_video_pixels(int64_t pixels) { max_pixels.store(pixels, std::memory_order_relaxed); }
 
 void quiet_ffmpeg() {
   static std::once_flag once;

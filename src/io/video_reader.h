@@ -46,11 +46,17 @@ class VideoReader {
 // so a damaged header asking for 60000 x 60000 would otherwise cost gigabytes per frame.
 constexpr int64_t kMaxVideoPixels = int64_t{1} << 26;
 
+// The bound open_ffmpeg_reader() applies: kMaxVideoPixels unless lowered. fuzz_video lowers it,
+// as FFmpeg's own decoder fuzzers bound max_pixels, so that its time goes to parsing mutated
+// headers rather than zeroing the pictures they declare.
+int64_t max_video_pixels();
+void set_max_video_pixels(int64_t pixels);
+
 // Why open_ffmpeg_reader() gave no reader: FFmpeg cannot read the input at all (another
 // backend may), or it can and the input is refused (no other backend should try).
 struct FfmpegOpenFailure {
   bool refused = false;
-  std::string why;  // for the message: "declares 9000x9000 frames, more than 2^26 pixels"
+  std::string why;  // for the message: "declares 9000x9000 frames (expected at most N pixels)"
 };
 
 // FFmpeg's libraries on a video file or a stream URL (`network`: timeouts as OpenCV's FFmpeg

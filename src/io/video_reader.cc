@@ -101,8 +101,9 @@ class FfmpegReader final : public VideoReader {
                            : static_cast<double>(format_->duration) / AV_TIME_BASE;
       if (seconds <= 0 && st->duration != AV_NOPTS_VALUE)
         seconds = static_cast<double>(st->duration) * time_base_;
-      frames_ =
-          seconds > 0 && fps_ > 0 ? static_cast<int64_t>(std::floor(seconds * fps_ + 0.5)) : -1;
+      // A damaged header can declare any duration and rate: a count past 2^62 is no count.
+      const double n = std::floor(seconds * fps_ + 0.5);
+      frames_ = n > 0 && n < 0x1p62 ? static_cast<int64_t>(n) : -1;
     }
     rotation_ = rotation_of(st);
     return true;
@@ -122,9 +123,9 @@ class FfmpegReader final : public VideoReader {
     // keyframe the container found lies past it.
     for (int64_t back = 16;; back = back * 3 / 2) {
       const int64_t from = std::max<int64_t>(0, frame - back);
-      const auto ts = start_ + static_cast<int64_t>(
-                                   std::llround(static_cast<double>(from) / fps_ / time_base_));
-      if (av_seek_frame(format_, stream_, ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
+      const double ts = static_cast<double>(start_) + static_cast<double>(from) / fps_ / time_base_;
+      if (!(std::abs(ts) < 0x1p62)) return false;
+      if (av_seek_frame(format_, stream_, std::llround(ts), AVSEEK_FLAG_BACKWARD) < 0) return false;
       avcodec_flush_buffers(decoder_);
       draining_ = false;
       pending_ = false;
@@ -153,7 +154,7 @@ class FfmpegReader final : public VideoReader {
   int64_t frame_count() const override { return frames_; }
   double time_ms() const override {
     if (pts_ == AV_NOPTS_VALUE || time_base_ <= 0) return std::numeric_limits<double>::quiet_NaN();
-    return static_cast<double>(pts_ - start_) * time_base_ * 1000.0;
+    return since_start() * 1000.0;
   }
 
  private:
@@ -182,10 +183,17 @@ class FfmpegReader final : public VideoReader {
     return cw;
   }
 
+  // Seconds from the stream's start to the picture just decoded. In doubles: a damaged stream's
+  // timestamps can be anywhere in int64's range, and their difference overflow it.
+  double since_start() const {
+    return (static_cast<double>(pts_) - static_cast<double>(start_)) * time_base_;
+  }
+
   // The frame number of the picture just decoded, from its timestamp; -1 without one.
   int64_t frame_number() const {
     if (pts_ == AV_NOPTS_VALUE) return -1;
-    return std::llround(static_cast<double>(pts_ - start_) * time_base_ * fps_);
+    const double n = std::round(since_start() * fps_);
+    return n >= 0 && n < 0x1p62 ? static_cast<int64_t>(n) : -1;
   }
 
   // The next decoded picture into picture_. A packet the decoder rejects is one undecodable

@@ -172,7 +172,9 @@ class FfmpegReader final : public VideoReader {
   }
 
   // Clockwise degrees the picture is to be turned for display (0, 90, 180 or 270), from the
-  // stream's display matrix (phone videos), as OpenCV's backend applies it.
+  // stream's display matrix (phone videos): the matrix turns it counter-clockwise by what
+  // av_display_rotation_get() says, as FFmpeg's own tools read it. OpenCV 4.6's backend turned
+  // quarter turns the other way (tests/video_reader_test.cc).
   static int rotation_of(const AVStream* st) {
     const uint8_t* matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
     if (matrix == nullptr) return 0;

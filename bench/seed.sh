@@ -5,13 +5,30 @@
 # medians over REPEAT interleaved rounds:
 #   - the best strategy's wall/limit <= 1.10
 #   - threads (auto thread budget) at most 0.6x the wall of serial with one intra-op thread
+# Arguments go to `mvinfer bench`. With --provider cuda (or tensorrt) it is the seed's own
+# setting, one GPU: 1000 frames by default, the table and its JSON/SVG only (the bars above are
+# the CPU's; on the GPU the limit is the models' GPU time alone, and `processes` is measured
+# apart, with `run`, since CUDA does not survive fork()).
 source "$(dirname "$0")/common.sh"
-FRAMES=${FRAMES:-300}
+gpu=0
+for a in "$@"; do case $a in cuda | tensorrt | --provider=cuda | --provider=tensorrt) gpu=1 ;; esac; done
+FRAMES=${FRAMES:-$([ $gpu = 1 ] && echo 1000 || echo 300)}
+strategies=serial,threads,processes,coroutines,coroutines-async
+loop=1  # vtest.avi holds 795 frames: on the GPU it is played twice for 1000
+[ $gpu = 0 ] || { strategies+=,pipeline,auto; loop=2; }
 models=("${zoo4[@]}")
 
 build/mvinfer bench --video $video "${models[@]}" --frames "$FRAMES" --batch 4 --size 256x256 \
-  --strategies serial,threads,processes,coroutines,coroutines-async --repeat "$REPEAT" \
-  --json $out/seed.json --svg $out/seed.svg | tee $out/seed.txt
+  --strategies $strategies --loop $loop --repeat "$REPEAT" --json $out/seed.json --svg $out/seed.svg \
+  "$@" | tee $out/seed.txt
+if [ $gpu = 1 ]; then
+  # processes on its own process, the seed's memory effect: a CUDA context and arena per worker.
+  build/mvinfer run --video $video "${models[@]}" --frames "$FRAMES" --batch 4 --size 256x256 \
+    --loop $loop --strategy processes -q "$@" 2>&1 | tail -1 | sed 's/^/processes (run): /'
+  build/mvinfer run --video $video "${models[@]}" --frames "$FRAMES" --batch 4 --size 256x256 \
+    --loop $loop --strategy threads -q "$@" 2>&1 | tail -1 | sed 's/^/threads (run): /'
+  exit 0
+fi
 
 # serial with one intra-op thread: the seed's serial loop, each Run() on one core.
 build/mvinfer bench --video $video "${models[@]}" --frames "$FRAMES" --batch 4 --size 256x256 \

@@ -2,6 +2,7 @@
 // CI), and, where a GPU exists, the same outputs on it as on the CPU.
 #include "mvinfer/core/provider.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +10,15 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "../src/core/cuda_runtime.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/gpu_rules.h"
+#include "mvinfer/core/job.h"
+#include "mvinfer/core/model.h"
+#include "mvinfer/core/strategy.h"
+#include "mvinfer/io/batch.h"
+#include "mvinfer/io/result_sink.h"
+#include "mvinfer/tools/gpu_monitor.h"
 #include "test_support.h"
 
 namespace mvinfer::testing {
@@ -107,6 +116,73 @@ TEST(ProviderCli, AutoRunsOnTheCpuAndSaysWhy) {
   EXPECT_NE(r.err.find("provider cpu: "), std::string::npos) << r.err;
 }
 
+// A model's own provider=: parsed, checked, resolved per model, said in the summary.
+TEST(ModelProvider, ParsedFromTheModelArgAndTheConfig) {
+  EXPECT_EQ(parse_model_arg("m.onnx:provider=cpu").provider, "cpu");
+  EXPECT_EQ(parse_model_arg("m.onnx").provider, "");
+  try {
+    parse_model_arg("m.onnx:provider=gpu");
+    ADD_FAILURE() << "provider=gpu was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_flag);
+    EXPECT_NE(std::string(e.what()).find(
+                  "provider='gpu' is not valid (expected cpu, cuda, tensorrt or auto)"),
+              std::string::npos)
+        << e.what();
+  }
+  const std::vector<ModelSpec> specs = parse_model_config(
+      "models:\n  - path: a.onnx\n    provider: tensorrt\n  - path: b.onnx\n", "/cfg/m.yaml");
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[0].provider, "tensorrt");
+  EXPECT_EQ(specs[1].provider, "");
+}
+
+TEST(ModelProvider, EachModelResolvesItsOwnAndTheSummarySaysWhichDiffer) {
+  std::vector<ModelSpec> specs(2);
+  specs[0].name = "a";
+  specs[1].name = "b";
+  specs[1].provider = "cpu";
+  // The run on the GPU (as choose_provider would say on a machine with one), b on the CPU.
+  const ProviderChoice gpu{Provider::cuda, "cuda: found a GPU on NVIDIA H200"};
+  EXPECT_EQ(resolve_model_providers(specs, gpu),
+            "cuda: found a GPU on NVIDIA H200; model 'b' on cpu (provider=cpu)");
+  EXPECT_FALSE(specs[0].runs_on);
+  EXPECT_EQ(specs[1].runs_on, Provider::cpu);
+  StrategyOptions o;
+  o.provider = Provider::cuda;
+  EXPECT_EQ(session_settings_for(specs[0], 1, o).provider, Provider::cuda);
+  EXPECT_EQ(session_settings_for(specs[1], 1, o).provider, Provider::cpu);
+  // The same provider as the run's: nothing more to say.
+  const ProviderChoice cpu{Provider::cpu, "cpu: as asked (--provider cpu)"};
+  EXPECT_EQ(resolve_model_providers(specs, cpu), cpu.reason);
+}
+
+TEST(ProviderCli, AModelOnTheGpuWithoutOneFailsNamingTheModel) {
+  if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
+  const std::string zoo = small_zoo(scratch_dir("prov"), 1, 64)[0];
+  CommandResult r = run_cli({"run", "--video", kVideo, "--model", zoo + ":provider=cuda",
+                             "--frames", "2", "-q", "--provider", "cpu"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(r.err.starts_with("mvinfer: error: model 'zoo0': provider=cuda: ")) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+}
+
+TEST(ProviderCli, CudaGraphsOnTheCpuAreRefusedOrSaidToDoNothing) {
+  const std::string zoo = small_zoo(scratch_dir("prov"), 1, 64)[0];
+  CommandResult r = run_cli({"run", "--video", kVideo, "--model", zoo, "--frames", "2", "-q",
+                             "--provider", "cpu", "--cuda-graph"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err,
+            "mvinfer: error: --cuda-graph: CUDA graphs are for the GPU, and the provider is cpu "
+            "(expected cuda or auto)\n");
+  if (gpu_usable()) return;
+  r = run_cli({"run", "--video", kVideo, "--model", zoo, "--frames", "2", "-q", "--cuda-graph"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("CUDA graphs were asked for, and have no effect on the CPU"),
+            std::string::npos)
+      << r.err;
+}
+
 // Same structure, numbers within `tol` x max(1, |a|, |b|).
 bool json_close(const nlohmann::json& a, const nlohmann::json& b, double tol) {
   if (a.is_number() && b.is_number()) {
@@ -152,6 +228,124 @@ TEST(ProviderGpu, EveryStrategyMatchesTheCpu) {
     ASSERT_EQ(gpu.size(), cpu.size()) << s;
     for (size_t i = 0; i < cpu.size(); ++i)
       EXPECT_TRUE(json_close(cpu[i], gpu[i], 1e-3)) << s << " line " << i;
+  }
+}
+
+// A resolved zoo model (64x64, batch 4) and a session for it on `provider`.
+ModelSpec zoo_spec(const std::string& tag) {
+  ModelSpec spec = parse_model_arg(small_zoo(scratch_dir(tag), 1, 64)[0]);
+  resolve_model_spec(spec, 4);
+  return spec;
+}
+SessionSettings on(Provider p, bool graph = false) {
+  SessionSettings s;
+  s.provider = p;
+  s.cuda_graph = graph;
+  return s;
+}
+// Batches of vtest.avi as the zoo model takes them: `n` of 4 rows, then one of 3 (a short one).
+std::vector<Tensor> zoo_inputs(const ModelSpec& spec, int n) {
+  std::vector<Tensor> inputs;
+  for (int b = 0; b <= n; ++b) {
+    Tensor t = Tensor::zeros(spec.preprocess.shape(b < n ? 4 : 3));
+    for (size_t i = 0; i < t.data.size(); ++i)
+      t.data[i] = static_cast<float>((i * 7 + static_cast<size_t>(b) * 13) % 255) / 255.0f;
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
+void expect_close(const std::vector<Tensor>& a, const std::vector<Tensor>& b, double tol) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t o = 0; o < a.size(); ++o) {
+    ASSERT_EQ(a[o].shape, b[o].shape);
+    for (size_t k = 0; k < a[o].data.size(); ++k)
+      ASSERT_NEAR(a[o].data[k], b[o].data[k],
+                  tol * std::max({1.0f, std::abs(a[o].data[k]), std::abs(b[o].data[k])}))
+          << "output " << o << " element " << k;
+  }
+}
+
+// On a GPU: every session on a stream of its own, its calls timed on it; the outputs through
+// pinned buffers and IOBinding equal the CPU's.
+TEST(ProviderGpu, EachSessionHasItsOwnStreamAndItsGpuTime) {
+  const ProviderChoice c = choose_provider("auto", find_cuda());
+  if (c.provider == Provider::cpu) GTEST_SKIP() << "no usable GPU: " << c.reason;
+  const ModelSpec spec = zoo_spec("gpu_stream");
+  const Model a(spec, on(Provider::cuda)), b(spec, on(Provider::cuda)),
+      cpu(spec, on(Provider::cpu));
+  ASSERT_NE(a.cuda_stream(), nullptr);
+  ASSERT_NE(b.cuda_stream(), nullptr);
+  EXPECT_NE(a.cuda_stream(), b.cuda_stream());
+  EXPECT_EQ(cpu.cuda_stream(), nullptr);
+  EXPECT_FALSE(cpu.gpu_seconds());
+  for (const Tensor& in : zoo_inputs(spec, 3)) expect_close(a.run(in), cpu.run(in), 1e-3);
+  EXPECT_GT(*a.gpu_seconds(), 0);
+  EXPECT_EQ(*b.gpu_seconds(), 0);
+}
+
+// On a GPU: a model run as a CUDA graph gives what the same model gives without one, the short
+// last batch included (padded, then cut back).
+TEST(ProviderGpu, CudaGraphRunsEqualPlainRuns) {
+  const ProviderChoice c = choose_provider("auto", find_cuda());
+  if (c.provider == Provider::cpu) GTEST_SKIP() << "no usable GPU: " << c.reason;
+  const ModelSpec spec = zoo_spec("gpu_graph");
+  ASSERT_EQ(cuda_graph_blocker(spec), "");
+  const Model graph(spec, on(Provider::cuda, true)), plain(spec, on(Provider::cuda));
+  for (const Tensor& in : zoo_inputs(spec, 5)) expect_close(graph.run(in), plain.run(in), 1e-5);
+}
+
+// On a GPU: the device's memory does not grow over a long run once the arena has its size.
+TEST(ProviderGpu, NoGpuMemoryGrowthOverALongRun) {
+  const ProviderChoice c = choose_provider("auto", find_cuda());
+  if (c.provider == Provider::cpu) GTEST_SKIP() << "no usable GPU: " << c.reason;
+  const ModelSpec spec = zoo_spec("gpu_growth");
+  const Model m(spec, on(Provider::cuda));
+  const std::vector<Tensor> inputs = zoo_inputs(spec, 8);
+  for (int i = 0; i < 50; ++i) m.run(inputs[static_cast<size_t>(i) % inputs.size()]);
+  GpuMonitor nvml;
+  const double before = static_cast<double>(nvml.memory()->total_bytes - nvml.memory()->free_bytes);
+  for (int i = 0; i < 2000; ++i) m.run(inputs[static_cast<size_t>(i) % inputs.size()]);
+  const double after = static_cast<double>(nvml.memory()->total_bytes - nvml.memory()->free_bytes);
+  EXPECT_LE(after - before, 16.0 * (1 << 20)) << before << " -> " << after << " bytes used";
+}
+
+// On a GPU: processes after CUDA was used in this process is refused, naming why (a forked
+// worker cannot use CUDA then).
+TEST(ProviderGpu, ProcessesAfterCudaInThisProcessIsRefusedNamingWhy) {
+  const ProviderChoice c = choose_provider("auto", find_cuda());
+  if (c.provider == Provider::cpu) GTEST_SKIP() << "no usable GPU: " << c.reason;
+  const ModelSpec spec = zoo_spec("gpu_fork");
+  { const Model m(spec, on(Provider::cuda)); }
+  StrategyOptions o;
+  o.provider = Provider::cuda;
+  PreloadedBatches source({});
+  NullSink sink;
+  Observer observer;
+  try {
+    make_strategy("processes", o)->run(source, std::span(&spec, 1), sink, observer);
+    ADD_FAILURE() << "processes ran after CUDA was used";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a forked worker cannot use"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Where the CUDA runtime is installed but no GPU is (this project's development machine has
+// CUDA 13 in /usr/local/cuda-13.0 and no driver): our use of it fails with a clear error, not
+// a crash. Skipped where the runtime is absent (CI) or a GPU is present.
+TEST(CudaRuntime, WithoutADeviceAStreamIsAClearError) {
+  if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here";
+  bool loaded = dlopen("libcudart.so.13", RTLD_NOW | RTLD_GLOBAL) != nullptr;
+  for (const std::string& dir : cuda_search_dirs())
+    if (!loaded && std::filesystem::exists(dir + "/libcudart.so.13"))
+      loaded = dlopen((dir + "/libcudart.so.13").c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr;
+  if (!loaded) GTEST_SKIP() << "no CUDA runtime (libcudart.so.13) here";
+  try {
+    cuda::OwnStream stream;
+    ADD_FAILURE() << "a CUDA stream without a GPU";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::internal);
+    EXPECT_TRUE(std::string(e.what()).starts_with("CUDA: cudaSetDevice(0) failed: ")) << e.what();
   }
 }
 

@@ -117,5 +117,20 @@ TEST(Summary, SaysWhenAnInputWasShortOrHadUndecodableFrames) {
       << s;
 }
 
+TEST(Summary, NamesTheGpusMemoryAndUseWhenAModelRanOnIt) {
+  RunReport r;
+  r.strategy = "threads";
+  r.peak_rss_mib = 400;
+  r.cpu_util = 31;
+  EXPECT_EQ(format_summary(r).find("GPU"), std::string::npos) << format_summary(r);
+  r.gpu_mem_mib = 1843.4;
+  r.gpu_util = 71.6;
+  EXPECT_NE(format_summary(r).find(" | peak RSS 400 MiB, CPU 31%, GPU 1843 MiB 72% busy"),
+            std::string::npos)
+      << format_summary(r);
+  r.gpu_util.reset();  // NVML gave no utilisation
+  EXPECT_NE(format_summary(r).find("CPU 31%, GPU 1843 MiB"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mvinfer

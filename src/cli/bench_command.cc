@@ -26,9 +26,9 @@ struct BenchFlags {
   std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
                      trace, provider = "auto";
   std::vector<std::string> models, configs;
-  int zoo = 0, batch = 4, sample = 16, repeat = 1;
+  int zoo = 0, batch = 4, sample = 16, repeat = 1, loop = 1;
   int64_t frames = 300;
-  bool replicate = false, stream = false, strict = false;
+  bool replicate = false, stream = false, strict = false, cuda_graph = false;
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -64,6 +64,9 @@ Command add_bench_command(CLI::App& app) {
       ->default_val("256x256");
   b->add_flag("--replicate", f->replicate, "Repeat each frame --batch times (the seed's protocol)");
   b->add_flag("--stream", f->stream, "Decode inside the timed run instead of before it");
+  b->add_option("--loop", f->loop, "Play the video this many times in a row (as in run)")
+      ->default_val(1)
+      ->check(positive_integer(kMaxLoop));
   b->add_flag("--strict", f->strict,
               "Fewer frames than --frames, or an undecodable one, is an error (exit 3)");
   b->add_option("--strategies", f->strategies,
@@ -81,6 +84,7 @@ Command add_bench_command(CLI::App& app) {
   b->add_option("--provider", f->provider,
                 "Where models run: cpu, cuda, tensorrt or auto (as in run)")
       ->default_val("auto");
+  b->add_flag("--cuda-graph", f->cuda_graph, "On the GPU: models as CUDA graphs (as in run)");
   b->add_option("--json", f->json, "Write the report as JSON");
   b->add_option("--svg", f->svg, "Write a chart as SVG");
   b->add_option("--trace", f->trace,
@@ -92,6 +96,7 @@ Command add_bench_command(CLI::App& app) {
     c.video = f->video;
     std::tie(c.width, c.height) = parse_size(f->size);
     c.frames = f->frames;
+    c.loop = f->loop;
     c.batching.batch = f->batch;
     c.batching.replicate = f->replicate;
     c.stream = f->stream;
@@ -100,8 +105,12 @@ Command add_bench_command(CLI::App& app) {
     c.repeat = f->repeat;
     c.options.intra_threads = parse_auto_int("--intra-threads", f->intra_threads);
     if (c.options.intra_threads > 0) check_threads("--intra-threads", c.options.intra_threads);
+    if (f->cuda_graph && f->provider == "cpu")
+      throw Error(ErrorCode::bad_flag, Error::Option{"cuda_graph"},
+                  ": CUDA graphs are for the GPU, and the provider is cpu (expected cuda or auto)");
     const ProviderChoice provider = resolve_provider(f->provider);
     c.options.provider = provider.provider;
+    c.options.cuda_graph = f->cuda_graph;
     fmt::print(stderr, "bench: provider {}\n", provider.reason);
     if (!f->strategies.empty()) c.strategies = split(f->strategies);
     check_writable("json", f->json);

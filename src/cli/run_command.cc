@@ -25,7 +25,7 @@ struct RunFlags {
   int64_t frames = -1;
   int batch = 1;
   bool replicate = false, preload = false, spin = false, quiet = false, across = false,
-       drop_late = false, strict = false;
+       drop_late = false, strict = false, cuda_graph = false;
   double live_fps = 0;
   int queue_depth = 4;
   int loop = 1;
@@ -100,6 +100,9 @@ Command add_run_command(CLI::App& app) {
                   "provider; `make gpu`), tensorrt, or auto: the GPU when one is usable, else "
                   "the CPU, and the summary says which and why")
       ->default_val("auto");
+  run->add_flag("--cuda-graph", flags->cuda_graph,
+                "On the GPU: capture each model's Run() once as a CUDA graph and replay it "
+                "(models with fixed shapes; the summary names those that cannot)");
   run->add_option("--max-memory", flags->max_memory,
                   "Most memory the run's frames and tensors may hold at once, e.g. 8G or 50% "
                   "(default: 80% of this machine's memory); checked before anything is read");
@@ -122,6 +125,7 @@ Command add_run_command(CLI::App& app) {
     job.live_fps = f.live_fps;
     job.loop = f.loop;
     job.strategy_options.drop_late = f.drop_late;
+    job.strategy_options.cuda_graph = f.cuda_graph;
     job.strategy_options.queue_depth = f.queue_depth;
     job.strategy_options.cores = f.cores;
     if (!f.size.empty()) std::tie(job.width, job.height) = parse_size(f.size);

@@ -18,6 +18,7 @@
 #include "mvinfer/io/overlay.h"
 #include "mvinfer/io/paced_source.h"
 #include "mvinfer/io/result_sink.h"
+#include "mvinfer/tools/gpu_monitor.h"
 
 namespace mvinfer {
 namespace {
@@ -169,6 +170,36 @@ void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, i
   if (has_dependents(models)) batching.keep_images = true;
 }
 
+std::string resolve_model_providers(std::span<ModelSpec> models, const ProviderChoice& run) {
+  std::string line = run.reason;
+  std::optional<CudaFindings> found;  // looked for once, when a model asks for more than cpu
+  for (ModelSpec& m : models) {
+    m.runs_on.reset();
+    if (m.provider.empty()) continue;
+    if (m.provider != "cpu" && !found) found = find_cuda();
+    ProviderChoice own;
+    try {
+      own = choose_provider(m.provider, m.provider == "cpu" ? CudaFindings{} : *found);
+    } catch (const Error& e) {
+      // "provider cuda: libcuda.so.1 not found ..." -> "model 'x': provider=cuda: ..."
+      std::string why = e.what();
+      if (const size_t colon = why.find(": "); colon != std::string::npos)
+        why = why.substr(colon + 2);
+      throw Error(ErrorCode::bad_flag,
+                  fmt::format("model '{}': provider={}: {}", m.name, m.provider, why));
+    }
+    m.runs_on = own.provider;
+    if (own.provider == run.provider) continue;
+    // own.reason is "cpu: as asked (--provider cpu)" or "cpu: <why not the GPU>" and so on.
+    const std::string why = own.reason.substr(own.reason.find(": ") + 2);
+    line += m.provider == "cpu" || m.provider == to_string(own.provider)
+                ? fmt::format("; model '{}' on {} (provider={})", m.name, m.provider, m.provider)
+                : fmt::format("; model '{}' on {} (provider={}: {})", m.name,
+                              to_string(own.provider), m.provider, why);
+  }
+  return line;
+}
+
 void validate_job(JobConfig& c) {
   if (c.videos.empty())
     throw Error(ErrorCode::bad_flag, "no input given (expected ", Error::Option{"videos"},
@@ -206,7 +237,13 @@ void validate_job(JobConfig& c) {
     overlay_fourcc(c.overlay);  // a known extension
     c.batching.keep_images = true;
   }
+  if (c.strategy_options.cuda_graph && c.provider == "cpu")
+    throw Error(ErrorCode::bad_flag, Error::Option{"cuda_graph"},
+                ": CUDA graphs are for the GPU, and the provider is cpu (expected cuda or auto)");
   resolve_models(c.models, c.batching, c.width, c.height, c.videos.front());
+  c.provider_reason = resolve_model_providers(c.models, provider);
+  if (c.strategy_options.cuda_graph && provider.provider == Provider::cpu)
+    c.provider_reason += "; CUDA graphs were asked for, and have no effect on the CPU";
   check_strategy_runs(c.strategy, c.models);
   const std::vector<std::string> inputs = input_files(c);
   for (const auto& [option, path] :
@@ -299,6 +336,14 @@ RunReport run_job(JobConfig& c, Observer* extra_observer, ResultSink* extra_sink
   readings.cores = cores_of(c.strategy_options);
   const double cpu0 = cpu_seconds_self() + cpu_seconds_children();
   sink.begin(c.models);
+  // The GPU's memory and utilisation, sampled over the run when a model is on it.
+  std::optional<GpuMonitor> gpu;
+  if (std::any_of(c.models.begin(), c.models.end(), [&](const ModelSpec& m) {
+        return m.runs_on.value_or(c.strategy_options.provider) != Provider::cpu;
+      })) {
+    gpu.emplace();
+    gpu->start();
+  }
   readings.called = Clock::now();
   StrategyStats stats;
   try {
@@ -308,6 +353,11 @@ RunReport run_job(JobConfig& c, Observer* extra_observer, ResultSink* extra_sink
     throw;
   }
   readings.returned = Clock::now();
+  if (gpu) {
+    const GpuMonitor::Usage u = gpu->stop();
+    readings.gpu_mem_mib = u.memory_mib;
+    readings.gpu_util = u.util_pct;
+  }
   sink.end();
   if (jsonl) jsonl->commit();
   if (overlay) overlay->commit();

@@ -5,16 +5,23 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <thread>
 #include <utility>
 
+#include "core/cuda_runtime.h"
 #include "core/library_logs.h"
 #include "core/ort_env.h"
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/gpu_rules.h"
 
 namespace mvinfer {
 namespace {
@@ -103,7 +110,8 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type) {
   return info;
 }
 
-Ort::SessionOptions make_session_options(const SessionSettings& s) {
+// `stream`: on a GPU, the session's own CUDA stream (cuda_runtime.h).
+Ort::SessionOptions make_session_options(const SessionSettings& s, cuda::Stream stream = nullptr) {
   Ort::SessionOptions o;
   o.SetIntraOpNumThreads(std::max(1, s.intra_threads));
   o.SetInterOpNumThreads(1);
@@ -124,16 +132,32 @@ Ort::SessionOptions make_session_options(const SessionSettings& s) {
       Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
       std::unique_ptr<OrtTensorRTProviderOptionsV2, void (*)(OrtTensorRTProviderOptionsV2*)> own(
           trt, api.ReleaseTensorRTProviderOptions);
+      Ort::ThrowOnError(
+          api.UpdateTensorRTProviderOptionsWithValue(trt, "user_compute_stream", stream));
       o.AppendExecutionProvider_TensorRT_V2(*trt);
     }
+    // What TensorRT does not take falls to CUDA's provider, on the same stream.
     OrtCUDAProviderOptionsV2* cuda = nullptr;
     Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
     std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> own(
         cuda, api.ReleaseCUDAProviderOptions);
-    const char* keys[] = {"device_id", "arena_extend_strategy", "cudnn_conv_algo_search",
-                          "do_copy_in_default_stream"};
-    const char* values[] = {"0", "kSameAsRequested", "HEURISTIC", "0"};
-    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, values, 4));
+    // Copies on the compute stream (the default; separate copy streams may race, ONNX Runtime
+    // warns): sessions overlap each other's copies and kernels on their own streams.
+    const std::string limit = std::to_string(s.gpu_mem_limit);
+    std::vector<const char*> keys{"device_id", "arena_extend_strategy", "cudnn_conv_algo_search",
+                                  "do_copy_in_default_stream"};
+    std::vector<const char*> values{"0", "kSameAsRequested", "HEURISTIC", "1"};
+    if (s.gpu_mem_limit > 0) {
+      keys.push_back("gpu_mem_limit");
+      values.push_back(limit.c_str());
+    }
+    if (s.cuda_graph) {
+      keys.push_back("enable_cuda_graph");
+      values.push_back("1");
+    }
+    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys.data(), values.data(), keys.size()));
+    // The stream is a pointer, so it is given as a value (it implies has_user_compute_stream).
+    Ort::ThrowOnError(api.UpdateCUDAProviderOptionsWithValue(cuda, "user_compute_stream", stream));
     o.AppendExecutionProvider_CUDA_V2(*cuda);
   }
   return o;
@@ -147,13 +171,20 @@ std::string short_reason(const std::string& what) {
   return s;
 }
 
-Ort::Session open_session(const std::string& path, const SessionSettings& settings) {
+Ort::Session open_session(const std::string& path, const SessionSettings& settings,
+                          cuda::Stream stream = nullptr) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw Error(ErrorCode::bad_model, fmt::format("model '{}': no such file", path));
   try {
-    return Ort::Session(ort_env(), path.c_str(), make_session_options(settings));
+    return Ort::Session(ort_env(), path.c_str(), make_session_options(settings, stream));
   } catch (const Ort::Exception& e) {
+    // A CUDA graph needs every node on CUDA's provider; ONNX Runtime refuses it otherwise.
+    if (settings.cuda_graph)
+      throw Error(ErrorCode::bad_model,
+                  fmt::format("model '{}': cannot be run as a CUDA graph ({}); ", path,
+                              short_reason(e.what())),
+                  Error::Option{"cuda_graph"}, " is for models that run wholly on the GPU");
     throw Error(ErrorCode::bad_model, fmt::format("model '{}': not a loadable ONNX model ({})",
                                                   path, short_reason(e.what())));
   }
@@ -302,9 +333,67 @@ void make_names_unique(std::span<ModelSpec> specs) {
   }
 }
 
+namespace {
+
+// Pinned host buffers for the calls in flight on one session: taken for a call, given back
+// after it, so a steady run allocates none (cudaHostAlloc is slow: it maps pages for DMA).
+class PinnedPool {
+ public:
+  std::unique_ptr<cuda::PinnedBuffer> take(size_t bytes) {
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = free_.begin(); it != free_.end(); ++it)
+        if ((*it)->bytes() >= bytes) {
+          std::unique_ptr<cuda::PinnedBuffer> b = std::move(*it);
+          free_.erase(it);
+          return b;
+        }
+    }
+    return std::make_unique<cuda::PinnedBuffer>(std::max<size_t>(bytes, 64));
+  }
+  void give(std::unique_ptr<cuda::PinnedBuffer> b) {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(b));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<cuda::PinnedBuffer>> free_;
+};
+
+// A session on the GPU: its own stream, the GPU time of its calls, the pinned buffers, and for
+// a CUDA graph the device buffers the graph reads and writes (fixed addresses) with their
+// binding, made once.
+struct GpuState {
+  cuda::OwnStream stream;
+  std::atomic<int64_t> gpu_ns{0};
+  PinnedPool pinned;
+  Ort::MemoryInfo host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+  // CUDA graph only:
+  std::mutex graph_mu;  // a graph's replays may not overlap (ONNX Runtime's rule)
+  int64_t graph_rows = 0;
+  std::unique_ptr<cuda::DeviceBuffer> device_in;
+  std::vector<std::unique_ptr<cuda::DeviceBuffer>> device_out;
+  std::vector<std::vector<int64_t>> out_shapes;
+  std::unique_ptr<cuda::PinnedBuffer> host_in;
+  std::vector<std::unique_ptr<cuda::PinnedBuffer>> host_out;
+  Ort::IoBinding binding{nullptr};
+
+  void add_time(double ms) { gpu_ns += static_cast<int64_t>(ms * 1e6); }
+};
+
+size_t element_count(std::span<const int64_t> shape) {
+  size_t n = 1;
+  for (int64_t d : shape) n *= static_cast<size_t>(std::max<int64_t>(d, 0));
+  return n;
+}
+
+}  // namespace
+
 struct Model::Impl {
   ModelSpec spec;
   SessionSettings settings;
+  std::unique_ptr<GpuState> gpu;          // on a GPU only; outlives nothing the session uses
   mutable Ort::Session session{nullptr};  // Run() is thread-safe; the C++ API calls it non-const
   Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   std::vector<std::string> output_names;
@@ -323,6 +412,127 @@ struct Model::Impl {
     return out;
   }
 
+  ~Impl() {
+    if (gpu) gpu->binding = Ort::IoBinding(nullptr);  // before the session it belongs to
+  }
+
+  // On a GPU, without a graph: the input staged in pinned memory, the outputs whose shape is
+  // known bound to pinned buffers (the others to host memory ONNX Runtime allocates), events
+  // on the session's stream around the call.
+  std::vector<Tensor> run_gpu(std::span<const float> data, std::span<const int64_t> shape) const {
+    GpuState& g = *gpu;
+    const int64_t rows = shape.empty() ? 0 : shape[0];
+    std::unique_ptr<cuda::PinnedBuffer> in = g.pinned.take(data.size_bytes());
+    std::memcpy(in->data(), data.data(), data.size_bytes());
+    Ort::IoBinding binding(session);
+    const Ort::Value input = Ort::Value::CreateTensor<float>(
+        g.host, static_cast<float*>(in->data()), data.size(), shape.data(), shape.size());
+    binding.BindInput(input_ptr, input);
+    std::vector<std::unique_ptr<cuda::PinnedBuffer>> outs;
+    std::vector<Ort::Value> bound;
+    for (size_t i = 0; i < spec.outputs.size(); ++i) {
+      const TensorInfo& o = spec.outputs[i];
+      std::optional<std::vector<int64_t>> known;
+      if (o.element_type == "float32") known = output_shape_for(o, spec.input, rows);
+      if (!known) {
+        binding.BindOutput(output_ptrs[i], g.host);
+        continue;
+      }
+      const size_t n = element_count(*known);
+      outs.push_back(g.pinned.take(n * sizeof(float)));
+      bound.push_back(Ort::Value::CreateTensor<float>(
+          g.host, static_cast<float*>(outs.back()->data()), n, known->data(), known->size()));
+      binding.BindOutput(output_ptrs[i], bound.back());
+    }
+    cuda::GpuTimer timer;
+    timer.begin(g.stream.get());
+    session.Run(Ort::RunOptions{nullptr}, binding);
+    timer.end(g.stream.get());
+    binding.SynchronizeOutputs();
+    g.add_time(timer.elapsed_ms());
+    std::vector<Ort::Value> values = binding.GetOutputValues();
+    std::vector<Tensor> result = convert(values.data(), values.size());
+    g.pinned.give(std::move(in));
+    for (auto& b : outs) g.pinned.give(std::move(b));
+    return result;
+  }
+
+  // A CUDA graph's buffers and binding: the full batch's input and every output on the device
+  // at fixed addresses, with pinned host copies; bound once (cuda_graph_blocker() passed).
+  void set_up_graph() {
+    GpuState& g = *gpu;
+    g.graph_rows = spec.model_batch > 0 ? spec.model_batch : spec.batch;
+    const Ort::MemoryInfo device("Cuda", OrtDeviceAllocator, 0, OrtMemTypeDefault);
+    g.binding = Ort::IoBinding(session);
+    const std::vector<int64_t> in_shape = spec.preprocess.shape(g.graph_rows);
+    const size_t n_in = element_count(in_shape);
+    g.device_in = std::make_unique<cuda::DeviceBuffer>(n_in * sizeof(float));
+    g.host_in = std::make_unique<cuda::PinnedBuffer>(n_in * sizeof(float));
+    g.binding.BindInput(
+        input_ptr, Ort::Value::CreateTensor<float>(device, static_cast<float*>(g.device_in->data()),
+                                                   n_in, in_shape.data(), in_shape.size()));
+    for (size_t i = 0; i < spec.outputs.size(); ++i) {
+      const std::optional<std::vector<int64_t>> known =
+          output_shape_for(spec.outputs[i], spec.input, g.graph_rows);
+      if (!known)
+        throw Error(ErrorCode::internal, fmt::format("model '{}': no fixed shape for output '{}'",
+                                                     spec.name, output_names[i]));
+      const size_t n = element_count(*known);
+      g.out_shapes.push_back(*known);
+      g.device_out.push_back(std::make_unique<cuda::DeviceBuffer>(n * sizeof(float)));
+      g.host_out.push_back(std::make_unique<cuda::PinnedBuffer>(n * sizeof(float)));
+      g.binding.BindOutput(output_ptrs[i], Ort::Value::CreateTensor<float>(
+                                               device, static_cast<float*>(g.device_out[i]->data()),
+                                               n, known->data(), known->size()));
+    }
+  }
+
+  // A CUDA graph's call: rows copied into the bound input (a short batch padded by repeating
+  // its last row), the graph replayed, the outputs copied back, all on the session's stream,
+  // one call at a time; outputs whose first dim is the batch are cut back to `rows`.
+  std::vector<Tensor> run_graph(std::span<const float> data, std::span<const int64_t> shape) const {
+    GpuState& g = *gpu;
+    std::lock_guard lock(g.graph_mu);
+    const int64_t rows = shape.empty() ? 0 : shape[0];
+    if (rows <= 0 || rows > g.graph_rows)
+      throw Error(ErrorCode::internal, fmt::format("model '{}': {} rows for a CUDA graph of {}",
+                                                   spec.name, rows, g.graph_rows));
+    const size_t per = data.size() / static_cast<size_t>(rows);
+    auto* staged = static_cast<float*>(g.host_in->data());
+    std::memcpy(staged, data.data(), data.size_bytes());
+    for (int64_t r = rows; r < g.graph_rows; ++r)
+      std::memcpy(staged + static_cast<size_t>(r) * per, data.data() + (rows - 1) * per,
+                  per * sizeof(float));
+    const cuda::Api& api = cuda::api();
+    const cuda::Stream st = g.stream.get();
+    cuda::GpuTimer timer;
+    timer.begin(st);
+    cuda::check(api.memcpy_async(g.device_in->data(), staged, per * g.graph_rows * sizeof(float),
+                                 cuda::kMemcpyHostToDevice, st),
+                "cudaMemcpyAsync of the input");
+    session.Run(Ort::RunOptions{nullptr}, g.binding);
+    for (size_t i = 0; i < g.device_out.size(); ++i)
+      cuda::check(api.memcpy_async(g.host_out[i]->data(), g.device_out[i]->data(),
+                                   g.device_out[i]->bytes(), cuda::kMemcpyDeviceToHost, st),
+                  "cudaMemcpyAsync of an output");
+    timer.end(st);
+    g.add_time(timer.elapsed_ms());  // waits for the end event: the copies are done
+    std::vector<Tensor> result;
+    for (size_t i = 0; i < g.out_shapes.size(); ++i) {
+      Tensor t;
+      t.shape = g.out_shapes[i];
+      size_t n = element_count(t.shape);
+      if (spec.outputs[i].shape[0] < 0) {  // the batch dim: the padding rows dropped
+        n = n / static_cast<size_t>(g.graph_rows) * static_cast<size_t>(rows);
+        t.shape[0] = rows;
+      }
+      const auto* p = static_cast<const float*>(g.host_out[i]->data());
+      t.data.assign(p, p + n);
+      result.push_back(std::move(t));
+    }
+    return result;
+  }
+
   // One RunAsync call in flight: owns its input view, its outputs and the user's callback.
   struct AsyncCall {
     const Impl* model;
@@ -337,10 +547,19 @@ Model::Model(const ModelSpec& spec, const SessionSettings& settings) : impl_(new
     throw Error(ErrorCode::internal, fmt::format("model '{}': spec not resolved", spec.name));
   impl_->spec = spec;
   impl_->settings = settings;
-  impl_->session = open_session(spec.path, settings);
+  if (settings.provider == Provider::cpu) impl_->settings.cuda_graph = false;
+  if (impl_->settings.cuda_graph) {
+    if (const std::string why = cuda_graph_blocker(spec); !why.empty())
+      throw Error(ErrorCode::internal,
+                  fmt::format("model '{}': a CUDA graph was asked for, but {}", spec.name, why));
+  }
+  if (settings.provider != Provider::cpu) impl_->gpu = std::make_unique<GpuState>();
+  impl_->session =
+      open_session(spec.path, impl_->settings, impl_->gpu ? impl_->gpu->stream.get() : nullptr);
   for (const TensorInfo& o : impl_->spec.outputs) impl_->output_names.push_back(o.name);
   for (const std::string& n : impl_->output_names) impl_->output_ptrs.push_back(n.c_str());
   impl_->input_ptr = impl_->spec.input.name.c_str();
+  if (impl_->settings.cuda_graph) impl_->set_up_graph();
 }
 
 Model::~Model() = default;
@@ -349,6 +568,13 @@ Model& Model::operator=(Model&&) noexcept = default;
 
 const ModelSpec& Model::spec() const { return impl_->spec; }
 const SessionSettings& Model::settings() const { return impl_->settings; }
+
+std::optional<double> Model::gpu_seconds() const {
+  if (!impl_->gpu) return std::nullopt;
+  return static_cast<double>(impl_->gpu->gpu_ns.load()) / 1e9;
+}
+
+void* Model::cuda_stream() const { return impl_->gpu ? impl_->gpu->stream.get() : nullptr; }
 
 std::vector<Tensor> Model::run(const Tensor& input) const { return run(input.data, input.shape); }
 
@@ -406,6 +632,7 @@ std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int6
     return joined;
   }
   try {
+    if (m.gpu) return m.settings.cuda_graph ? m.run_graph(data, shape) : m.run_gpu(data, shape);
     Ort::Value in = m.wrap(data, shape);
     std::vector<Ort::Value> out = m.session.Run(Ort::RunOptions{nullptr}, &m.input_ptr, &in, 1,
                                                 m.output_ptrs.data(), m.output_ptrs.size());
@@ -418,6 +645,22 @@ std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int6
 }
 
 void Model::run_async(const Tensor& input, Callback done) const {
+  if (impl_->gpu) {
+    // RunAsync takes no IOBinding, and a CUDA graph replays only over its bound buffers: on a
+    // GPU the call runs on a thread of its own through run() (the GPU part dominates a call
+    // there, so a thread per call costs little), which reports as RunAsync's callback does.
+    std::thread([this, &input, done = std::move(done)] {
+      std::vector<Tensor> out;
+      std::exception_ptr error;
+      try {
+        out = run(input);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      done(std::move(out), error);
+    }).detach();
+    return;
+  }
   using AsyncCall = Impl::AsyncCall;
   auto call = std::make_unique<AsyncCall>();
   call->model = impl_.get();

@@ -97,14 +97,19 @@ class SettingParser {
       p.std = triple(key, value, true);
     } else if (key == "threads") {
       spec_.intra_threads = positive_int(key, value);
+    } else if (key == "provider") {
+      if (value != "cpu" && value != "cuda" && value != "tensorrt" && value != "auto")
+        fail(key, value, "cpu, cuda, tensorrt or auto");
+      spec_.provider = value;
     } else if (key.starts_with("dim.") && key.size() > 4) {
       spec_.dims[key.substr(4)] = positive_int(key, value);
     } else {
-      throw Error(ErrorCode::bad_flag, option_,
-                  fmt::format("{}: unknown setting '{}' (expected name, size, width, height, "
-                              "color, layout, resize, scale, mean, std, threads, dim.NAME, decode, "
-                              "on, interval, max_side, multiple, or a decoder option: {})",
-                              where_, key, fmt::join(kDecoderKeys, ", ")));
+      throw Error(
+          ErrorCode::bad_flag, option_,
+          fmt::format("{}: unknown setting '{}' (expected name, size, width, height, "
+                      "color, layout, resize, scale, mean, std, threads, provider, dim.NAME, "
+                      "decode, on, interval, max_side, multiple, or a decoder option: {})",
+                      where_, key, fmt::join(kDecoderKeys, ", ")));
     }
   }
 

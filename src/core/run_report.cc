@@ -64,6 +64,8 @@ RunReport make_run_report(std::string_view strategy, const StrategyStats& stats,
   const double elapsed = std::chrono::duration<double>(in.returned - in.called).count();
   r.cpu_util = elapsed > 0 ? 100.0 * in.cpu_s / (elapsed * std::max(1, in.cores)) : 0;
   r.peak_rss_mib = in.peak_rss_mib + stats.worker_private_mib;
+  r.gpu_mem_mib = in.gpu_mem_mib;
+  r.gpu_util = in.gpu_util;
   r.interrupted = in.interrupted;
   r.models = model_timings(runs, models);
   return r;
@@ -76,6 +78,9 @@ std::string format_summary(const RunReport& r) {
   for (const ModelTiming& m : r.models)
     s += fmt::format(" {} {:.2f} s (p50 {:.1f} ms)", m.name, m.run_s, m.p50_ms);
   s += fmt::format(" | peak RSS {:.0f} MiB, CPU {:.0f}%", r.peak_rss_mib, r.cpu_util);
+  if (r.gpu_mem_mib)
+    s += fmt::format(", GPU {:.0f} MiB{}", *r.gpu_mem_mib,
+                     r.gpu_util ? fmt::format(" {:.0f}% busy", *r.gpu_util) : "");
   int64_t dropped = 0;
   for (const StreamReport& st : r.streams) dropped += st.dropped;
   if (r.streams.size() > 1 || dropped > 0) {

@@ -7,7 +7,10 @@
 #include <thread>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/gpu_rules.h"
 #include "mvinfer/core/graph.h"
+#include "mvinfer/core/limits.h"
+#include "mvinfer/tools/gpu_monitor.h"
 #include "strategies/strategies.h"
 
 namespace mvinfer {
@@ -75,27 +78,61 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
     s.intra_threads = std::max(1, cores_of(options) / std::max(1, concurrent));
   // Spinning threads of one session steal the cores the others need.
   s.allow_spinning = options.allow_spinning && concurrent <= 1;
-  s.provider = options.provider;
+  s.provider = spec.runs_on.value_or(options.provider);
+  s.cuda_graph =
+      options.cuda_graph && s.provider != Provider::cpu && cuda_graph_blocker(spec).empty();
   return s;
 }
 
 namespace strategies {
+namespace {
+
+// The GPU sessions' share of the device and their CUDA graphs; the settings line's words.
+std::string plan_gpu(std::span<const ModelSpec> specs, std::vector<SessionSettings>& sessions,
+                     int on_gpu, bool graphs_asked) {
+  const std::optional<GpuMonitor::Memory> mem = GpuMonitor().memory();
+  const uint64_t limit = gpu_arena_limit(mem ? mem->total_bytes : 0, on_gpu);
+  std::vector<std::string> graphs, not_graphs;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    SessionSettings& s = sessions[i];
+    if (s.provider == Provider::cpu) continue;
+    s.gpu_mem_limit = limit;
+    if (s.cuda_graph)
+      graphs.push_back(specs[i].name);
+    else if (const std::string why = cuda_graph_blocker(specs[i]); graphs_asked && !why.empty())
+      not_graphs.push_back(fmt::format("not {}: {}", specs[i].name, why));
+  }
+  std::string words = fmt::format(", {} on the GPU, memory arena at most {} each", on_gpu,
+                                  limit > 0 ? format_bytes(static_cast<double>(limit)) : "n/a");
+  if (!graphs.empty() || !not_graphs.empty()) {
+    std::vector<std::string> parts;
+    if (!graphs.empty()) parts.push_back(fmt::format("{}", fmt::join(graphs, ", ")));
+    parts.insert(parts.end(), not_graphs.begin(), not_graphs.end());
+    words += fmt::format(", CUDA graphs: {}", fmt::join(parts, "; "));
+  }
+  return words;
+}
+
+}  // namespace
 
 StrategyStats StrategyBase::plan_sessions(std::span<const ModelSpec> specs) const {
   const SessionPlan plan = session_plan(specs);
   StrategyStats stats;
   std::string threads;
   bool spinning = false;
+  int on_gpu = 0;
   for (const ModelSpec& spec : specs) {
     SessionSettings s = session_settings_for(spec, plan.concurrent, options_);
     s.intra_threads = std::max(s.intra_threads, plan.min_threads);
     stats.sessions.push_back(s);
     threads += fmt::format("{}{}={}", threads.empty() ? "" : ",", spec.name, s.intra_threads);
     spinning = spinning || s.allow_spinning;
+    on_gpu += s.provider != Provider::cpu;
   }
   stats.settings = fmt::format("{} session{} at once on {} cores, intra-op threads {}, spinning {}",
                                plan.concurrent, plan.concurrent == 1 ? "" : "s", cores_of(options_),
                                threads, spinning ? "on" : "off");
+  if (on_gpu > 0) stats.settings += plan_gpu(specs, stats.sessions, on_gpu, options_.cuda_graph);
   return stats;
 }
 

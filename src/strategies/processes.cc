@@ -26,6 +26,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/cuda_runtime.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/graph.h"
 #include "shared.h"
@@ -211,6 +212,18 @@ double unique_memory_mib() {
   _exit(1);
 }
 
+// CUDA does not survive fork(): a worker forked after this process used CUDA cannot use it.
+// Refused up front, naming why, rather than failing in every worker.
+void check_gpu_fork(std::span<const ModelSpec> specs, const std::vector<SessionSettings>& plan) {
+  for (size_t m = 0; m < specs.size(); ++m)
+    if (plan[m].provider != Provider::cpu && cuda::used_in_this_process())
+      throw Error(ErrorCode::bad_flag,
+                  fmt::format("strategy processes: model '{}' is on the GPU, and this process "
+                              "has used CUDA already (an earlier run in it), which a forked "
+                              "worker cannot use; run processes first in its own process",
+                              specs[m].name));
+}
+
 // Incremental parser of one worker's pipe.
 struct WorkerStream {
   std::string buf;
@@ -306,6 +319,7 @@ class Processes : public StrategyBase {
                     Observer& observer) override {
     check_strategy_runs(name(), specs);
     StrategyStats stats = plan_sessions(specs);
+    check_gpu_fork(specs, stats.sessions);
     stats.settings += ", one worker process per model, inputs in shared memory";
     const Graph graph(specs, std::vector<const Model*>(specs.size(), nullptr));
     const std::vector<SessionSettings>& plan = stats.sessions;

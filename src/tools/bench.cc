@@ -12,7 +12,9 @@
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/graph.h"
 #include "mvinfer/core/job.h"
+#include "mvinfer/core/strategy.h"
 #include "mvinfer/io/frame_source.h"
+#include "mvinfer/io/looped_source.h"
 #include "mvinfer/io/result_sink.h"
 #include "mvinfer/tools/gpu_monitor.h"
 #include "mvinfer/tools/hardware.h"
@@ -33,15 +35,27 @@ std::string cpu_model() {
   return "unknown";
 }
 
-// Mean Run() of one model alone, on the sample batches, after one warm-up run.
-double alone_mean_ms(const ModelSpec& spec, size_t index, int threads,
-                     const std::vector<Batch>& sample) {
-  Model model(spec, SessionSettings{threads, false});
+// One model alone on the sample batches, after one warm-up run: its mean Run() and, on the
+// GPU, its mean GPU time per call (CUDA events on its stream).
+struct Alone {
+  double wall_ms = 0;
+  std::optional<double> gpu_ms;
+};
+Alone alone_mean(const ModelSpec& spec, size_t index, int threads, const std::vector<Batch>& sample,
+                 const StrategyOptions& options) {
+  SessionSettings settings = session_settings_for(spec, 1, options);
+  settings.intra_threads = threads;
+  settings.allow_spinning = false;
+  Model model(spec, settings);
   model.run(*sample.front().inputs[index]);
+  const std::optional<double> gpu0 = model.gpu_seconds();
   const auto t0 = Clock::now();
   for (const Batch& b : sample) model.run(*b.inputs[index]);
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count() /
-         static_cast<double>(sample.size());
+  const auto n = static_cast<double>(sample.size());
+  Alone a;
+  a.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / n;
+  if (gpu0) a.gpu_ms = (*model.gpu_seconds() - *gpu0) * 1e3 / n;
+  return a;
 }
 
 // Largest element difference between two runs' outputs; nullopt when their structure
@@ -103,6 +117,10 @@ RoundStats summarize(std::vector<double> values) {
   return s;
 }
 
+double limit_seconds(double cpu_work_s, int cores, double gpu_work_s) {
+  return std::max(cpu_work_s / std::max(1, cores), gpu_work_s);
+}
+
 bool BenchReport::all_outputs_match() const {
   return std::all_of(strategies.begin(), strategies.end(),
                      [](const BenchStrategyResult& s) { return s.outputs_match_serial; });
@@ -113,6 +131,10 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     if (log) log(s);
   };
   resolve_models(c.models, c.batching, c.width, c.height, c.video);
+  const ProviderChoice run_provider{c.options.provider, ""};
+  if (const std::string elsewhere = resolve_model_providers(c.models, run_provider);
+      !elsewhere.empty())
+    say(fmt::format("provider: {}", elsewhere.substr(2)));  // the models on another provider
   if (c.frames < 1)
     throw Error(ErrorCode::bad_flag, Error::Option{"frames"},
                 fmt::format(" {}: expected a positive integer", c.frames));
@@ -129,6 +151,17 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     make_strategy(s, c.options);  // validates the name
     if (graph && find_strategy(s) && find_strategy(s)->forks) {
       say(fmt::format("{}: left out, it cannot run dependent models or intervals", s));
+      continue;
+    }
+    const bool any_on_gpu = std::any_of(c.models.begin(), c.models.end(), [&](const ModelSpec& m) {
+      return m.runs_on.value_or(c.options.provider) != Provider::cpu;
+    });
+    if (any_on_gpu && find_strategy(s) && find_strategy(s)->forks) {
+      say(
+          fmt::format("{}: left out on the GPU: CUDA does not survive fork(), and this process "
+                      "uses it before (the limit, serial); measure it alone with `mvinfer run "
+                      "--strategy {} --provider cuda`",
+                      s, s));
       continue;
     }
     if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
@@ -161,10 +194,15 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   r.matmul_gflops_per_core = matmul_peak_gflops();
   r.repeat = c.repeat;
 
+  // The video, played `loop` times in a row when asked (more frames than it holds).
+  auto open_source = [&]() -> std::unique_ptr<FrameSource> {
+    if (c.loop > 1) return std::make_unique<LoopedSource>(c.video, c.loop, c.frames, 0, c.strict);
+    return open_frame_source(c.video, c.frames, 0, c.strict);
+  };
   say(fmt::format("decoding and preprocessing {} frames of {}", c.frames, c.video));
   std::unique_ptr<PreloadedBatches> preloaded;
   {
-    auto source = open_frame_source(c.video, c.frames, 0, c.strict);
+    auto source = open_source();
     Batcher batcher(*source, c.models, c.batching);
     preloaded = preload(batcher);
     if (const SourceCounts n = source->counts(); n.read < n.expected || n.undecodable > 0)
@@ -190,7 +228,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     std::unique_ptr<Batcher> batcher;
     BatchSource* feed = preloaded.get();
     if (c.stream) {
-      source = open_frame_source(c.video, c.frames, 0, c.strict);
+      source = open_source();
       batcher = std::make_unique<Batcher>(*source, c.models, c.batching);
       feed = batcher.get();
     } else {
@@ -235,8 +273,13 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   // B, ...) so that a slow spell of the machine hits one round of everything, not all rounds
   // of one strategy.
   std::vector<std::vector<BenchStrategyResult>> runs(names.size());
-  std::vector<std::vector<double>> alone_1thread(c.models.size());
-  std::vector<double> work_s, limit_s, fma_gflops;
+  std::vector<std::vector<double>> alone_1thread(c.models.size()), alone_gpu(c.models.size());
+  std::vector<double> work_s, cpu_work_s, gpu_work_s, limit_s, fma_gflops;
+  r.alone_gpu_mem_mib.resize(c.models.size());
+  r.alone_gpu_util.resize(c.models.size());
+  auto on_gpu = [&](size_t m) {
+    return c.models[m].runs_on.value_or(c.options.provider) != Provider::cpu;
+  };
   CollectingSink reference;  // serial's outputs in the first round
   for (int round = 0; round < c.repeat; ++round) {
     const std::string tag = c.repeat > 1 ? fmt::format("round {}/{}: ", round + 1, c.repeat) : "";
@@ -250,14 +293,26 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     // The limit: every model alone with one intra-op thread gives the total work W. Alone
     // times with other thread counts (for interference) are measured on first use, per round;
     // in a graph, whose calls vary in size, interference is read against the one-thread mean.
-    std::map<std::pair<size_t, int>, double> alone;  // (model, threads) -> mean ms
-    auto alone_ms = [&](size_t m, int threads) {
-      if (graph) return alone_1thread[m].back();
+    std::map<std::pair<size_t, int>, Alone> alone;  // (model, threads) -> its means
+    auto alone_of = [&](size_t m, int threads) -> const Alone& {
       auto key = std::make_pair(m, threads);
-      if (!alone.count(key)) alone[key] = alone_mean_ms(c.models[m], m, threads, sample);
+      if (!alone.count(key)) {
+        const bool watch = threads == 1 && on_gpu(m);  // the GPU's figures for this model alone
+        if (watch) gpu.start();
+        alone[key] = alone_mean(c.models[m], m, threads, sample, c.options);
+        if (watch) {
+          const GpuMonitor::Usage u = gpu.stop();
+          r.alone_gpu_mem_mib[m] = u.memory_mib;
+          r.alone_gpu_util[m] = u.util_pct;
+        }
+      }
       return alone[key];
     };
-    double work = 0;
+    auto alone_ms = [&](size_t m, int threads) {
+      if (graph) return alone_1thread[m].back();
+      return alone_of(m, threads).wall_ms;
+    };
+    double cpu_work = 0, gpu_work = 0;
     if (graph) {
       StrategyOptions one = c.options;
       one.intra_threads = 1;
@@ -271,20 +326,33 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
         total[iv.model] += iv.seconds();
         calls[iv.model] += 1;
       }
+      // On the GPU the Run() time stands for the GPU time: an upper bound (it includes the
+      // launches), as a graph's calls vary in size and are not sampled alone.
       for (size_t m = 0; m < c.models.size(); ++m) {
-        work += total[m];
+        (on_gpu(m) ? gpu_work : cpu_work) += total[m];
         alone_1thread[m].push_back(calls[m] > 0 ? 1e3 * total[m] / calls[m] : 0);
       }
     } else {
       for (size_t m = 0; m < c.models.size(); ++m) {
-        alone_1thread[m].push_back(alone_ms(m, 1));
-        work += alone_1thread[m].back() / 1e3 * static_cast<double>(batches.size());
+        const Alone& a = alone_of(m, 1);
+        alone_1thread[m].push_back(a.wall_ms);
+        const double per_batch_s = (a.gpu_ms ? *a.gpu_ms : a.wall_ms) / 1e3;
+        (a.gpu_ms ? gpu_work : cpu_work) += per_batch_s * static_cast<double>(batches.size());
+        if (a.gpu_ms) alone_gpu[m].push_back(*a.gpu_ms);
       }
     }
-    work_s.push_back(work);
-    limit_s.push_back(work / r.cores);
-    say(fmt::format("{}limit: W = {:.2f} s of single-thread work, / {} cores = {:.2f} s", tag, work,
-                    r.cores, limit_s.back()));
+    work_s.push_back(cpu_work + gpu_work);
+    cpu_work_s.push_back(cpu_work);
+    gpu_work_s.push_back(gpu_work);
+    limit_s.push_back(limit_seconds(cpu_work, r.cores, gpu_work));
+    if (gpu_work > 0)
+      say(
+          fmt::format("{}limit: {:.2f} s of GPU time (models alone) on one device, {:.2f} s of "
+                      "single-thread CPU work / {} cores: {:.2f} s",
+                      tag, gpu_work, cpu_work, r.cores, limit_s.back()));
+    else
+      say(fmt::format("{}limit: W = {:.2f} s of single-thread work, / {} cores = {:.2f} s", tag,
+                      cpu_work, r.cores, limit_s.back()));
 
     for (size_t k = 0; k < names.size(); ++k) {
       CollectingSink sink;
@@ -312,6 +380,10 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   r.limit_s_per_round = summarize(limit_s);
   r.work_s = r.work_s_per_round.median;
   r.limit_s = r.limit_s_per_round.median;
+  r.cpu_work_s = summarize(cpu_work_s).median;
+  r.gpu_work_s = summarize(gpu_work_s).median;
+  for (const std::vector<double>& g : alone_gpu)
+    r.alone_gpu_ms.push_back(g.empty() ? std::nullopt : std::optional(summarize(g).median));
   r.fma_per_round = summarize(fma_gflops);
   r.fma.gflops = r.fma_per_round.median;
   for (const std::vector<double>& a : alone_1thread)

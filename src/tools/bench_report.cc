@@ -56,6 +56,18 @@ json round_json(const RoundStats& v) {
 }
 }  // namespace
 
+// The limit's terms (limit_seconds() in bench.h): the CPU's work over its cores, the GPU's time
+// on its one device, or both and the larger of the two.
+std::string limit_terms(const BenchReport& r) {
+  const std::string cpu =
+      fmt::format("W = {:.2f} s single-thread work / {} cores", r.cpu_work_s, r.cores);
+  const std::string gpu =
+      fmt::format("{:.2f} s of GPU time, the models alone, on one device", r.gpu_work_s);
+  if (r.gpu_work_s <= 0) return cpu;
+  if (r.cpu_work_s <= 0) return gpu;
+  return fmt::format("the larger of {} and {}", gpu, cpu);
+}
+
 std::string format_table(const BenchReport& r) {
   auto opt = [](const std::optional<double>& v, const char* f) {
     return v ? fmt::format(fmt::runtime(f), *v) : std::string("n/a");
@@ -63,24 +75,30 @@ std::string format_table(const BenchReport& r) {
   const bool rounds = r.repeat > 1;
   std::string s = fmt::format(
       "machine: {} cores, {}, GPU {}\nworkload: {} frames of {}, batch {}{}, {}x{}, {} models, "
-      "{}\nlimit: W = {:.2f} s single-thread work / {} cores = {:.2f} s{}\n"
+      "{}\nlimit: {} = {:.2f} s{}\n"
       "peak: FMA loop ({}) on one core {:.1f} GFLOP/s{}, x {} cores = {:.0f} GFLOP/s "
       "(\"% peak\")\n"
       "      1024^3 MatMul in ONNX Runtime on one core {:.1f} GFLOP/s ({:.0f}% of the FMA "
       "peak)\n",
       r.cores, r.cpu, r.gpu.value_or("n/a"), r.frames, r.video, r.batch,
       r.replicate ? " (replicated)" : "", r.width, r.height, r.models.size(),
-      r.stream ? "decoded inside the timed run" : "preloaded", r.work_s, r.cores, r.limit_s,
+      r.stream ? "decoded inside the timed run" : "preloaded", limit_terms(r), r.limit_s,
       over_rounds(r.limit_s_per_round, "{:.2f}"), r.fma.isa, r.fma.gflops,
       over_rounds(r.fma_per_round, "{:.1f}"), r.cores, r.fma.gflops * r.cores,
       r.matmul_gflops_per_core,
       r.fma.gflops > 0 ? 100 * r.matmul_gflops_per_core / r.fma.gflops : 0);
-  for (size_t m = 0; m < r.models.size(); ++m)
+  for (size_t m = 0; m < r.models.size(); ++m) {
     s += r.flops_per_call[m] >= 0
-             ? fmt::format("model {}: {:.2f} GFLOPs per call\n", r.models[m].name,
+             ? fmt::format("model {}: {:.2f} GFLOPs per call", r.models[m].name,
                            r.flops_per_call[m] / 1e9)
-             : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)\n",
+             : fmt::format("model {}: FLOPs unknown (shapes could not be inferred)",
                            r.models[m].name);
+    if (m < r.alone_gpu_ms.size() && r.alone_gpu_ms[m])
+      s += fmt::format("; alone on the GPU: {:.2f} ms of GPU time per call, {} MiB, {}% busy",
+                       *r.alone_gpu_ms[m], opt(r.alone_gpu_mem_mib[m], "{:.0f}"),
+                       opt(r.alone_gpu_util[m], "{:.0f}"));
+    s += "\n";
+  }
   s += rounds ? fmt::format(
                     "\nover {} interleaved rounds: median (min-max); wall s, GFLOP/s "
                     "medians; the rest from the median round\n",
@@ -175,7 +193,13 @@ std::string to_json(const BenchReport& r) {
   }
   json alone = json::array();
   for (size_t m = 0; m < r.models.size(); ++m)
-    alone.push_back({{"name", r.models[m].name}, {"mean_ms_1thread", r.alone_ms_1thread[m]}});
+    alone.push_back(
+        {{"name", r.models[m].name},
+         {"mean_ms_1thread", r.alone_ms_1thread[m]},
+         {"gpu_ms", m < r.alone_gpu_ms.size() ? opt(r.alone_gpu_ms[m]) : json(nullptr)},
+         {"gpu_mem_mib",
+          m < r.alone_gpu_mem_mib.size() ? opt(r.alone_gpu_mem_mib[m]) : json(nullptr)},
+         {"gpu_util", m < r.alone_gpu_util.size() ? opt(r.alone_gpu_util[m]) : json(nullptr)}});
   json j{{"machine",
           {{"cores", r.cores},
            {"cpu", r.cpu},
@@ -195,6 +219,8 @@ std::string to_json(const BenchReport& r) {
          {"repeat", r.repeat},
          {"limit",
           {{"work_s", r.work_s},
+           {"cpu_work_s", r.cpu_work_s},
+           {"gpu_work_s", r.gpu_work_s},
            {"cores", r.cores},
            {"limit_s", r.limit_s},
            {"alone", alone},
@@ -292,8 +318,9 @@ std::string to_svg(const BenchReport& r) {
       "<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">mvinfer bench: {} frames, "
       "batch {}, {}x{}, {} models, {} cores</text>\n"
       "<text x=\"10\" y=\"{}\" font-weight=\"bold\">Wall time per strategy (s); dashed line: the "
-      "limit W / cores = {:.2f} s</text>\n",
+      "limit {} = {:.2f} s</text>\n",
       left + bar_w + 160, height, r.frames, r.batch, r.width, r.height, m, r.cores, top1 - 12,
+      r.gpu_work_s > 0 ? (r.cpu_work_s > 0 ? "max(GPU time, W / cores)" : "GPU time") : "W / cores",
       r.limit_s);
   for (int i = 0; i < n; ++i) {
     const auto& x = r.strategies[static_cast<size_t>(i)];

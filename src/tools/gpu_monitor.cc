@@ -57,6 +57,12 @@ GpuMonitor::GpuMonitor() {
 
 GpuMonitor::~GpuMonitor() { stop(); }
 
+std::optional<GpuMonitor::Memory> GpuMonitor::memory() const {
+  Nvml::Memory m{};
+  if (!nvml_ || nvml_->memory_info(nvml_->device, &m) != 0) return std::nullopt;
+  return Memory{m.total, m.free};
+}
+
 void GpuMonitor::start() {
   if (!nvml_) return;
   stop();

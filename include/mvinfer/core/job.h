@@ -66,6 +66,12 @@ RunReport run_job(JobConfig& config, Observer* extra_observer = nullptr,
 void resolve_models(std::vector<ModelSpec>& models, BatchingOptions& batching, int width,
                     int height, const std::string& first_video = {});
 
+// Resolves each model's own provider= into ModelSpec::runs_on (choose_provider(), looking for
+// the GPU's libraries once) and returns the summary's provider line: `run`'s reason, then the
+// models that run elsewhere than the run ("; model 'x' on cpu: as asked (provider=cpu)").
+// Throws Error{bad_flag} naming the model when its provider is not usable.
+std::string resolve_model_providers(std::span<ModelSpec> models, const ProviderChoice& run);
+
 // Checks `config` and resolves its models (fills the specs) without running anything.
 void validate_job(JobConfig& config);
 

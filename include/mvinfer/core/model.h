@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct ModelSpec {
   std::map<std::string, int64_t> dims;
   // ONNX Runtime intra-op threads for this model's session; 0 = chosen by the strategy.
   int intra_threads = 0;
+  // provider=: where this model runs (cpu, cuda, tensorrt or auto); "" = the run's --provider.
+  std::string provider;
+  // What `provider` resolved to (validate_job, by choose_provider()); nullopt = the run's.
+  std::optional<Provider> runs_on;
   bool layout_given = false;  // layout= was given; otherwise it is read from the input's shape
   // What its outputs mean (decode=NAME and the decoder's options); "raw" = the tensor summary.
   DecoderSpec decoder;
@@ -58,7 +63,8 @@ struct ModelSpec {
 
 // Parses "PATH" or "PATH:key=value,key=value". Keys: name, size (WxH), width, height,
 // color (rgb|bgr), layout (nchw|nhwc), resize (stretch|letterbox|pad|pad-grow), scale,
-// mean (a/b/c or one value), std (a/b/c or one), threads, dim.NAME (value of a dynamic dim),
+// mean (a/b/c or one value), std (a/b/c or one), threads, provider (cpu|cuda|tensorrt|auto),
+// dim.NAME (value of a dynamic dim),
 // decode (decoder name), on (the model it depends on), interval, max_side, multiple, and the
 // decoders' options
 // (labels, topk, softmax, threshold, iou, box_threshold, unclip_ratio, max_candidates, dict).
@@ -66,7 +72,8 @@ struct ModelSpec {
 ModelSpec parse_model_arg(const std::string& arg);
 
 // Loads a YAML or JSON file: {models: [{path:, name:, size:, color:, layout:, scale:, mean:, std:,
-// threads:, dims: {name: value}, decode:, on:, interval:, labels:, dict:, ...}]}: the same keys
+// threads:, provider:, dims: {name: value}, decode:, on:, interval:, labels:, dict:, ...}]}: the
+// same keys
 // as the command line. Relative paths (the model, labels, dictionaries) are relative to the file.
 // Throws Error{bad_flag} naming the file and entry.
 std::vector<ModelSpec> load_model_config(const std::string& file);
@@ -93,9 +100,16 @@ struct SessionSettings {
   int intra_threads = 1;
   bool allow_spinning = false;  // ONNX Runtime's spin-wait of idle intra-op threads
   // Where the session runs (provider.h). On a GPU: CUDA's execution provider on device 0 with
-  // its own stream, a memory arena that grows by what is asked (so that several sessions share
-  // the device) and cuDNN's convolution search done once (heuristic).
+  // a stream of the session's own (ours, so that its GPU time is measured with events on it), a
+  // memory arena that grows by what is asked and at most gpu_mem_limit (so that several
+  // sessions share the device) and cuDNN's convolution search by heuristics, once per shape.
+  // Inputs are staged in pinned host memory and bound with IOBinding, as are outputs whose
+  // shape is known before the call (output_shape_for, gpu_rules.h).
   Provider provider = Provider::cpu;
+  uint64_t gpu_mem_limit = 0;  // bytes; 0 = no limit (gpu_arena_limit() in gpu_rules.h)
+  // On a GPU: the Run() is captured once as a CUDA graph and replayed, over device buffers at
+  // fixed addresses (the spec must pass cuda_graph_blocker(); calls are serialised).
+  bool cuda_graph = false;
   // A session opened only to read the model's inputs and outputs (resolve_model_spec): on the
   // CPU, without graph optimisation or a memory arena, which a session that runs needs and
   // one closed at once does not (a third of the time of opening one, on the fuzz corpus).
@@ -123,6 +137,12 @@ class Model {
   // One Run() on zeros of the input's full shape: the first Run() of a session allocates its
   // memory arena and is slower than the rest, so timing starts after this.
   void warm_up() const;
+
+  // On a GPU: the GPU time of every Run() so far (CUDA events on the session's stream around
+  // each call, so the time the GPU waited for launches inside a call counts); nullopt on the CPU.
+  std::optional<double> gpu_seconds() const;
+  // On a GPU: the session's own CUDA stream (a cudaStream_t); null on the CPU.
+  void* cuda_stream() const;
 
   // Starts an asynchronous run (ONNX Runtime RunAsync; needs intra_threads >= 2). `done` is
   // called once, on one of the session's intra-op threads, with the outputs or an exception.

@@ -21,7 +21,8 @@ class ModelCache {
 
  private:
   std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int, bool, Provider>, std::unique_ptr<Model>>
+  std::map<std::tuple<std::string, std::string, int, bool, Provider, bool, uint64_t>,
+           std::unique_ptr<Model>>
       models_;
 };
 

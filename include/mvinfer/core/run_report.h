@@ -52,7 +52,10 @@ struct RunReport {
   double fps = 0;
   // This process's peak, plus the private memory of worker processes (`processes`).
   double peak_rss_mib = 0;
-  double cpu_util = 0;       // CPU time / ((setup + wall) * cores), in %
+  double cpu_util = 0;  // CPU time / ((setup + wall) * cores), in %
+  // When a model ran on the GPU: the device's peak memory in use and its mean utilisation over
+  // the run (NVML; every process's, worker processes' included); nullopt otherwise.
+  std::optional<double> gpu_mem_mib, gpu_util;
   bool interrupted = false;  // stopped early (Ctrl-C); the numbers cover what was done
   std::vector<ModelTiming> models;
   std::vector<StreamReport> streams;
@@ -63,6 +66,7 @@ struct RunReadings {
   Clock::time_point called, returned;  // Strategy::run() called and returned
   double cpu_s = 0;                    // CPU seconds (this process and waited-for children) between
   double peak_rss_mib = 0;             // this process's peak RSS over the run
+  std::optional<double> gpu_mem_mib, gpu_util;  // NVML over the run, when on the GPU
   int cores = 1;
   bool interrupted = false;
 };

@@ -44,8 +44,11 @@ struct StrategyOptions {
   double probe_seconds = 10;
   // Where strategies take their sessions from; null: each run creates its own.
   ModelCache* cache = nullptr;
-  // Where every session runs (choose_provider() decided it; provider.h).
+  // Where every session runs (choose_provider() decided it; provider.h); a model's own
+  // provider= (ModelSpec::runs_on) wins.
   Provider provider = Provider::cpu;
+  // On a GPU: models that cuda_graph_blocker() lets through run as CUDA graphs (gpu_rules.h).
+  bool cuda_graph = false;
 };
 
 // What a strategy did in one run, returned by Strategy::run(). Timing is not here: it comes

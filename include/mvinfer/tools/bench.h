@@ -28,6 +28,7 @@ struct BenchConfig {
   std::string video;
   std::vector<ModelSpec> models;
   int64_t frames = 300;
+  int loop = 1;  // play the video this many times in a row (frames beyond its length)
   BatchingOptions batching{4, false};
   int width = 256, height = 256;
   std::vector<std::string> strategies = strategy_names();
@@ -37,6 +38,12 @@ struct BenchConfig {
   int repeat = 1;           // interleaved rounds of the limit probe and every strategy
   bool strict = false;      // fewer frames than `frames`, or an undecodable one: Error{bad_input}
 };
+
+// Rule `limit_seconds`: the least wall time the work allows. The models on the CPU need
+// `cpu_work_s` of single-thread work shared by `cores` cores; those on the GPU need `gpu_work_s`
+// of GPU time (each alone, CUDA events around Run()) on its one device; CPU and GPU run side
+// by side, so the limit is the larger of the two. On a CPU-only run: W / cores.
+double limit_seconds(double cpu_work_s, int cores, double gpu_work_s);
 
 // A spread (max - min) / median above this marks a figure as unstable: the rounds disagree
 // by more than the differences between strategies that the bench is meant to show.
@@ -97,8 +104,13 @@ struct BenchReport {
   double matmul_gflops_per_core = 0;   // single-core MatMul figure in ONNX Runtime
   int repeat = 1;
   std::vector<double> alone_ms_1thread;  // mean single-thread Run() of each model alone (median)
-  double work_s = 0;                     // W (median over the rounds)
-  double limit_s = 0;                    // W / cores (median over the rounds)
+  // Per model, on the GPU only (nullopt on the CPU): the mean GPU time of one call alone (CUDA
+  // events), and NVML's peak memory and mean utilisation while it ran alone (last round).
+  std::vector<std::optional<double>> alone_gpu_ms, alone_gpu_mem_mib, alone_gpu_util;
+  double work_s = 0;      // W = cpu_work_s + gpu_work_s (median over the rounds)
+  double cpu_work_s = 0;  // single-thread work of the models on the CPU (median)
+  double gpu_work_s = 0;  // GPU time of the models on the GPU (median)
+  double limit_s = 0;     // limit_seconds() (median over the rounds)
   RoundStats work_s_per_round, limit_s_per_round;
   std::vector<BenchStrategyResult> strategies;
   // Per round: auto's wall / the lowest wall of the other strategies; empty without auto.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ class GpuMonitor {
   bool available() const { return nvml_ != nullptr; }
   // The device's name, e.g. "NVIDIA H100 80GB HBM3"; nullopt without a GPU.
   std::optional<std::string> name() const { return name_; }
+
+  struct Memory {
+    uint64_t total_bytes = 0, free_bytes = 0;
+  };
+  // Device 0's memory now; nullopt without a GPU.
+  std::optional<Memory> memory() const;
 
   struct Usage {
     std::optional<double> memory_mib;  // peak used while sampling

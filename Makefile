@@ -74,7 +74,7 @@ tsan: setup
 	@cmake --build build-tsan -j $(JOBS)
 	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j $(JOBS) \
-	    -R 'Conformance|MultiStream|Threads|Coroutines|Pipeline|ModelFailure.Library|BoundedQueue|OrderedEmitter|FirstError|BatchFanout|Observer|TraceObserver|GraphStrategies' \
+	    -R 'Conformance|MultiStream|Threads|Coroutines|Pipeline|ModelFailure.Library|BoundedQueue|OrderedEmitter|FirstError|BatchFanout|Observer|TraceObserver|GraphStrategies|SerialWorker' \
 	    -E 'processes'
 
 SOURCES = $(shell git ls-files '*.cc' '*.h')

@@ -7,19 +7,25 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <thread>
 #include <utility>
 
 #include "core/cuda_runtime.h"
 #include "core/library_logs.h"
 #include "core/ort_env.h"
+#include "core/serial_worker.h"
 #include "mvinfer/core/error.h"
 #include "mvinfer/core/gpu_rules.h"
 
@@ -361,16 +367,24 @@ class PinnedPool {
   std::vector<std::unique_ptr<cuda::PinnedBuffer>> free_;
 };
 
-// A session on the GPU: its own stream, the GPU time of its calls, the pinned buffers, and for
-// a CUDA graph the device buffers the graph reads and writes (fixed addresses) with their
-// binding, made once.
+// CUDA graphs are captured in CUDA's global capture mode (ONNX Runtime's choice): while one is
+// captured, another thread's CUDA call that may synchronise (an allocation, a session being
+// created) breaks the capture. So every GPU call of ours holds this shared, and a capture holds
+// it alone (it happens once per graph model, when its session is created).
+std::shared_mutex& gpu_activity() {
+  static std::shared_mutex m;
+  return m;
+}
+
+// A session on the GPU: its own stream, the GPU time of its calls, the pinned buffers, its
+// worker thread, and for a CUDA graph the device buffers the graph reads and writes (fixed
+// addresses) with their binding, made once.
 struct GpuState {
   cuda::OwnStream stream;
   std::atomic<int64_t> gpu_ns{0};
   PinnedPool pinned;
   Ort::MemoryInfo host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
   // CUDA graph only:
-  std::mutex graph_mu;  // a graph's replays may not overlap (ONNX Runtime's rule)
   int64_t graph_rows = 0;
   std::unique_ptr<cuda::DeviceBuffer> device_in;
   std::vector<std::unique_ptr<cuda::DeviceBuffer>> device_out;
@@ -378,6 +392,7 @@ struct GpuState {
   std::unique_ptr<cuda::PinnedBuffer> host_in;
   std::vector<std::unique_ptr<cuda::PinnedBuffer>> host_out;
   Ort::IoBinding binding{nullptr};
+  std::unique_ptr<SerialWorker> worker = std::make_unique<SerialWorker>();
 
   void add_time(double ms) { gpu_ns += static_cast<int64_t>(ms * 1e6); }
 };
@@ -413,7 +428,9 @@ struct Model::Impl {
   }
 
   ~Impl() {
-    if (gpu) gpu->binding = Ort::IoBinding(nullptr);  // before the session it belongs to
+    if (!gpu) return;
+    gpu->worker.reset();                     // its queued calls done, before the session goes
+    gpu->binding = Ort::IoBinding(nullptr);  // before the session it belongs to
   }
 
   // On a GPU, without a graph: the input staged in pinned memory, the outputs whose shape is
@@ -488,11 +505,11 @@ struct Model::Impl {
   }
 
   // A CUDA graph's call: rows copied into the bound input (a short batch padded by repeating
-  // its last row), the graph replayed, the outputs copied back, all on the session's stream,
-  // one call at a time; outputs whose first dim is the batch are cut back to `rows`.
+  // its last row), the graph replayed, the outputs copied back, all on the session's stream;
+  // outputs whose first dim is the batch are cut back to `rows`. Runs on the worker thread
+  // only (one call at a time, as a graph's replays must be).
   std::vector<Tensor> run_graph(std::span<const float> data, std::span<const int64_t> shape) const {
     GpuState& g = *gpu;
-    std::lock_guard lock(g.graph_mu);
     const int64_t rows = shape.empty() ? 0 : shape[0];
     if (rows <= 0 || rows > g.graph_rows)
       throw Error(ErrorCode::internal, fmt::format("model '{}': {} rows for a CUDA graph of {}",
@@ -553,13 +570,28 @@ Model::Model(const ModelSpec& spec, const SessionSettings& settings) : impl_(new
       throw Error(ErrorCode::internal,
                   fmt::format("model '{}': a CUDA graph was asked for, but {}", spec.name, why));
   }
-  if (settings.provider != Provider::cpu) impl_->gpu = std::make_unique<GpuState>();
-  impl_->session =
-      open_session(spec.path, impl_->settings, impl_->gpu ? impl_->gpu->stream.get() : nullptr);
   for (const TensorInfo& o : impl_->spec.outputs) impl_->output_names.push_back(o.name);
   for (const std::string& n : impl_->output_names) impl_->output_ptrs.push_back(n.c_str());
   impl_->input_ptr = impl_->spec.input.name.c_str();
-  if (impl_->settings.cuda_graph) impl_->set_up_graph();
+  if (settings.provider == Provider::cpu) {
+    impl_->session = open_session(spec.path, impl_->settings);
+    return;
+  }
+  {
+    std::shared_lock lock(gpu_activity());
+    impl_->gpu = std::make_unique<GpuState>();
+    impl_->session = open_session(spec.path, impl_->settings, impl_->gpu->stream.get());
+    if (impl_->settings.cuda_graph) impl_->set_up_graph();
+  }
+  if (impl_->settings.cuda_graph) {
+    // ONNX Runtime runs a graph model normally once (its memory is allocated then), captures
+    // it on the next call and replays it from then on: both happen here, on the worker, with
+    // no other GPU call of ours in flight.
+    std::unique_lock alone(gpu_activity());
+    const Tensor zeros = Tensor::zeros(spec.preprocess.shape(impl_->gpu->graph_rows));
+    for (int i = 0; i < 3; ++i)
+      impl_->gpu->worker->call([&] { return impl_->run_graph(zeros.data, zeros.shape); });
+  }
 }
 
 Model::~Model() = default;
@@ -632,7 +664,12 @@ std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int6
     return joined;
   }
   try {
-    if (m.gpu) return m.settings.cuda_graph ? m.run_graph(data, shape) : m.run_gpu(data, shape);
+    if (m.gpu) {
+      std::shared_lock lock(gpu_activity());
+      if (m.settings.cuda_graph)
+        return m.gpu->worker->call([&] { return m.run_graph(data, shape); });
+      return m.run_gpu(data, shape);
+    }
     Ort::Value in = m.wrap(data, shape);
     std::vector<Ort::Value> out = m.session.Run(Ort::RunOptions{nullptr}, &m.input_ptr, &in, 1,
                                                 m.output_ptrs.data(), m.output_ptrs.size());
@@ -647,18 +684,25 @@ std::vector<Tensor> Model::run(std::span<const float> data, std::span<const int6
 void Model::run_async(const Tensor& input, Callback done) const {
   if (impl_->gpu) {
     // RunAsync takes no IOBinding, and a CUDA graph replays only over its bound buffers: on a
-    // GPU the call runs on a thread of its own through run() (the GPU part dominates a call
-    // there, so a thread per call costs little), which reports as RunAsync's callback does.
-    std::thread([this, &input, done = std::move(done)] {
+    // GPU the call goes to the session's worker thread, which reports as RunAsync's callback
+    // does.
+    impl_->gpu->worker->post([this, &input, done = std::move(done)] {
       std::vector<Tensor> out;
       std::exception_ptr error;
       try {
-        out = run(input);
+        std::shared_lock lock(gpu_activity());
+        out = impl_->settings.cuda_graph ? impl_->run_graph(input.data, input.shape)
+                                         : impl_->run_gpu(input.data, input.shape);
+      } catch (const Ort::Exception& e) {
+        error = std::make_exception_ptr(
+            Error(ErrorCode::bad_model,
+                  fmt::format("model '{}': run failed on input {} ({})", impl_->spec.name,
+                              format_shape(input.shape), short_reason(e.what()))));
       } catch (...) {
         error = std::current_exception();
       }
       done(std::move(out), error);
-    }).detach();
+    });
     return;
   }
   using AsyncCall = Impl::AsyncCall;

@@ -94,19 +94,15 @@ double GpuTimer::elapsed_ms() {
   return ms;
 }
 
-PinnedBuffer::PinnedBuffer(size_t bytes) : bytes_(bytes) {
-  check(api().host_alloc(&data_, bytes, kHostAllocPortable),
-        fmt::format("cudaHostAlloc of {} bytes", bytes));
+Memory::Memory(Kind kind, size_t bytes) : kind_(kind), bytes_(bytes) {
+  if (kind == pinned_host)
+    check(api().host_alloc(&data_, bytes, kHostAllocPortable),
+          fmt::format("cudaHostAlloc of {} bytes", bytes));
+  else
+    check(api().malloc(&data_, bytes), fmt::format("cudaMalloc of {} bytes", bytes));
 }
-PinnedBuffer::~PinnedBuffer() {
-  if (data_) api().free_host(data_);
-}
-
-DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
-  check(api().malloc(&data_, bytes), fmt::format("cudaMalloc of {} bytes", bytes));
-}
-DeviceBuffer::~DeviceBuffer() {
-  if (data_) api().free(data_);
+Memory::~Memory() {
+  if (data_) (kind_ == pinned_host ? api().free_host : api().free)(data_);
 }
 
 }  // namespace mvinfer::cuda

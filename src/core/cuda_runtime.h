@@ -82,35 +82,30 @@ class GpuTimer {
   Event begin_ = nullptr, end_ = nullptr;
 };
 
-// Page-locked host memory (cudaHostAlloc, portable): copies from it to the device are DMA
-// transfers that run asynchronously to the host and overlap other streams' kernels.
-class PinnedBuffer {
+// Memory from CUDA, freed when destroyed: page-locked host memory (cudaHostAlloc, portable),
+// whose copies to the device are DMA transfers that run asynchronously to the host and overlap
+// other streams' kernels; or device memory at a fixed address (cudaMalloc), for the bound
+// inputs and outputs of CUDA graphs.
+class Memory {
  public:
-  explicit PinnedBuffer(size_t bytes);
-  ~PinnedBuffer();
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  enum Kind { pinned_host, device };
+  Memory(Kind kind, size_t bytes);
+  ~Memory();
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
   void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
 
  private:
+  Kind kind_;
   void* data_ = nullptr;
   size_t bytes_ = 0;
 };
-
-// Device memory at a fixed address (cudaMalloc), for CUDA graphs' bound inputs and outputs.
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(size_t bytes);
-  ~DeviceBuffer();
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  void* data() const { return data_; }
-  size_t bytes() const { return bytes_; }
-
- private:
-  void* data_ = nullptr;
-  size_t bytes_ = 0;
+struct PinnedBuffer : Memory {
+  explicit PinnedBuffer(size_t bytes) : Memory(pinned_host, bytes) {}
+};
+struct DeviceBuffer : Memory {
+  explicit DeviceBuffer(size_t bytes) : Memory(device, bytes) {}
 };
 
 }  // namespace mvinfer::cuda

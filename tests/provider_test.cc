@@ -77,6 +77,16 @@ TEST(ChooseProvider, AskedForTheGpuNamesWhatIsMissing) {
   EXPECT_NE(refusal("cuda", f).find("no NVIDIA GPU"), std::string::npos);
 }
 
+TEST(ChooseProvider, TensorRtAlsoNeedsTensorRtsRuntime) {
+  CudaFindings f = all_found();
+  f.tensorrt_missing = kTensorRtLibrary;
+  EXPECT_EQ(choose_provider("cuda", f).provider, Provider::cuda);  // CUDA's provider does not
+  EXPECT_EQ(choose_provider("auto", f).provider, Provider::cuda);
+  EXPECT_NE(refusal("tensorrt", f).find("libnvinfer.so.10 not found (TensorRT 10"),
+            std::string::npos)
+      << refusal("tensorrt", f);
+}
+
 TEST(ChooseProvider, AutoFallsBackToTheCpuAndSaysWhy) {
   CudaFindings f = all_found();
   f.device.clear();

@@ -19,7 +19,9 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "core/cuda_runtime.h"
@@ -116,6 +118,46 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type) {
   return info;
 }
 
+// The first line of ONNX Runtime's message, without its "[ONNXRuntimeError] : 7 : ..." prefix.
+std::string short_reason(const std::string& what) {
+  std::string s = what.substr(0, what.find('\n'));
+  if (auto p = s.rfind("] "); p != std::string::npos && s.starts_with("[ONNXRuntimeError]"))
+    s = s.substr(p + 2);
+  return s;
+}
+
+// ONNX Runtime's CUDA provider registered as a plugin library, once per process, and the device
+// it lists. Only CUDA graphs need it: the ONNX Runtime we use (its CPU package, the GPU
+// package's providers beside it) answers "CUDA execution provider is not enabled in this
+// build" to the CUDA options of its C API (CreateCUDAProviderOptions), and the older options
+// struct has no CUDA graph; a plugin takes the provider's options as strings, graphs included.
+Ort::ConstEpDevice cuda_plugin_device() {
+  static std::mutex mu;
+  static std::optional<Ort::ConstEpDevice> device;
+  static std::string why;
+  std::lock_guard lock(mu);
+  if (!device && why.empty()) {
+    try {
+      const std::string path = onnxruntime_library_dir() + "/libonnxruntime_providers_cuda.so";
+      ort_env().RegisterExecutionProviderLibrary("mvinfer-cuda", path);
+      for (const Ort::ConstEpDevice& d : ort_env().GetEpDevices())
+        if (std::string_view(d.EpName()) == "CUDAExecutionProvider") {
+          device = d;
+          break;
+        }
+      if (!device) why = "it lists no CUDA device";
+    } catch (const Ort::Exception& e) {
+      why = short_reason(e.what());
+    }
+  }
+  if (!device)
+    throw Error(ErrorCode::bad_flag, Error::Option{"cuda_graph"},
+                fmt::format(": ONNX Runtime's CUDA provider, loaded as a plugin for its CUDA "
+                            "graphs, cannot be used ({})",
+                            why));
+  return *device;
+}
+
 // `stream`: on a GPU, the session's own CUDA stream (cuda_runtime.h).
 Ort::SessionOptions make_session_options(const SessionSettings& s, cuda::Stream stream = nullptr) {
   Ort::SessionOptions o;
@@ -130,51 +172,43 @@ Ort::SessionOptions make_session_options(const SessionSettings& s, cuda::Stream 
   o.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   o.AddConfigEntry("session.intra_op.allow_spinning", s.allow_spinning ? "1" : "0");
   o.AddConfigEntry("session.inter_op.allow_spinning", "0");
-  if (s.provider != Provider::cpu) {
-    // Reached only after choose_provider() found the provider library, CUDA, cuDNN and a GPU.
-    const OrtApi& api = Ort::GetApi();
-    if (s.provider == Provider::tensorrt) {
-      OrtTensorRTProviderOptionsV2* trt = nullptr;
-      Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
-      std::unique_ptr<OrtTensorRTProviderOptionsV2, void (*)(OrtTensorRTProviderOptionsV2*)> own(
-          trt, api.ReleaseTensorRTProviderOptions);
-      Ort::ThrowOnError(
-          api.UpdateTensorRTProviderOptionsWithValue(trt, "user_compute_stream", stream));
-      o.AppendExecutionProvider_TensorRT_V2(*trt);
-    }
-    // What TensorRT does not take falls to CUDA's provider, on the same stream.
-    OrtCUDAProviderOptionsV2* cuda = nullptr;
-    Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
-    std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> own(
-        cuda, api.ReleaseCUDAProviderOptions);
-    // Copies on the compute stream (the default; separate copy streams may race, ONNX Runtime
-    // warns): sessions overlap each other's copies and kernels on their own streams.
-    const std::string limit = std::to_string(s.gpu_mem_limit);
-    std::vector<const char*> keys{"device_id", "arena_extend_strategy", "cudnn_conv_algo_search",
-                                  "do_copy_in_default_stream"};
-    std::vector<const char*> values{"0", "kSameAsRequested", "HEURISTIC", "1"};
-    if (s.gpu_mem_limit > 0) {
-      keys.push_back("gpu_mem_limit");
-      values.push_back(limit.c_str());
-    }
-    if (s.cuda_graph) {
-      keys.push_back("enable_cuda_graph");
-      values.push_back("1");
-    }
-    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys.data(), values.data(), keys.size()));
-    // The stream is a pointer, so it is given as a value (it implies has_user_compute_stream).
-    Ort::ThrowOnError(api.UpdateCUDAProviderOptionsWithValue(cuda, "user_compute_stream", stream));
-    o.AppendExecutionProvider_CUDA_V2(*cuda);
+  if (s.provider == Provider::cpu) return o;
+  // Reached only after choose_provider() found the provider library, CUDA, cuDNN and a GPU.
+  // Copies run on the compute stream (ONNX Runtime's default; separate copy streams may race):
+  // sessions overlap each other's copies and kernels on their own streams.
+  if (s.cuda_graph) {
+    std::unordered_map<std::string, std::string> options{
+        {"device_id", "0"},
+        {"arena_extend_strategy", "kSameAsRequested"},
+        {"cudnn_conv_algo_search", "HEURISTIC"},
+        {"do_copy_in_default_stream", "1"},
+        {"enable_cuda_graph", "1"},
+        {"has_user_compute_stream", "1"},
+        {"user_compute_stream", std::to_string(reinterpret_cast<uintptr_t>(stream))}};
+    if (s.gpu_mem_limit > 0) options["gpu_mem_limit"] = std::to_string(s.gpu_mem_limit);
+    o.AppendExecutionProvider_V2(ort_env(), {cuda_plugin_device()}, options);
+    return o;
   }
+  if (s.provider == Provider::tensorrt) {
+    OrtTensorRTProviderOptions trt{};
+    trt.has_user_compute_stream = 1;
+    trt.user_compute_stream = stream;
+    trt.trt_max_partition_iterations = 1000;  // ONNX Runtime's defaults
+    trt.trt_min_subgraph_size = 1;
+    trt.trt_max_workspace_size = size_t{1} << 30;
+    o.AppendExecutionProvider_TensorRT(trt);
+  }
+  // What TensorRT does not take falls to CUDA's provider, on the same stream.
+  OrtCUDAProviderOptions cuda;
+  cuda.device_id = 0;
+  cuda.cudnn_conv_algo_search = OrtCudnnConvAlgoSearchHeuristic;
+  if (s.gpu_mem_limit > 0) cuda.gpu_mem_limit = static_cast<size_t>(s.gpu_mem_limit);
+  cuda.arena_extend_strategy = 1;  // kSameAsRequested
+  cuda.do_copy_in_default_stream = 1;
+  cuda.has_user_compute_stream = 1;
+  cuda.user_compute_stream = stream;
+  o.AppendExecutionProvider_CUDA(cuda);
   return o;
-}
-
-// The first line of ONNX Runtime's message, without its "[ONNXRuntimeError] : 7 : ..." prefix.
-std::string short_reason(const std::string& what) {
-  std::string s = what.substr(0, what.find('\n'));
-  if (auto p = s.rfind("] "); p != std::string::npos && s.starts_with("[ONNXRuntimeError]"))
-    s = s.substr(p + 2);
-  return s;
 }
 
 Ort::Session open_session(const std::string& path, const SessionSettings& settings,
@@ -408,7 +442,7 @@ size_t element_count(std::span<const int64_t> shape) {
 struct Model::Impl {
   ModelSpec spec;
   SessionSettings settings;
-  std::unique_ptr<GpuState> gpu;          // on a GPU only; outlives nothing the session uses
+  std::unique_ptr<GpuState> gpu;  // on a GPU only; before the session: it outlives it (its stream)
   mutable Ort::Session session{nullptr};  // Run() is thread-safe; the C++ API calls it non-const
   Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   std::vector<std::string> output_names;

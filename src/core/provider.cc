@@ -47,16 +47,27 @@ std::vector<std::string> python_site_packages() {
   return out;
 }
 
-// The folder of the loaded libonnxruntime.so (where ONNX Runtime looks for its providers).
-std::string onnxruntime_dir() {
+// Loads `lib` from the loader's path or the first of `dirs` holding it (RTLD_GLOBAL, so that
+// libraries loaded later resolve their dependencies to it); whether it loaded.
+bool load_from(const std::string& lib, const std::vector<std::string>& dirs) {
+  void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  for (size_t i = 0; !h && i < dirs.size(); ++i) {
+    const fs::path p = fs::path(dirs[i]) / lib;
+    std::error_code ec;
+    if (fs::exists(p, ec)) h = dlopen(p.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  }
+  return h != nullptr;
+}
+
+}  // namespace
+
+std::string onnxruntime_library_dir() {
   Dl_info info{};
   void* sym = dlsym(RTLD_DEFAULT, "OrtGetApiBase");
   if (sym && dladdr(sym, &info) && info.dli_fname)
     return fs::path(info.dli_fname).parent_path().string();
   return {};
 }
-
-}  // namespace
 
 const char* to_string(Provider p) {
   switch (p) {
@@ -94,29 +105,26 @@ std::vector<std::string> cuda_search_dirs() {
     if (const char* v = std::getenv(env))
       for (const std::string& d : glob_dirs(std::string(v) + "/lib/python3*/site-packages"))
         sites.push_back(d);
-  for (const std::string& site : sites)
+  for (const std::string& site : sites) {
     for (const std::string& d : glob_dirs(site + "/nvidia/*/lib")) dirs.push_back(d);
+    for (const std::string& d : glob_dirs(site + "/tensorrt_libs")) dirs.push_back(d);
+  }
   return dirs;
 }
 
 CudaFindings find_cuda() {
   CudaFindings f;
-  f.provider_dir = onnxruntime_dir();
+  f.provider_dir = onnxruntime_library_dir();
   f.provider_library = !f.provider_dir.empty() &&
                        fs::exists(fs::path(f.provider_dir) / "libonnxruntime_providers_cuda.so");
   f.searched = cuda_search_dirs();
-  for (const std::string& lib : cuda_libraries()) {
-    void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_GLOBAL);
-    for (size_t i = 0; !h && i < f.searched.size(); ++i) {
-      const fs::path p = fs::path(f.searched[i]) / lib;
-      std::error_code ec;
-      if (fs::exists(p, ec)) h = dlopen(p.c_str(), RTLD_NOW | RTLD_GLOBAL);
-    }
-    if (!h) {
+  for (const std::string& lib : cuda_libraries())
+    if (!load_from(lib, f.searched)) {
       f.missing = lib;
       break;
     }
-  }
+  if (f.missing.empty() && !load_from(kTensorRtLibrary, f.searched))
+    f.tensorrt_missing = kTensorRtLibrary;
   GpuMonitor nvml;
   if (nvml.name()) f.device = *nvml.name();
   return f;
@@ -140,6 +148,11 @@ ProviderChoice choose_provider(const std::string& requested, const CudaFindings&
                       f.searched.empty() ? "" : ", ", fmt::join(f.searched, ", "));
   else if (f.device.empty())
     why = "no NVIDIA GPU found (NVML lists no device)";
+  else if (requested == "tensorrt" && !f.tensorrt_missing.empty())
+    why = fmt::format(
+        "{} not found (TensorRT 10, which ONNX Runtime's TensorRT provider needs); "
+        "looked in the loader's path{}{} (set MVINFER_CUDA_LIBS)",
+        f.tensorrt_missing, f.searched.empty() ? "" : ", ", fmt::join(f.searched, ", "));
   if (why.empty()) {
     const Provider p = requested == "tensorrt" ? Provider::tensorrt : Provider::cuda;
     return {p, fmt::format("{}: {} on {}", to_string(p),

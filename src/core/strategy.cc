@@ -79,8 +79,9 @@ SessionSettings session_settings_for(const ModelSpec& spec, int concurrent,
   // Spinning threads of one session steal the cores the others need.
   s.allow_spinning = options.allow_spinning && concurrent <= 1;
   s.provider = spec.runs_on.value_or(options.provider);
+  // CUDA graphs through CUDA's provider (TensorRT's are its own setting, not set here).
   s.cuda_graph =
-      options.cuda_graph && s.provider != Provider::cpu && cuda_graph_blocker(spec).empty();
+      options.cuda_graph && s.provider == Provider::cuda && cuda_graph_blocker(spec).empty();
   return s;
 }
 
@@ -99,6 +100,8 @@ std::string plan_gpu(std::span<const ModelSpec> specs, std::vector<SessionSettin
     s.gpu_mem_limit = limit;
     if (s.cuda_graph)
       graphs.push_back(specs[i].name);
+    else if (graphs_asked && s.provider == Provider::tensorrt)
+      not_graphs.push_back(fmt::format("not {}: it runs on TensorRT", specs[i].name));
     else if (const std::string why = cuda_graph_blocker(specs[i]); graphs_asked && !why.empty())
       not_graphs.push_back(fmt::format("not {}: {}", specs[i].name, why));
   }

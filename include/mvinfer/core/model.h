@@ -107,8 +107,10 @@ struct SessionSettings {
   // shape is known before the call (output_shape_for, gpu_rules.h).
   Provider provider = Provider::cpu;
   uint64_t gpu_mem_limit = 0;  // bytes; 0 = no limit (gpu_arena_limit() in gpu_rules.h)
-  // On a GPU: the Run() is captured once as a CUDA graph and replayed, over device buffers at
-  // fixed addresses (the spec must pass cuda_graph_blocker(); calls are serialised).
+  // On CUDA's provider: the Run() is captured once as a CUDA graph and replayed, over device
+  // buffers at fixed addresses (the spec must pass cuda_graph_blocker(); calls are serialised).
+  // The provider is then loaded as a plugin library (the only way this ONNX Runtime takes the
+  // graph option): an Error{bad_flag} about option "cuda_graph" when it lists no device.
   bool cuda_graph = false;
   // A session opened only to read the model's inputs and outputs (resolve_model_spec): on the
   // CPU, without graph optimisation or a memory arena, which a session that runs needs and

@@ -16,10 +16,18 @@ const char* to_string(Provider p);
 // CUDA 13 runtime and maths libraries the provider links, and cuDNN 9, which it loads itself.
 std::vector<std::string> cuda_libraries();
 
+// What the TensorRT provider needs besides them: TensorRT 10's runtime (looked for where the
+// CUDA libraries are, and in NVIDIA's `tensorrt_libs` wheel).
+inline constexpr const char* kTensorRtLibrary = "libnvinfer.so.10";
+
+// The folder of the loaded libonnxruntime.so, where ONNX Runtime looks for its providers.
+std::string onnxruntime_library_dir();
+
 struct CudaFindings {
   bool provider_library = false;      // libonnxruntime_providers_cuda.so beside libonnxruntime.so
   std::string provider_dir;           // where it was looked for
   std::string missing;                // the first of cuda_libraries() not found; "" = all found
+  std::string tensorrt_missing;       // kTensorRtLibrary when not found (only `tensorrt` needs it)
   std::vector<std::string> searched;  // the folders looked in, besides the loader's own path
   std::string device;                 // the first GPU's name; "" = no device (NVML)
 };
@@ -40,8 +48,9 @@ struct ProviderChoice {
 };
 // Rule `choose_provider`: `requested` is cpu, cuda, tensorrt or auto.
 //   cpu: the CPU. cuda / tensorrt: the GPU when the provider library, every library and a
-//   device were found; else Error{bad_flag} (exit 2) naming the first thing missing and where
-//   it was looked for. auto: the GPU (CUDA) on the same condition, else the CPU, saying why.
+//   device were found (and for tensorrt, TensorRT's runtime); else Error{bad_flag} (exit 2)
+//   naming the first thing missing and where it was looked for. auto: the GPU (CUDA) on the same
+//   condition, else the CPU, saying why.
 // Throws Error{bad_flag} about option "provider" for another value.
 ProviderChoice choose_provider(const std::string& requested, const CudaFindings& found);
 // find_cuda() only when the request needs it (not for cpu).

@@ -79,7 +79,7 @@ TEST(ChooseProvider, AskedForTheGpuNamesWhatIsMissing) {
 
 TEST(ChooseProvider, TensorRtAlsoNeedsTensorRtsRuntime) {
   CudaFindings f = all_found();
-  f.tensorrt_missing = kTensorRtLibrary;
+  f.tensorrt_missing = "libnvinfer.so.10";
   EXPECT_EQ(choose_provider("cuda", f).provider, Provider::cuda);  // CUDA's provider does not
   EXPECT_EQ(choose_provider("auto", f).provider, Provider::cuda);
   EXPECT_NE(refusal("tensorrt", f).find("libnvinfer.so.10 not found (TensorRT 10"),

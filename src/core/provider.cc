@@ -86,6 +86,10 @@ std::vector<std::string> cuda_libraries() {
           "libcublas.so.13", "libcurand.so.10", "libcudnn.so.9"};
 }
 
+std::vector<std::string> tensorrt_libraries() {
+  return {"libnvinfer.so.10", "libnvonnxparser.so.10"};
+}
+
 std::vector<std::string> cuda_search_dirs() {
   std::vector<std::string> dirs;
   if (const char* env = std::getenv("MVINFER_CUDA_LIBS")) {
@@ -123,8 +127,9 @@ CudaFindings find_cuda() {
       f.missing = lib;
       break;
     }
-  if (f.missing.empty() && !load_from(kTensorRtLibrary, f.searched))
-    f.tensorrt_missing = kTensorRtLibrary;
+  for (const std::string& lib : tensorrt_libraries())
+    if (f.missing.empty() && f.tensorrt_missing.empty() && !load_from(lib, f.searched))
+      f.tensorrt_missing = lib;
   GpuMonitor nvml;
   if (nvml.name()) f.device = *nvml.name();
   return f;

@@ -16,9 +16,9 @@ const char* to_string(Provider p);
 // CUDA 13 runtime and maths libraries the provider links, and cuDNN 9, which it loads itself.
 std::vector<std::string> cuda_libraries();
 
-// What the TensorRT provider needs besides them: TensorRT 10's runtime (looked for where the
-// CUDA libraries are, and in NVIDIA's `tensorrt_libs` wheel).
-inline constexpr const char* kTensorRtLibrary = "libnvinfer.so.10";
+// What the TensorRT provider needs besides them: TensorRT 10's runtime and ONNX parser (looked
+// for where the CUDA libraries are, and in NVIDIA's `tensorrt_libs` wheel).
+std::vector<std::string> tensorrt_libraries();
 
 // The folder of the loaded libonnxruntime.so, where ONNX Runtime looks for its providers.
 std::string onnxruntime_library_dir();
@@ -27,7 +27,7 @@ struct CudaFindings {
   bool provider_library = false;      // libonnxruntime_providers_cuda.so beside libonnxruntime.so
   std::string provider_dir;           // where it was looked for
   std::string missing;                // the first of cuda_libraries() not found; "" = all found
-  std::string tensorrt_missing;       // kTensorRtLibrary when not found (only `tensorrt` needs it)
+  std::string tensorrt_missing;       // the first of tensorrt_libraries() not found (tensorrt only)
   std::vector<std::string> searched;  // the folders looked in, besides the loader's own path
   std::string device;                 // the first GPU's name; "" = no device (NVML)
 };

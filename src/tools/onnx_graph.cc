@@ -189,6 +189,7 @@ class ShapeValues {
       return std::nullopt;
     }
     if (op == "Shape") {
+      if (n.input_size() < 1) return std::nullopt;  // malformed (found by fuzzing)
       auto it = shapes_.find(n.input(0));
       if (it == shapes_.end()) return std::nullopt;
       const Ints& s = it->second;
@@ -366,8 +367,9 @@ double count_macs(const onnx::GraphProto& g, const Shapes& s) {
     auto it = producer.find(name);
     if (depth > 16 || it == producer.end()) return -1;
     const std::string& op = it->second->op_type();
-    if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
-        op == "Transpose" || op == "Identity")
+    if ((op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
+         op == "Transpose" || op == "Identity") &&
+        it->second->input_size() > 0)
       return elements(it->second->input(0), depth + 1);
     return -1;
   };
@@ -379,6 +381,11 @@ double count_macs(const onnx::GraphProto& g, const Shapes& s) {
     return static_cast<double>(a) * static_cast<double>(transposed_b ? (*b)[0] : (*b)[1]);
   };
   for (const auto& n : g.node()) {
+    const std::string& op = n.op_type();
+    if (op != "Conv" && op != "ConvTranspose" && op != "Gemm" && op != "MatMul") continue;
+    // One of them without its data input or its output cannot be counted (found by fuzzing:
+    // reading output 0 of a MatMul that has none); ONNX Runtime refuses such a model too.
+    if (n.input_size() < 1 || n.output_size() < 1) return -1;
     if (n.op_type() == "Conv" || n.op_type() == "ConvTranspose") {
       const auto* w = n.input_size() > 1 ? shape(n.input(1)) : nullptr;
       const auto* y = shape(n.output(0));

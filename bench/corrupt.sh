@@ -205,11 +205,12 @@ run_case() {  # CATEGORY: runs $input under $strategy and counts what happened
   wait_case
   secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
   count[$cat,runs]=$((${count[$cat,runs]:-0} + 1))
-  # Our lines start "mvinfer", or are a successful run's two ("strategy ...", "N frames in ...").
+  # Our lines start "mvinfer", or are a successful run's three ("provider ...", "strategy ...",
+  # "N frames in ...").
   while IFS= read -r line; do
     case $line in
       mvinfer*) ours=$((ours + 1)) ;;
-      "strategy "*) ((rc == 0)) || chatter=$((chatter + 1)) ;;
+      "strategy "* | "provider "*) ((rc == 0)) || chatter=$((chatter + 1)) ;;
       [0-9]*" frames in "*) ((rc == 0)) || chatter=$((chatter + 1)) ;;
       *) chatter=$((chatter + 1)) ;;
     esac

@@ -17,11 +17,11 @@
 # batches ("uneven") are counted, not a finding. Exits 1 on any finding.
 #
 # ROUNDS=3 (each round: every strategy x 3 variants x 2 signals) STRATEGIES=serial,... (default:
-# all) LOOP=2 MAX_DELAY_MS=3000 SLOW=2 TIMEOUT=60 SEED=1 KEEP=1 (keep the cases' directories)
+# all) LOOP=5 MAX_DELAY_MS=3000 SLOW=2 TIMEOUT=60 SEED=1 KEEP=1 (keep the cases' directories)
 # shellcheck source=bench/common.sh
 source "$(dirname "$0")/common.sh"
 ROUNDS=${ROUNDS:-3}
-LOOP=${LOOP:-2}
+LOOP=${LOOP:-5}
 MAX_DELAY_MS=${MAX_DELAY_MS:-3000}
 SLOW=${SLOW:-2}
 TIMEOUT=${TIMEOUT:-60}

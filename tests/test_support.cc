@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/ort_env.h"
 #include "mvinfer/tools/zoo.h"
 
 extern char** environ;
@@ -84,7 +85,10 @@ std::vector<std::string> small_zoo(const std::filesystem::path& dir, int count, 
 
 std::vector<DirectRun> direct_onnx_runs(const std::string& model,
                                         std::vector<DirectInput>& inputs) {
-  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "test");
+  // The process's one Env, as mvinfer creates it: an Env of our own would leave ONNX Runtime's
+  // telemetry files ($TMPDIR/mat-debug-PID.log, .ses) behind in processes that never call
+  // ort_env(). The session and its Run() calls below are still our own, apart from mvinfer.
+  Ort::Env& env = mvinfer::ort_env();
   Ort::SessionOptions so;
   so.SetIntraOpNumThreads(1);
   Ort::Session s(env, model.c_str(), so);

@@ -134,6 +134,20 @@ TEST_F(CliErrors, UnknownFlag) {
   expect_one_line_error(run_cli(a), {2, {"--turbo"}});
 }
 
+TEST_F(CliErrors, UnknownFlagIsNamedBeforeAMissingRequiredOne) {
+  // CLI11 checks required flags first: this said "--video is required".
+  expect_one_line_error(run_cli({"run", "--turbo"}), {2, {"argument not expected: --turbo"}});
+  expect_one_line_error(run_cli({"run", "--turbo", "fast", "--model", zoo_}),
+                        {2, {"arguments not expected: --turbo fast"}});
+  expect_one_line_error(run_cli({"run", "--model", zoo_}), {2, {"--video is required"}});
+}
+
+TEST_F(CliErrors, UnknownCommandListsTheKnownOnes) {
+  expect_one_line_error(run_cli({"frob"}),
+                        {2, {"unknown command 'frob': expected one of run, zoo, info, bench"}});
+  expect_one_line_error(run_cli({}), {2, {"A subcommand is required"}});
+}
+
 TEST_F(CliErrors, BadSizeAndModelSetting) {
   std::vector<std::string> a = run_args(kVideo, zoo_ + ":colour=purple");
   expect_one_line_error(run_cli(a), {2, {"colour", "purple", "rgb or bgr"}});

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "mvinfer/core/error.h"
 
@@ -33,6 +35,22 @@ std::string flag_of(std::string_view option) {
   for (char& c : flag)
     if (c == '_') c = '-';
   return flag;
+}
+
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::RequiredError*>(&e) == nullptr) return e.what();
+  const std::vector<std::string> unexpected = app.remaining(true);
+  if (unexpected.empty()) return e.what();
+  if (app.get_subcommands().empty() && !unexpected[0].starts_with('-')) {
+    std::string known;
+    for (const CLI::App* sub : app.get_subcommands({}))
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    return fmt::format("unknown command '{}': expected one of {}", unexpected[0], known);
+  }
+  std::string words;
+  for (const std::string& w : unexpected) words += (words.empty() ? "" : " ") + w;
+  return fmt::format("{} not expected: {}", unexpected.size() == 1 ? "argument" : "arguments",
+                     words);
 }
 
 std::string cli_message(const Error& e) {

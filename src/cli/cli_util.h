@@ -18,6 +18,11 @@ std::string flag_of(std::string_view option);
 // An Error's message as the CLI prints it: the setting it is about named by its flag.
 std::string cli_message(const Error& e);
 
+// The one line a flag-parsing error prints (without "mvinfer: error: "). CLI11 checks required
+// flags before it reports words it did not expect, so `run --turbo` would say "--video is
+// required": an unexpected word is named first, and an unknown command lists the known ones.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e);
+
 // "auto" -> 0, else a positive integer; throws Error{bad_flag} naming `flag`.
 int parse_auto_int(const std::string& flag, const std::string& value);
 

@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, naming the flag; CLI11's own text already says what was expected.
-    std::fprintf(stderr, "mvinfer: error: %s (see mvinfer --help)\n", e.what());
+    std::fprintf(stderr, "mvinfer: error: %s (see mvinfer --help)\n",
+                 mvinfer::cli::parse_error_message(app, e).c_str());
     return mvinfer::exit_code(mvinfer::ErrorCode::bad_flag);
   }
   try {

@@ -108,6 +108,39 @@ TEST(LibraryErrors, NameSettingsWithoutFlags) {
   EXPECT_EQ(specs[0].preprocess.width, 64);
 }
 
+TEST(LibraryErrors, ASettingGivenTwiceIsRefused) {
+  expect_option_error([] { parse_model_arg("m.onnx:threads=2,threads=3"); }, ErrorCode::bad_flag,
+                      "model",
+                      "model 'm.onnx:threads=2,threads=3': 'threads' is given twice (expected "
+                      "it once)");
+  expect_option_error([] { parse_model_arg("m.onnx:width=32,size=64x64"); }, ErrorCode::bad_flag,
+                      "model", "'width' and 'size' both set width (expected one of them)");
+  expect_option_error([] { parse_model_arg("m.onnx:size=64x64,height=32"); }, ErrorCode::bad_flag,
+                      "model", "'size' and 'height' both set height");
+  expect_option_error([] { parse_model_arg("m.onnx:color=rgb,colour=bgr"); }, ErrorCode::bad_flag,
+                      "model", "'color' and 'colour' both set color");
+  // YAML keeps both copies of a repeated key; a dims map and a dim.NAME key meet too.
+  expect_option_error(
+      [] {
+        parse_model_config("models:\n  - path: m.onnx\n    threads: 2\n    threads: 3\n", "c");
+      },
+      ErrorCode::bad_flag, "config", "config 'c', model 1: 'threads' is given twice");
+  expect_option_error(
+      [] {
+        parse_model_config("models:\n  - path: m.onnx\n    dims: {n: 2}\n    dim.n: 3\n", "c");
+      },
+      ErrorCode::bad_flag, "config", "config 'c', model 1: 'dim.n' is given twice");
+  // Different settings, and one dim per name, stay fine.
+  const ModelSpec ok = parse_model_arg("m.onnx:width=32,height=16,dim.a=2,dim.b=3,colour=bgr");
+  EXPECT_EQ(ok.preprocess.width, 32);
+  EXPECT_EQ(ok.preprocess.height, 16);
+  EXPECT_EQ(ok.dims.size(), 2u);
+  const std::vector<ModelSpec> two = parse_model_config(
+      "models:\n  - {path: a.onnx, threads: 2}\n  - {path: b.onnx, threads: 3}\n", "c");
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1].intra_threads, 3);
+}
+
 TEST(LibraryErrors, DynamicDimThatNothingResolvesNamesTheSizeSetting) {
   ModelSpec spec = parse_model_arg(paddle_model("ch_PP-OCRv4_det_infer.onnx"));
   spec.name = "det";

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <string_view>
 #include <tuple>
 
@@ -35,6 +36,7 @@ class SettingParser {
       : spec_(spec), option_{std::move(option)}, where_(std::move(where)) {}
 
   void set(const std::string& key, const std::string& value) {
+    claim(key);
     PreprocessSpec& p = spec_.preprocess;
     if (key == "name") {
       if (value.empty()) fail(key, value, "a non-empty name");
@@ -153,9 +155,23 @@ class SettingParser {
     return out;
   }
 
+  // A setting given twice (size and width count as one, colour and color too) is refused:
+  // which one wins would be a guess.
+  void claim(const std::string& key) {
+    std::vector<std::string> fields{key == "colour" ? "color" : key};
+    if (key == "size") fields = {"width", "height"};
+    for (const std::string& f : fields) {
+      auto [it, fresh] = claimed_.emplace(f, key);
+      if (fresh) continue;
+      if (it->second == key) fail(fmt::format("'{}' is given twice (expected it once)", key));
+      fail(fmt::format("'{}' and '{}' both set {} (expected one of them)", it->second, key, f));
+    }
+  }
+
   ModelSpec& spec_;
   Error::Option option_;
   std::string where_;
+  std::map<std::string, std::string> claimed_;  // field -> the key that set it
 };
 
 }  // namespace

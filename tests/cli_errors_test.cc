@@ -175,7 +175,14 @@ TEST_F(CliErrors, UnwritableOut) {
   std::string out = (dir_ / "no" / "such" / "dir" / "r.jsonl").string();
   std::vector<std::string> a = run_args(kVideo, zoo_);
   a.insert(a.end(), {"--out", out});
-  expect_one_line_error(run_cli(a), {5, {out}});
+  expect_one_line_error(run_cli(a),
+                        {5,
+                         {out, "cannot be written (its folder '" +
+                                   (dir_ / "no" / "such" / "dir").string() + "' does not exist)"}});
+  a.back() = dir_.string();
+  expect_one_line_error(run_cli(a), {5, {"cannot be written (it is a folder; expected a file)"}});
+  a.back() = (fs::path(zoo_) / "r.jsonl").string();
+  expect_one_line_error(run_cli(a), {5, {"its folder '" + zoo_ + "' is not a folder"}});
 }
 
 TEST_F(CliErrors, BadModelKeepsAnExistingResultsFile) {

@@ -76,10 +76,19 @@ void check_writable(const std::string& option, const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec) || access(dir.c_str(), W_OK) != 0 ||
-      (std::filesystem::exists(path, ec) && access(path.c_str(), W_OK) != 0))
+  std::string why;
+  if (!std::filesystem::is_directory(dir, ec))
+    why = fmt::format("its folder '{}' {}", dir.string(),
+                      std::filesystem::exists(dir, ec) ? "is not a folder" : "does not exist");
+  else if (access(dir.c_str(), W_OK) != 0)
+    why = fmt::format("its folder '{}' is not writable", dir.string());
+  else if (std::filesystem::is_directory(path, ec))
+    why = "it is a folder; expected a file";
+  else if (std::filesystem::exists(path, ec) && access(path.c_str(), W_OK) != 0)
+    why = "it exists and is not writable";
+  if (!why.empty())
     throw Error(ErrorCode::io, Error::Option{option},
-                fmt::format(" '{}': cannot be written", path));
+                fmt::format(" '{}': cannot be written ({})", path, why));
 }
 
 void check_not_an_input(const std::string& option, const std::string& path,

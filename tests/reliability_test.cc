@@ -510,6 +510,34 @@ INSTANTIATE_TEST_SUITE_P(Strategies, StopSignal,
                            return n;
                          });
 
+// bench --zoo writes its models into $TMPDIR: removed after a report, an error and a stop.
+// Ctrl-C ends a bench (exit 130, no report) during the preload and during a strategy.
+TEST_F(Reliability, BenchLeavesNoZooFolderAndStopsOnASignal) {
+  const fs::path tmp = dir_ / "tmp";
+  fs::create_directories(tmp);
+  const std::string bench = fmt::format(
+      "TMPDIR={} {} bench --video {} --zoo 2 --size 64x64 --batch 4", tmp.string(), kCli, kVideo);
+  CommandResult r = run_bash(bench + " --frames 8 --strategies threads >/dev/null", dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_empty(tmp)) << fs::directory_iterator(tmp)->path();
+  r = run_bash(bench + " --frames 8 --strategies threads,warp >/dev/null", dir_);
+  expect_error(r, 2, {"--strategies 'warp': unknown strategy"});
+  EXPECT_TRUE(fs::is_empty(tmp));
+  // Stopped 0.2 s into decoding 1600 frames, and once the first strategy (serial) has begun.
+  const fs::path log = dir_ / "bench.log";
+  for (const char* after : {"decoding and preprocessing", "limit: "}) {
+    r = run_bash(
+        fmt::format("{} --frames 1600 --loop 3 --strategies threads,pipeline >/dev/null 2>{} & "
+                    "pid=$!; until grep -q \"{}\" {}; do sleep 0.02; done; sleep 0.2; "
+                    "kill -INT $pid; wait $pid; rc=$?; tail -1 {} >&2; sleep 0.2; "
+                    "pgrep -f \"^{} bench.*{}\" >&2 && exit 99; exit $rc",
+                    bench, log.string(), after, log.string(), log.string(), kCli, tmp.string()),
+        dir_);
+    expect_error(r, 130, {"bench interrupted (SIGINT or SIGTERM): no report"});
+    EXPECT_TRUE(fs::is_empty(tmp)) << after;
+  }
+}
+
 // A real full disk: a 64 KiB tmpfs mounted by the test (root only; skipped otherwise).
 TEST_F(Reliability, ARealFullDiskLeavesOnlyWholeLines) {
   if (geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";

@@ -22,6 +22,18 @@
 namespace mvinfer::cli {
 namespace {
 
+// A folder removed with everything in it when this goes out of scope (none while path is empty).
+struct RemovedOnExit {
+  std::string path;
+  RemovedOnExit() = default;
+  RemovedOnExit(const RemovedOnExit&) = delete;
+  RemovedOnExit& operator=(const RemovedOnExit&) = delete;
+  ~RemovedOnExit() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
 struct BenchFlags {
   std::string video, size = "256x256", json, svg, strategies, intra_threads = "auto", zoo_dir,
                      trace, provider = "auto";
@@ -108,11 +120,12 @@ Command add_bench_command(CLI::App& app) {
     if (f->cuda_graph && f->provider == "cpu")
       throw Error(ErrorCode::bad_flag, Error::Option{"cuda_graph"},
                   ": CUDA graphs are for the GPU, and the provider is cpu (expected cuda or auto)");
+    if (!f->strategies.empty()) c.strategies = split(f->strategies);
+    check_strategy_names(c.strategies);  // a flag error comes before any progress line
     const ProviderChoice provider = resolve_provider(f->provider);
     c.options.provider = provider.provider;
     c.options.cuda_graph = f->cuda_graph;
     fmt::print(stderr, "bench: provider {}\n", provider.reason);
-    if (!f->strategies.empty()) c.strategies = split(f->strategies);
     check_writable("json", f->json);
     check_writable("svg", f->svg);
     if (!f->trace.empty()) {
@@ -125,18 +138,24 @@ Command add_bench_command(CLI::App& app) {
     for (const std::string& file : f->configs)
       for (ModelSpec& m : load_model_config(file)) c.models.push_back(std::move(m));
     for (const std::string& m : f->models) c.models.push_back(parse_model_arg(m));
+    // --zoo without --zoo-dir writes its models into a temporary folder, removed however the
+    // bench ends (a result, an error, Ctrl-C).
+    RemovedOnExit temp_zoo;
     if (f->zoo > 0) {
       ZooOptions z;
       z.count = f->zoo;
       z.width = c.width;
       z.height = c.height;
-      std::string dir = f->zoo_dir.empty()
-                            ? (std::filesystem::temp_directory_path() /
-                               fmt::format("mvinfer-zoo-{}x{}-{}", c.width, c.height, getpid()))
-                                  .string()
-                            : f->zoo_dir;
+      std::string dir = f->zoo_dir;
+      if (dir.empty()) {
+        dir = (std::filesystem::temp_directory_path() /
+               fmt::format("mvinfer-zoo-{}x{}-{}", c.width, c.height, getpid()))
+                  .string();
+        temp_zoo.path = dir;
+      }
       for (const ZooModel& m : write_zoo(dir, z)) c.models.push_back(parse_model_arg(m.path));
     }
+    c.options.stop = &stop_on_signals();
     const bool tty = isatty(STDERR_FILENO);
     BenchReport report = run_bench(c, [&](const std::string& line) {
       fmt::print(stderr, "{}{}\n", tty ? "" : "bench: ", line);

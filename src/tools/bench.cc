@@ -1,6 +1,7 @@
 #include "mvinfer/tools/bench.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -50,7 +51,10 @@ Alone alone_mean(const ModelSpec& spec, size_t index, int threads, const std::ve
   model.run(*sample.front().inputs[index]);
   const std::optional<double> gpu0 = model.gpu_seconds();
   const auto t0 = Clock::now();
-  for (const Batch& b : sample) model.run(*b.inputs[index]);
+  for (const Batch& b : sample) {
+    if (options.stop && options.stop->load()) break;  // the caller throws Error{interrupted}
+    model.run(*b.inputs[index]);
+  }
   const auto n = static_cast<double>(sample.size());
   Alone a;
   a.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / n;
@@ -126,9 +130,23 @@ bool BenchReport::all_outputs_match() const {
                      [](const BenchStrategyResult& s) { return s.outputs_match_serial; });
 }
 
+void check_strategy_names(const std::vector<std::string>& names) {
+  for (const std::string& s : names)
+    if (!find_strategy(s))
+      throw Error(ErrorCode::bad_flag, Error::Option{"strategies"},
+                  fmt::format(" '{}': unknown strategy (expected one of: {})", s,
+                              fmt::join(strategy_names(), ", ")));
+}
+
 BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string&)>& log) {
   auto say = [&](const std::string& s) {
     if (log) log(s);
+  };
+  // Ctrl-C (c.options.stop, set by the caller's handler): the running strategy stops as in
+  // `run`, and the bench ends between steps with no report, since what it measured is partial.
+  auto check_stop = [&] {
+    if (c.options.stop && c.options.stop->load())
+      throw Error(ErrorCode::interrupted, "bench interrupted (SIGINT or SIGTERM): no report");
   };
   resolve_models(c.models, c.batching, c.width, c.height, c.video);
   const ProviderChoice run_provider{c.options.provider, ""};
@@ -147,8 +165,9 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   // are left out.
   const bool graph = has_dependents(c.models) || has_intervals(c.models);
   std::vector<std::string> names{"serial"};
+  check_strategy_names(c.strategies);
   for (const std::string& s : c.strategies) {
-    make_strategy(s, c.options);  // validates the name
+    make_strategy(s, c.options);  // validates the options
     if (graph && find_strategy(s) && find_strategy(s)->forks) {
       say(fmt::format("{}: left out, it cannot run dependent models or intervals", s));
       continue;
@@ -192,6 +211,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   }
   say("measuring the single-core MatMul figure (1024 x 1024 x 1024, one intra-op thread)");
   r.matmul_gflops_per_core = matmul_peak_gflops();
+  check_stop();
   r.repeat = c.repeat;
 
   // The video, played `loop` times in a row when asked (more frames than it holds).
@@ -204,7 +224,8 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
   {
     auto source = open_source();
     Batcher batcher(*source, c.models, c.batching);
-    preloaded = preload(batcher);
+    preloaded = preload(batcher, c.options.stop);
+    check_stop();
     if (const SourceCounts n = source->counts(); n.read < n.expected || n.undecodable > 0)
       say(fmt::format(
           "{}: {} of {} frames read{}", c.video, n.read, n.expected,
@@ -287,6 +308,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     // must hold against the clock the strategies of this round ran at.
     say(tag + "measuring the single-core FMA peak (multiply-adds in registers, one thread)");
     const FmaPeak fma = fma_peak_gflops();
+    check_stop();
     r.fma.isa = fma.isa;
     fma_gflops.push_back(fma.gflops);
     say(fmt::format("{}FMA peak: {:.1f} GFLOP/s per core ({})", tag, fma.gflops, fma.isa));
@@ -300,6 +322,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
         const bool watch = threads == 1 && on_gpu(m);  // the GPU's figures for this model alone
         if (watch) gpu.start();
         alone[key] = alone_mean(c.models[m], m, threads, sample, c.options);
+        check_stop();
         if (watch) {
           const GpuMonitor::Usage u = gpu.stop();
           r.alone_gpu_mem_mib[m] = u.memory_mib;
@@ -321,6 +344,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
       NullSink null;
       preloaded->rewind();
       make_strategy("serial", one)->run(*preloaded, c.models, null, profile);
+      check_stop();
       std::vector<double> total(c.models.size(), 0.0), calls(c.models.size(), 0.0);
       for (const RunInterval& iv : profile.intervals()) {
         total[iv.model] += iv.seconds();
@@ -357,6 +381,7 @@ BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string
     for (size_t k = 0; k < names.size(); ++k) {
       CollectingSink sink;
       BenchStrategyResult s = run_once(names[k], limit_s.back(), fma.gflops, alone_ms, sink);
+      check_stop();
       if (round == 0 && k == 0) {  // serial, the reference
         reference = std::move(sink);
         s.outputs_match_serial = true;

@@ -118,6 +118,9 @@ struct BenchReport {
   bool all_outputs_match() const;
 };
 
+// Throws Error{bad_flag} naming the setting `strategies` for a name that is no strategy.
+void check_strategy_names(const std::vector<std::string>& names);
+
 // Runs the benchmark; `log` receives progress lines (may be empty). Throws Error.
 BenchReport run_bench(BenchConfig& config, const std::function<void(const std::string&)>& log = {});
 

@@ -85,7 +85,10 @@ TEST_F(CliErrors, NotAnOnnxModel) {
 
 TEST_F(CliErrors, MissingModel) {
   std::string m = (dir_ / "absent.onnx").string();
-  expect_one_line_error(run_cli(run_args(kVideo, m)), {4, {m}});
+  expect_one_line_error(run_cli(run_args(kVideo, m)), {4, {m, "(no such file)"}});
+  expect_one_line_error(run_cli(run_args(kVideo, dir_.string())),
+                        {4, {dir_.string(), "not an ONNX model (a folder, not a file)"}});
+  expect_one_line_error(run_cli({"info", dir_.string()}), {4, {"(a folder, not a file)"}});
 }
 
 TEST_F(CliErrors, ModelThatCannotTakeColourFrames) {

@@ -562,7 +562,7 @@ TEST(Graph, AShapeOfAValueNothingDeclaresIsNotACrash) {
 TEST(Graph, NotAnOnnxFile) {
   fs::path p = scratch_dir("x") / "fake.onnx";
   std::ofstream(p) << "plain text";
-  for (const fs::path& f : {p, p.parent_path() / "missing.onnx"}) {
+  for (const fs::path& f : {p, p.parent_path() / "missing.onnx", p.parent_path()}) {
     try {
       inspect_graph(f.string());
       ADD_FAILURE() << f;
@@ -570,6 +570,9 @@ TEST(Graph, NotAnOnnxFile) {
       EXPECT_EQ(e.code(), ErrorCode::bad_model);
       EXPECT_NE(std::string(e.what()).find(f.string()), std::string::npos);
       EXPECT_NE(std::string(e.what()).find("not an ONNX model"), std::string::npos);
+      if (f == p.parent_path()) {
+        EXPECT_NE(std::string(e.what()).find("(a folder, not a file)"), std::string::npos);
+      }
       EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
     }
     EXPECT_THROW(check_model(f.string()), Error);

@@ -213,9 +213,9 @@ Ort::SessionOptions make_session_options(const SessionSettings& s, cuda::Stream 
 
 Ort::Session open_session(const std::string& path, const SessionSettings& settings,
                           cuda::Stream stream = nullptr) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(ErrorCode::bad_model, fmt::format("model '{}': no such file", path));
+  if (const std::string problem = model_file_problem(path); !problem.empty())
+    throw Error(ErrorCode::bad_model,
+                fmt::format("model '{}': not an ONNX model ({})", path, problem));
   try {
     return Ort::Session(ort_env(), path.c_str(), make_session_options(settings, stream));
   } catch (const Ort::Exception& e) {

@@ -176,6 +176,14 @@ class SettingParser {
 
 }  // namespace
 
+std::string model_file_problem(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) return "";
+  if (std::filesystem::is_directory(path, ec)) return "a folder, not a file";
+  if (std::filesystem::exists(path, ec)) return "not a regular file";
+  return "no such file";
+}
+
 ModelSpec parse_model_arg(const std::string& arg) {
   ModelSpec spec;
   // PATH:key=value,... : the settings start at the last ':' that is followed by a '='.

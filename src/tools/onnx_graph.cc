@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/core/model.h"
 
 namespace mvinfer {
 namespace {
@@ -74,10 +75,9 @@ TensorInfo describe(const onnx::ValueInfoProto& v) {
 }
 
 onnx::ModelProto load_model(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
+  if (const std::string problem = model_file_problem(path); !problem.empty())
     throw Error(ErrorCode::bad_model,
-                fmt::format("model '{}': not an ONNX model (no such file)", path));
+                fmt::format("model '{}': not an ONNX model ({})", path, problem));
   onnx::ModelProto model;
   std::ifstream in(path, std::ios::binary);
   if (!model.ParseFromIstream(&in) || !model.has_graph())

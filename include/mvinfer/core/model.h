@@ -71,6 +71,10 @@ struct ModelSpec {
 // Throws Error{bad_flag} naming the bad key.
 ModelSpec parse_model_arg(const std::string& arg);
 
+// Why `path` cannot be a model file ("no such file", "a folder, not a file"); empty when it is a
+// regular file (whose content may still be no model).
+std::string model_file_problem(const std::string& path);
+
 // Loads a YAML or JSON file: {models: [{path:, name:, size:, color:, layout:, scale:, mean:, std:,
 // threads:, provider:, dims: {name: value}, decode:, on:, interval:, labels:, dict:, ...}]}: the
 // same keys

@@ -4,11 +4,17 @@
 // nothing of OpenCV's, FFmpeg's or libjpeg's own.
 #include "mvinfer/io/frame_source.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +23,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <sstream>
+#include <thread>
 
 #include "mvinfer/core/error.h"
 #include "test_support.h"
@@ -216,6 +223,113 @@ TEST(FrameSource, UrlIsALiveStreamThroughFfmpeg) {
     EXPECT_GT(f.timestamp_ms, last);
   }
   EXPECT_EQ(n, 5);
+}
+
+// An HTTP server on loopback that answers each request with the headers of `body` and its first
+// `sent` bytes, then holds the connection open without sending more (a stalled camera or
+// server); `sent` < 0: accepts and never answers.
+class StallingServer {
+ public:
+  StallingServer(std::string body, ptrdiff_t sent) : body_(std::move(body)), sent_(sent) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 4) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      throw std::runtime_error("cannot listen on loopback");
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~StallingServer() {
+    done_ = true;
+    thread_.join();
+    for (int c : clients_) close(c);
+    close(fd_);
+  }
+  std::string url() const { return fmt::format("http://127.0.0.1:{}/v.avi", port_); }
+
+ private:
+  void serve() {
+    while (!done_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      clients_.push_back(c);
+      if (sent_ < 0) continue;
+      char request[4096];
+      if (recv(c, request, sizeof request, 0) <= 0) continue;
+      const std::string head = fmt::format(
+          "HTTP/1.1 200 OK\r\nContent-Type: video/x-msvideo\r\nContent-Length: {}\r\n\r\n",
+          body_.size());
+      const std::string reply = head + body_.substr(0, static_cast<size_t>(sent_));
+      for (size_t at = 0; at < reply.size();) {
+        const ssize_t n = send(c, reply.data() + at, reply.size() - at, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        at += static_cast<size_t>(n);
+      }
+    }
+  }
+  std::string body_;
+  ptrdiff_t sent_;
+  int fd_ = -1, port_ = 0;
+  std::vector<int> clients_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// Sets `flag` after `delay` on its own thread; joined on destruction.
+struct SetLater {
+  SetLater(std::atomic<bool>& flag, std::chrono::milliseconds delay)
+      : thread([&flag, delay] {
+          std::this_thread::sleep_for(delay);
+          flag = true;
+        }) {}
+  ~SetLater() { thread.join(); }
+  std::thread thread;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A stream URL's waits end on the stop flag (Ctrl-C), not only after FFmpeg's 30 s timeout:
+// opening a server that never answers, and reading one that stalls after 1 MB of vtest.avi.
+TEST(FrameSource, StopEndsAStreamOpenThatGetsNoAnswer) {
+  StallingServer server("", -1);
+  std::atomic<bool> stop{false};
+  set_stream_stop(&stop);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string what;
+  ErrorCode code;
+  {
+    SetLater later(stop, std::chrono::milliseconds(300));
+    code = code_of([&] { open_frame_source(server.url(), 10); }, &what);
+  }
+  set_stream_stop(nullptr);
+  EXPECT_EQ(code, ErrorCode::interrupted) << what;
+  EXPECT_EQ(what, fmt::format("stream '{}': interrupted while opening", server.url()));
+  EXPECT_LT(seconds_since(t0), 5.0);
+}
+
+TEST(FrameSource, StopEndsAStalledStreamRead) {
+  std::ifstream in(kVideo, std::ios::binary);
+  StallingServer server(std::string(std::istreambuf_iterator<char>(in), {}), 1 << 20);
+  std::atomic<bool> stop{false};
+  set_stream_stop(&stop);
+  auto src = open_frame_source(server.url(), 795);
+  const auto t0 = std::chrono::steady_clock::now();
+  int n = 0;
+  {
+    SetLater later(stop, std::chrono::milliseconds(1500));
+    for (Frame f; src->next(f);) ++n;
+  }
+  set_stream_stop(nullptr);
+  EXPECT_GT(n, 10);   // the frames in the first MB
+  EXPECT_LT(n, 795);  // the stream stalled
+  EXPECT_LT(seconds_since(t0), 10.0);
 }
 
 TEST(FrameSource, ImageFolderReadsBackTheSamePixels) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/io/frame_source.h"
 
 namespace mvinfer::cli {
 
@@ -126,6 +127,7 @@ const std::atomic<bool>& stop_on_signals() {
   sa.sa_handler = on_stop_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  set_stream_stop(&g_stop);  // FFmpeg's waits on a stream URL notice it too
   return g_stop;
 }
 

@@ -353,6 +353,8 @@ std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_fr
                                          bool strict, int64_t first) {
   FfmpegOpenFailure failure;
   std::unique_ptr<VideoReader> reader = open_ffmpeg_reader(spec, /*network=*/true, failure);
+  if (!reader && failure.stopped)
+    throw Error(ErrorCode::interrupted, fmt::format("stream '{}': {}", spec, failure.why));
   if (!reader)
     throw Error(ErrorCode::bad_input,
                 fmt::format("stream '{}': cannot be opened ({}; expected a URL FFmpeg can read, "
@@ -361,10 +363,14 @@ std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_fr
   auto src = std::make_unique<CaptureSource>(spec, fmt::format("stream '{}'", spec),
                                              std::move(reader), true, max_frames, stream, strict);
   src->number_from(first);
-  if (!src->prime())
+  if (!src->prime()) {
+    if (stream_stop_requested())
+      throw Error(ErrorCode::interrupted,
+                  fmt::format("stream '{}': interrupted while waiting for its first frame", spec));
     throw Error(
         ErrorCode::bad_input,
         fmt::format("stream '{}': no frame could be decoded (expected a video stream)", spec));
+  }
   return src;
 }
 

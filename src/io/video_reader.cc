@@ -21,6 +21,7 @@ extern "C" {
 #include <thread>
 
 #include "core/library_logs.h"
+#include "mvinfer/io/frame_source.h"
 
 namespace mvinfer {
 namespace {
@@ -28,13 +29,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::atomic<int64_t> max_pixels{kMaxVideoPixels};
+std::atomic<const std::atomic<bool>*> stream_stop{nullptr};
 
 double rational(AVRational r) { return r.den == 0 ? 0.0 : av_q2d(r); }
 
-// A network read that has not returned by its deadline is interrupted (FFmpeg polls this).
+// A network wait that has not returned by its deadline, or once a stop is requested
+// (set_stream_stop), is interrupted: FFmpeg polls this.
 struct Deadline {
   Clock::time_point at = Clock::time_point::max();
-  static int expired(void* self) { return Clock::now() > static_cast<Deadline*>(self)->at ? 1 : 0; }
+  static int expired(void* self) {
+    return stream_stop_requested() || static_cast<Deadline*>(self)->passed() ? 1 : 0;
+  }
+  bool passed() const { return Clock::now() > at; }
   void in(std::chrono::seconds s) { at = Clock::now() + s; }
 };
 
@@ -62,9 +68,9 @@ class FfmpegReader final : public VideoReader {
     }
     const int opened = avformat_open_input(&format_, spec.c_str(), nullptr, &options);
     av_dict_free(&options);
-    if (opened < 0) return fail(failure, error_text(opened));
+    if (opened < 0) return fail_open(failure, opened, network);
     if (const int r = avformat_find_stream_info(format_, nullptr); r < 0)
-      return fail(failure, error_text(r));
+      return fail_open(failure, r, network);
     const AVCodec* codec = nullptr;
     stream_ = av_find_best_stream(format_, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
     if (stream_ < 0 || codec == nullptr) return fail(failure, "no video stream FFmpeg can decode");
@@ -163,6 +169,17 @@ class FfmpegReader final : public VideoReader {
   static bool fail(FfmpegOpenFailure& failure, std::string why) {
     failure.why = std::move(why);
     return false;
+  }
+
+  // FFmpeg's reason, or for a stream URL what ended its wait: a stop, or the timeout.
+  bool fail_open(FfmpegOpenFailure& failure, int code, bool network) const {
+    if (network && stream_stop_requested()) {
+      failure.stopped = true;
+      return fail(failure, "interrupted while opening");
+    }
+    if (network && deadline_.passed())
+      return fail(failure, fmt::format("no answer within {} s", kNetworkTimeout.count()));
+    return fail(failure, error_text(code));
   }
 
   static std::string error_text(int code) {
@@ -335,6 +352,15 @@ std::unique_ptr<VideoReader> wrap_capture(cv::VideoCapture cap) {
 int64_t max_video_pixels() { return max_pixels.load(std::memory_order_relaxed); }
 
 void set_max_video_pixels(int64_t pixels) { max_pixels.store(pixels, std::memory_order_relaxed); }
+
+void set_stream_stop(const std::atomic<bool>* stop) {
+  stream_stop.store(stop, std::memory_order_relaxed);
+}
+
+bool stream_stop_requested() {
+  const std::atomic<bool>* stop = stream_stop.load(std::memory_order_relaxed);
+  return stop != nullptr && stop->load(std::memory_order_relaxed);
+}
 
 void quiet_ffmpeg() {
   static std::once_flag once;

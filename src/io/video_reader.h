@@ -56,7 +56,8 @@ void set_max_video_pixels(int64_t pixels);
 // backend may), or it can and the input is refused (no other backend should try).
 struct FfmpegOpenFailure {
   bool refused = false;
-  std::string why;  // for the message: "declares 9000x9000 frames (expected at most N pixels)"
+  bool stopped = false;  // a stream URL's open ended by set_stream_stop()'s flag
+  std::string why;       // for the message: "declares 9000x9000 frames (expected at most N pixels)"
 };
 
 // FFmpeg's libraries on a video file or a stream URL (`network`: timeouts as OpenCV's FFmpeg
@@ -68,6 +69,9 @@ std::unique_ptr<VideoReader> open_ffmpeg_reader(const std::string& spec, bool ne
 // cv::VideoCapture behind the same interface: an exception from OpenCV's retrieve() makes the
 // frame undecodable.
 std::unique_ptr<VideoReader> wrap_capture(cv::VideoCapture cap);
+
+// Whether set_stream_stop()'s flag is set.
+bool stream_stop_requested();
 
 // Quiets FFmpeg's own logging (av_log) unless MVINFER_LIB_LOGS=1. Once per process.
 void quiet_ffmpeg();

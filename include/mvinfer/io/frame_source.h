@@ -5,6 +5,7 @@
 // by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -91,6 +92,12 @@ class FrameSource {
 std::unique_ptr<FrameSource> open_frame_source(const std::string& spec, int64_t max_frames = -1,
                                                int stream = 0, bool strict = false,
                                                SourceStart start = {});
+
+// A flag (the CLI's Ctrl-C handler sets it) that FFmpeg's waits on a stream URL poll besides
+// their 30 s timeout: once set, opening a stream throws Error{interrupted} within FFmpeg's
+// polling interval, and a read that waits ends the stream. Process-wide; null (the default):
+// only the timeout ends a wait.
+void set_stream_stop(const std::atomic<bool>* stop);
 
 // How open_frame_source() tells inputs apart by name (after a folder of that name): a camera
 // index is all digits, a stream URL has "scheme://"; both are live sources.

@@ -2,8 +2,11 @@
 // run out of memory, outputs that were destroyed or torn, signals, config shapes. Each exits
 // with one line naming the culprit and the documented code, and never loses what was written.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -362,6 +365,43 @@ TEST_F(Reliability, AnOutSymlinkIsReplacedNotFollowed) {
   EXPECT_EQ(read_lines(target), std::vector<std::string>{"keep me"});
   EXPECT_FALSE(fs::is_symlink(link));
   EXPECT_TRUE(whole_json_lines(link));
+}
+
+// A character device, a FIFO or a socket at an output path (/dev/null, /dev/stdout, a named
+// pipe) is written in place: renaming a file over it would replace the device node or pipe.
+TEST_F(Reliability, AnOutputThatIsADeviceOrPipeIsWrittenInPlace) {
+  const fs::path fifo = dir_ / "results.fifo", trace = dir_ / "trace.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(trace.c_str(), 0600), 0);
+  CommandResult r =
+      run_bash(fmt::format("timeout 20 cat {0} > {0}.got & timeout 20 cat {1} > {1}.got & "
+                           "{2} {3} --out {0} --trace {1}; rc=$?; wait; exit $rc",
+                           fifo.string(), trace.string(), kCli, fmt::join(run_args(), " ")),
+               dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_TRUE(fs::is_fifo(trace));
+  size_t lines = 0;
+  EXPECT_TRUE(whole_json_lines(fifo.string() + ".got", &lines));
+  EXPECT_EQ(lines, 16u);  // 8 frames in batches of 1, 2 models
+  EXPECT_TRUE(
+      nlohmann::json::parse(std::ifstream(trace.string() + ".got")).contains("traceEvents"));
+  // A device: /dev/null's own numbers where mknod is allowed (root), else a link to /dev/null
+  // (without the fix the link, not /dev/null, would be replaced).
+  fs::path null = dir_ / "null";
+  if (mknod(null.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0)
+    fs::create_symlink("/dev/null", null);
+  r = run_cli(run_args({"--out", null.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_character_file(null));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  // A video cannot be written in place: refused before anything runs.
+  const fs::path video = dir_ / "overlay.mp4";
+  ASSERT_EQ(mkfifo(video.c_str(), 0600), 0);
+  expect_error(run_cli(run_args({"--overlay", video.string()})), 2,
+               {"--overlay '" + video.string() + "': a device or pipe"});
+  EXPECT_TRUE(fs::is_fifo(video));
+  EXPECT_TRUE(leftovers().empty());
 }
 
 TEST_F(Reliability, ModelNamesCannotLeaveTheTensorFolder) {

@@ -161,6 +161,7 @@ Command add_bench_command(CLI::App& app) {
       fmt::print(stderr, "{}{}\n", tty ? "" : "bench: ", line);
     });
     fmt::print("{}", format_table(report));
+    std::fflush(stdout);  // before --json or --svg, which may be /dev/stdout
     if (!f->json.empty()) replace_file("json", f->json, to_json(report));
     if (!f->svg.empty()) replace_file("svg", f->svg, to_svg(report));
     if (!f->trace.empty()) {

@@ -1,13 +1,8 @@
 #include "mvinfer/core/trace_observer.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -15,6 +10,7 @@
 #include <utility>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/io/line_file.h"
 
 namespace mvinfer {
 namespace {
@@ -103,22 +99,8 @@ std::string chrome_trace_json(std::span<const RunInterval> intervals,
 
 void write_chrome_trace(const std::string& path, std::span<const RunInterval> intervals,
                         std::span<const std::string> model_names) {
-  const std::string text = chrome_trace_json(intervals, model_names);
-  // Beside the target, so the rename stays on one file system and is atomic.
-  const std::string part = fmt::format("{}.{}.part", path, getpid());
-  std::error_code ec;
-  auto fail = [&](const std::string& why) {
-    std::filesystem::remove(part, ec);
-    throw Error(ErrorCode::io, fmt::format("trace '{}': cannot be written ({})", path, why));
-  };
-  {
-    std::ofstream out(part, std::ios::binary | std::ios::trunc);
-    if (!out) fail(std::strerror(errno));
-    out << text;
-    if (!out.flush()) fail(std::strerror(errno));
-  }
-  std::filesystem::rename(part, path, ec);
-  if (ec) fail(ec.message());
+  // Whole or not at all (a temporary file renamed over it); /dev/stdout or a pipe in place.
+  replace_file("trace", path, chrome_trace_json(intervals, model_names));
 }
 
 void ChromeTraceObserver::write(const std::string& path,

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "mvinfer/core/error.h"
 
@@ -32,7 +33,16 @@ int open_temp(const std::string& temp) {
   return fd;
 }
 
+// `path` opened for writing as it is (no temporary, no truncation); -1 and errno on failure.
+int open_in_place(const std::string& path) { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }
+
 }  // namespace
+
+bool writes_in_place(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 &&
+         (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
 
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -55,6 +65,14 @@ LineFile::LineFile(std::string path, std::string option)
     if (regular_) whole_ = ::lseek(fd_, 0, SEEK_CUR);
     if (whole_ < 0) regular_ = false;
     published_ = true;
+    return;
+  }
+  if (writes_in_place(path_)) {
+    fd_ = open_in_place(path_);
+    if (fd_ < 0)
+      throw Error(ErrorCode::io, Error::Option{option_},
+                  fmt::format(" '{}': cannot be written ({})", path_, std::strerror(errno)));
+    in_place_ = published_ = true;
     return;
   }
   temp_ = temp_beside(path_);
@@ -102,6 +120,13 @@ void LineFile::write_line(std::string_view line) {
 
 void LineFile::commit() {
   if (path_ == "-") return;
+  if (in_place_) {
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0)
+      throw Error(ErrorCode::io, Error::Option{option_},
+                  fmt::format(" '{}': write failed ({})", path_, std::strerror(errno)));
+    return;
+  }
   publish();
   struct stat open_st {
   }, path_st{};
@@ -122,10 +147,11 @@ void LineFile::commit() {
 }
 
 void replace_file(const std::string& option, const std::string& path, std::string_view text) {
-  const std::string temp = temp_beside(path);
-  const int fd = open_temp(temp);
+  const bool in_place = writes_in_place(path);
+  const std::string temp = in_place ? path : temp_beside(path);
+  const int fd = in_place ? open_in_place(path) : open_temp(temp);
   const auto fail = [&](int err) {
-    ::unlink(temp.c_str());
+    if (!in_place) ::unlink(temp.c_str());
     throw Error(ErrorCode::io, Error::Option{option},
                 fmt::format(" '{}': cannot be written ({})", path, std::strerror(err)));
   };
@@ -136,7 +162,7 @@ void replace_file(const std::string& option, const std::string& path, std::strin
     fail(err);
   }
   if (::close(fd) != 0) fail(errno);
-  if (::rename(temp.c_str(), path.c_str()) != 0) fail(errno);
+  if (!in_place && ::rename(temp.c_str(), path.c_str()) != 0) fail(errno);
 }
 
 }  // namespace mvinfer

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "mvinfer/core/error.h"
+#include "mvinfer/io/line_file.h"
 
 namespace mvinfer {
 namespace {
@@ -125,6 +126,11 @@ int overlay_fourcc(const std::string& path) {
 
 OverlaySink::OverlaySink(std::string path)
     : path_(std::move(path)), fourcc_(overlay_fourcc(path_)) {
+  // A video is written whole to a temporary file and renamed over the path: a device or a
+  // pipe there would itself be replaced (and MP4/AVI need a seekable file anyway).
+  if (writes_in_place(path_))
+    throw Error(ErrorCode::bad_flag, Error::Option{"overlay"},
+                fmt::format(" '{}': a device or pipe (expected a regular file's path)", path_));
   const fs::path p(path_);
   temp_ = (p.parent_path() /
            fmt::format(".{}.part-{}{}", p.stem().string(), getpid(), p.extension().string()))

@@ -143,6 +143,10 @@ TEST_F(CliErrors, UnknownFlagIsNamedBeforeAMissingRequiredOne) {
   expect_one_line_error(run_cli({"run", "--turbo", "fast", "--model", zoo_}),
                         {2, {"arguments not expected: --turbo fast"}});
   expect_one_line_error(run_cli({"run", "--model", zoo_}), {2, {"--video is required"}});
+  // With every required flag given, CLI11's own message listed the words backwards.
+  std::vector<std::string> a = run_args(kVideo, zoo_);
+  a.insert(a.end(), {"--start", "100"});
+  expect_one_line_error(run_cli(a), {2, {"arguments not expected: --start 100"}});
 }
 
 TEST_F(CliErrors, UnknownCommandListsTheKnownOnes) {

@@ -91,6 +91,9 @@ TEST(LibraryErrors, NameSettingsWithoutFlags) {
   const std::string missing = (dir / "missing.yaml").string();
   expect_option_error([&] { load_model_config(missing); }, ErrorCode::bad_flag, "config",
                       "config '" + missing + "': cannot be read");
+  // A read that fails (EIO at offset 0 of this file) escaped as an internal error.
+  expect_option_error([] { load_model_config("/proc/self/mem"); }, ErrorCode::bad_flag, "config",
+                      "config '/proc/self/mem': cannot be read");
   const std::string config = (dir / "c.yaml").string();
   std::ofstream(config) << "models:\n  - path: m.onnx\n    layout: sideways\n";
   expect_option_error([&] { load_model_config(config); }, ErrorCode::bad_flag, "config",

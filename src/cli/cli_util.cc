@@ -39,7 +39,9 @@ std::string flag_of(std::string_view option) {
 }
 
 std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
-  if (dynamic_cast<const CLI::RequiredError*>(&e) == nullptr) return e.what();
+  if (dynamic_cast<const CLI::RequiredError*>(&e) == nullptr &&
+      dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr)
+    return e.what();
   const std::vector<std::string> unexpected = app.remaining(true);
   if (unexpected.empty()) return e.what();
   if (app.get_subcommands().empty() && !unexpected[0].starts_with('-')) {

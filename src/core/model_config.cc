@@ -225,10 +225,14 @@ std::vector<ModelSpec> load_model_config(const std::string& file) {
     throw Error(ErrorCode::bad_flag, Error::Option{"config"},
                 fmt::format(" '{}': is a directory (expected a YAML or JSON file)", file));
   std::ifstream in(file, std::ios::binary);
-  if (!in)
+  // istream::read turns a read error (EIO) into badbit; istreambuf_iterator let it escape.
+  std::string text;
+  for (char chunk[4096]; in.read(chunk, sizeof chunk) || in.gcount() > 0;)
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  if (!in.is_open() || in.bad())
     throw Error(ErrorCode::bad_flag, Error::Option{"config"},
                 fmt::format(" '{}': cannot be read", file));
-  return parse_model_config(std::string(std::istreambuf_iterator<char>(in), {}), file);
+  return parse_model_config(text, file);
 }
 
 std::vector<ModelSpec> parse_model_config(const std::string& text, const std::string& file) {

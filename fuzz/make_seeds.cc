@@ -142,9 +142,27 @@ void shape_chain(const fs::path& path) {
   w->add_dims(96);
   w->add_dims(10);
   for (int i = 0; i < 960; ++i) w->add_float_data(static_cast<float>(i % 7) / 7.0f - 0.5f);
-  std::ofstream out(path, std::ios::binary);
-  if (!m.SerializeToOstream(&out)) throw std::runtime_error("cannot write " + path.string());
-  ++written;
+  auto save_model = [](const onnx::ModelProto& model, const fs::path& file) {
+    std::ofstream out(file, std::ios::binary);
+    if (!model.SerializeToOstream(&out)) throw std::runtime_error("cannot write " + file.string());
+    ++written;
+  };
+  save_model(m, path);
+  // Two damaged copies on which fuzz_onnx_model found graph inspection reading past a node's
+  // inputs or outputs (fixed; Graph.ANodeWithoutItsInputOrOutputIsNotACrash): the Shape node
+  // without its input, and the MatMul without its output and W, after an op no opset has.
+  onnx::ModelProto damaged = m;
+  damaged.mutable_graph()->mutable_node(0)->clear_input();  // Shape(x) -> s
+  save_model(damaged, path.parent_path() / "shape_without_input.onnx");
+  damaged = m;
+  for (onnx::NodeProto& n : *damaged.mutable_graph()->mutable_node()) {
+    if (n.op_type() == "Mul") n.set_op_type("NoSuchOp");
+    if (n.op_type() == "MatMul") {
+      n.clear_output();
+      n.mutable_input()->RemoveLast();
+    }
+  }
+  save_model(damaged, path.parent_path() / "matmul_without_output.onnx");
 }
 
 cv::Mat picture(int w, int h, int type) {

@@ -9,9 +9,9 @@
 #   image/       small images in every format this OpenCV writes (make_seeds)
 #   video/       the first KB of vtest.avi (opencv-doc), short generated videos (make_seeds)
 #   decoder/     decoder cases (make_seeds; fuzz/decoder_case.h)
-# and, for every target, fuzz/regressions/TARGET/*: inputs on which the fuzzers found a defect,
-# kept so that every smoke run replays them (ours: mutations the fuzzer made of make_seeds' own
-# models, a few KB each; each named after what it breaks).
+# Inputs on which the fuzzers found a defect are rebuilt by make_seeds (the onnx_model target's
+# shape_without_input.onnx and matmul_without_output.onnx), so every smoke run replays them and
+# no binary is kept in git.
 # OUTDIR is replaced.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 OUTDIR MAKE_SEEDS" >&2; exit 2; }
@@ -61,10 +61,6 @@ if [ -f "$vtest" ]; then
 else
   echo "seed_corpus: $vtest missing (package opencv-doc); left out" >&2
 fi
-
-for d in "$root"/fuzz/regressions/*/; do
-  cp "$d"* "$out/$(basename "$d")/"
-done
 
 for d in "$out"/*/; do
   printf 'seed_corpus: %-11s %3d files\n' "$(basename "$d")" "$(find "$d" -type f | wc -l)"

@@ -559,6 +559,35 @@ TEST(Graph, AShapeOfAValueNothingDeclaresIsNotACrash) {
   }
 }
 
+TEST(Graph, ANodeWithoutItsInputOrOutputIsNotACrash) {
+  // Found by fuzz_onnx_model (mutations of make_seeds' shape_chain model): graph inspection read
+  // input 0 of a Shape node that has none, whose value a Reshape's shape asked for, and output
+  // 0 of a MatMul that has none, whose FLOPs it counted (UBSan: a null pointer in protobuf's
+  // RepeatedPtrField; SIGSEGV in `info` without sanitizers).
+  Pb shape;
+  shape.msg(kGraphNode, Pb().str(kNodeOutput, "s").str(kNodeOpType, "Shape"));
+  shape.msg(kGraphNode, node("Reshape", {"x", "s"}, "y")).str(kGraphName, "shape_without_input");
+  shape.msg(kGraphInput, value_info("x", {1, 4})).msg(kGraphOutput, untyped_shape("y"));
+  Pb matmul;
+  // Its input from an op no opset has (the fuzzer's was a mangled "Mul"): inference gives it no
+  // type, so it passes the MatMul by, and the FLOPs count looks at it.
+  matmul.msg(kGraphNode, node("NoSuchOp", {"x"}, "r"));
+  matmul.msg(kGraphNode, Pb().str(kNodeInput, "r").str(kNodeOpType, "MatMul"));
+  matmul.msg(kGraphNode, node("Relu", {"x"}, "y")).str(kGraphName, "matmul_without_output");
+  matmul.msg(kGraphInput, value_info("x", {1, 4})).msg(kGraphOutput, value_info("y", {1, 4}));
+  const fs::path dir = scratch_dir("malformed");
+  for (const auto& [name, graph] :
+       {std::pair{"shape_without_input", shape}, {"matmul_without_output", matmul}}) {
+    const std::string path = write_model(dir / (std::string(name) + ".onnx"), graph);
+    try {
+      const GraphStats s = inspect_graph(path);
+      EXPECT_EQ(s.inputs.size(), 1u) << name;
+    } catch (const Error& e) {  // refusing it is fine, crashing is not
+      EXPECT_EQ(e.code(), ErrorCode::bad_model) << name << ": " << e.what();
+    }
+  }
+}
+
 TEST(Graph, NotAnOnnxFile) {
   fs::path p = scratch_dir("x") / "fake.onnx";
   std::ofstream(p) << "plain text";

@@ -44,10 +44,15 @@ std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOpt
   if (options.intra_threads < 0)
     throw Error(ErrorCode::bad_flag, Error::Option{"intra_threads"},
                 fmt::format(" {}: expected 0 (auto) or a positive integer", options.intra_threads));
-  if (const StrategyInfo* s = find_strategy(name)) return s->make(options);
-  throw Error(ErrorCode::bad_flag, Error::Option{"strategy"},
-              fmt::format(" '{}': unknown strategy (expected one of: {})", name,
-                          fmt::join(strategy_names(), ", ")));
+  check_strategy_name(name, "strategy");
+  return find_strategy(name)->make(options);
+}
+
+void check_strategy_name(std::string_view name, const std::string& option) {
+  if (!find_strategy(name))
+    throw Error(ErrorCode::bad_flag, Error::Option{option},
+                fmt::format(" '{}': unknown strategy (expected one of: {})", name,
+                            fmt::join(strategy_names(), ", ")));
 }
 
 void check_strategy_runs(std::string_view name, std::span<const ModelSpec> specs) {

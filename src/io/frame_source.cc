@@ -353,8 +353,9 @@ std::unique_ptr<FrameSource> open_stream(const std::string& spec, int64_t max_fr
                                          bool strict, int64_t first) {
   FfmpegOpenFailure failure;
   std::unique_ptr<VideoReader> reader = open_ffmpeg_reader(spec, /*network=*/true, failure);
-  if (!reader && failure.stopped)
-    throw Error(ErrorCode::interrupted, fmt::format("stream '{}': {}", spec, failure.why));
+  if (!reader && stream_stop_requested())
+    throw Error(ErrorCode::interrupted,
+                fmt::format("stream '{}': interrupted while opening", spec));
   if (!reader)
     throw Error(ErrorCode::bad_input,
                 fmt::format("stream '{}': cannot be opened ({}; expected a URL FFmpeg can read, "

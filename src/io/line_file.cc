@@ -72,7 +72,7 @@ LineFile::LineFile(std::string path, std::string option)
     if (fd_ < 0)
       throw Error(ErrorCode::io, Error::Option{option_},
                   fmt::format(" '{}': cannot be written ({})", path_, std::strerror(errno)));
-    in_place_ = published_ = true;
+    published_ = true;  // no temporary: temp_ stays empty
     return;
   }
   temp_ = temp_beside(path_);
@@ -120,7 +120,7 @@ void LineFile::write_line(std::string_view line) {
 
 void LineFile::commit() {
   if (path_ == "-") return;
-  if (in_place_) {
+  if (temp_.empty()) {  // written in place (writes_in_place())
     const int fd = std::exchange(fd_, -1);
     if (::close(fd) != 0)
       throw Error(ErrorCode::io, Error::Option{option_},

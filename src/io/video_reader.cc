@@ -171,12 +171,9 @@ class FfmpegReader final : public VideoReader {
     return false;
   }
 
-  // FFmpeg's reason, or for a stream URL what ended its wait: a stop, or the timeout.
+  // FFmpeg's reason, or for a stream URL whose wait timed out, that (a stop is for the caller
+  // to tell: stream_stop_requested()).
   bool fail_open(FfmpegOpenFailure& failure, int code, bool network) const {
-    if (network && stream_stop_requested()) {
-      failure.stopped = true;
-      return fail(failure, "interrupted while opening");
-    }
     if (network && deadline_.passed())
       return fail(failure, fmt::format("no answer within {} s", kNetworkTimeout.count()));
     return fail(failure, error_text(code));

@@ -56,8 +56,7 @@ void set_max_video_pixels(int64_t pixels);
 // backend may), or it can and the input is refused (no other backend should try).
 struct FfmpegOpenFailure {
   bool refused = false;
-  bool stopped = false;  // a stream URL's open ended by set_stream_stop()'s flag
-  std::string why;       // for the message: "declares 9000x9000 frames (expected at most N pixels)"
+  std::string why;  // for the message: "declares 9000x9000 frames (expected at most N pixels)"
 };
 
 // FFmpeg's libraries on a video file or a stream URL (`network`: timeouts as OpenCV's FFmpeg

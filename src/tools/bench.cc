@@ -1,7 +1,6 @@
 #include "mvinfer/tools/bench.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -131,11 +130,7 @@ bool BenchReport::all_outputs_match() const {
 }
 
 void check_strategy_names(const std::vector<std::string>& names) {
-  for (const std::string& s : names)
-    if (!find_strategy(s))
-      throw Error(ErrorCode::bad_flag, Error::Option{"strategies"},
-                  fmt::format(" '{}': unknown strategy (expected one of: {})", s,
-                              fmt::join(strategy_names(), ", ")));
+  for (const std::string& s : names) check_strategy_name(s, "strategies");
 }
 
 BenchReport run_bench(BenchConfig& c, const std::function<void(const std::string&)>& log) {

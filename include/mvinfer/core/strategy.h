@@ -110,6 +110,10 @@ int cores_of(const StrategyOptions& options);
 // Names accepted by make_strategy(), in table order (the order `bench` runs them).
 std::vector<std::string> strategy_names();
 
+// Throws Error{bad_flag} about `option` ("strategy" for make_strategy(), "strategies" for bench's
+// list) naming `name` and listing the known strategies, when `name` is none of them.
+void check_strategy_name(std::string_view name, const std::string& option);
+
 // Throws Error{bad_flag} naming `name` and listing the known strategies, or naming a bad option.
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const StrategyOptions& options);
 

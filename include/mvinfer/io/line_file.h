@@ -40,9 +40,8 @@ class LineFile {
   std::string path_, option_, temp_;
   int fd_ = -1;
   bool published_ = false;
-  bool regular_ = false;   // a regular file: can be truncated back to its last whole line
-  bool in_place_ = false;  // writes_in_place(): opened as it is, closed by commit()
-  off_t whole_ = 0;        // bytes of whole lines written
+  bool regular_ = false;  // a regular file: can be truncated back to its last whole line
+  off_t whole_ = 0;       // bytes of whole lines written
 };
 
 // Whether `path` is written in place instead of replaced by a new file: it exists (also
